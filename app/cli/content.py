@@ -1,0 +1,120 @@
+"""``saathi content validate|list|import``: a trainer's loop of edit, check, price, go live.
+
+Thin adapters over ``app.content.validator`` and ``app.content.importer``; with no PATH
+they work on the app's ``CONTENT_DIR`` (the repo's ``content/`` by default).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlmodel import func, select
+
+from app.content.importer import import_packs
+from app.content.schema import language_name
+from app.content.validator import Report, validate_paths
+from app.db import session_scope
+from app.models import Item, Module, Pack
+
+content_cli = AppGroup("content", help="Content packs: validate, list, import.")
+
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _paths(paths: tuple[Path, ...]) -> list[Path]:
+    return list(paths) or [Path(current_app.config["CONTENT_DIR"])]
+
+
+def _echo_problems(report: Report) -> None:
+    for problem in report.errors:
+        click.echo(f"{problem}")
+    for problem in report.warnings:
+        click.echo(f"warning: {problem}")
+    modules = sum(len(pack.modules) for pack in report.packs)
+    items = sum(len(module.module.items) for pack in report.packs for module in pack.modules)
+    click.echo(f"{_n(len(report.packs), 'pack')}, {_n(modules, 'module')}, {_n(items, 'item')}: "
+               f"{_n(len(report.errors), 'error')}, {_n(len(report.warnings), 'warning')}")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _echo_costs(report: Report) -> None:
+    rows = report.cost_table()
+    if not rows:
+        return
+    click.echo("\nSMS cost for one learner receiving every module once "
+               "(explanations priced as if every answer were wrong):")
+    click.echo(f"{'language':<10} {'prompt':<12} {'count':>5} {'max seg':>7} {'total seg':>9}  encoding")
+    previous = None
+    for row in rows:
+        name = language_name(row.language) if row.language != previous else ""
+        previous = row.language
+        click.echo(f"{name:<10} {row.kind:<12} {row.count:>5} {row.max_segments:>7} "
+                   f"{row.total_segments:>9}  {row.encoding}")
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.language] = totals.get(row.language, 0) + row.total_segments
+    click.echo("total: " + ", ".join(f"{language_name(code)} {n}" for code, n in totals.items()) + " segments")
+
+
+@content_cli.command("validate")
+@PATHS
+def validate_cmd(paths: tuple[Path, ...]):
+    """Check packs (a content folder, pack folders or module files) and price every prompt.
+
+    Exits with status 1 if anything is an error; warnings do not fail.
+    """
+    report = validate_paths(_paths(paths))
+    _echo_problems(report)
+    _echo_costs(report)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@content_cli.command("list")
+@PATHS
+@click.option("--db", "from_db", is_flag=True, help="List what is imported instead of the files.")
+def list_cmd(paths: tuple[Path, ...], from_db: bool):
+    """Every PACK/MODULE id with its languages and item count."""
+    if from_db:
+        with session_scope() as db:
+            rows = db.exec(select(Module, Pack, func.count(Item.id))
+                           .join(Pack, Module.pack_id == Pack.id)
+                           .outerjoin(Item, (Item.module_id == Module.id) & Item.active)
+                           .group_by(Module.id, Pack.id).order_by(Pack.slug, Module.position)).all()
+            for module, pack, count in rows:
+                retired = "" if module.active else "  (retired)"
+                click.echo(f"{module.key}\t{','.join(pack.languages)}\t{_n(count, 'item')}{retired}")
+        return
+    report = validate_paths(_paths(paths))
+    for pack in report.packs:
+        for module in pack.modules:
+            click.echo(f"{pack.pack.slug}/{module.module.slug}\t{','.join(pack.pack.languages)}\t"
+                       f"{_n(len(module.module.items), 'item')}")
+    for problem in report.errors:
+        click.echo(f"{problem}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@content_cli.command("import")
+@PATHS
+def import_cmd(paths: tuple[Path, ...]):
+    """Validate, then put packs live; nothing is imported if anything is an error.
+
+    A module file imports its whole pack. Re-importing updates texts in place; items and
+    modules no longer in the YAML are retired, never deleted.
+    """
+    report = validate_paths(_paths(paths), whole_packs=True)
+    if not report.ok:
+        _echo_problems(report)
+        click.echo("nothing imported: fix the errors above first")
+        raise SystemExit(1)
+    with session_scope() as db:
+        summary = import_packs(db=db, packs=report.packs)
+    for line in summary.lines():
+        click.echo(line)

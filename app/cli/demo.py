@@ -1,0 +1,57 @@
+"""``saathi demo``: demo sites, learners and a held session, so a fresh install has a story.
+
+Idempotent: run it again and nothing is duplicated. Numbers are fictional but valid, and
+the default console transport never sends anything anywhere.
+"""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlmodel import select
+
+from app.clock import get_clock
+from app.db import session_scope
+from app.learning.sessions import complete_session
+from app.models import Cohort, Module, TrainingSession
+from app.people.learners import import_learners
+from app.people.sites import add_site
+
+DEMO_SITES = (("Andheri Mall", "IN"), ("Oslo Læringssenter", "NO"), ("Utrecht Werkplein", "NL"))
+DEMO_LEARNERS = """phone,name,site,language,cohort,channel
++919820000001,Asha Devi,Andheri Mall,hi,andheri-housekeeping,sms
++919820000002,Ravi Kumar,Andheri Mall,hi,andheri-housekeeping,both
++919820000003,Sunita Patil,Andheri Mall,en,andheri-housekeeping,sms
++919820000004,Imran Shaikh,Andheri Mall,hi,andheri-security,voice
++919820000005,Meena Rao,Andheri Mall,en,andheri-security,sms
++4791000001,Amina Yusuf,Oslo Læringssenter,nb,oslo-jobbklar,sms
++4791000002,Tesfaye Bekele,Oslo Læringssenter,nb,oslo-jobbklar,sms
++31612000001,Hassan Ali,Utrecht Werkplein,nl,utrecht-klantcontact,sms
++31612000002,Olena Kovalenko,Utrecht Werkplein,nl,utrecht-klantcontact,sms
+"""
+DEMO_SESSIONS = (("andheri-housekeeping", "digital-banking/upi-safety"),
+                 ("oslo-jobbklar", "communication/greeting-clients"))
+
+
+@click.command("demo")
+@with_appcontext
+def demo_cmd():
+    """Load demo sites, learners and one held session per demo cohort (idempotent)."""
+    now = get_clock().now()
+    with session_scope() as db:
+        for name, country in DEMO_SITES:
+            add_site(db=db, name=name, country=country)
+        report = import_learners(db=db, csv_text=DEMO_LEARNERS, now=now)
+        for error in report.errors:
+            click.echo(f"demo learners: {error}", err=True)
+        held = 0
+        for cohort_name, module_key in DEMO_SESSIONS:
+            cohort = db.exec(select(Cohort).where(Cohort.name == cohort_name)).first()
+            module = db.exec(select(Module).where(Module.key == module_key)).first()
+            if cohort is None or module is None:
+                continue
+            if db.exec(select(TrainingSession).where(TrainingSession.cohort_id == cohort.id,
+                                                     TrainingSession.module_id == module.id)).first():
+                continue
+            complete_session(db=db, cohort=cohort, module=module, held_at=now, now=now)
+            held += 1
+    click.echo(f"demo: {len(DEMO_SITES)} sites, {report.created} new learners, {held} sessions held")

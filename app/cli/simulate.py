@@ -1,0 +1,111 @@
+"""``saathi simulate``: what a schedule will cost and what it will leave remembered.
+
+Thin adapter over ``app.simulation``: parses options, runs the comparison, prints the
+table and writes the chart. docs/learning.md explains the figures and shows a run.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.learning.policy import Policy
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@click.command("simulate")
+@click.option("--learners", default=1000, show_default=True, help="Simulated learners per schedule.")
+@click.option("--days", default=90, show_default=True, help="Days simulated after the first session.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same figures.")
+@click.option("--pack", default="digital-banking", show_default=True, help="A pack directory under content/.")
+@click.option("--languages", default="en,hi", show_default=True,
+              help="Learners' languages, shared out in turn (Hindi texts cost more segments).")
+@click.option("--session-every", default=7, show_default=True,
+              help="Days between the pack's classroom sessions (one module each).")
+@click.option("--model", "model_name", type=click.Choice(["hlr", "act-r"]), default="hlr", show_default=True,
+              help="Learner memory model (app/simulation/learner_model.py).")
+@click.option("--schedule", "specs", multiple=True,
+              help="A schedule to compare (repeatable): fsrs:0.9, fsrs:0.85:cap=2:rem=0, fixed:7, "
+                   "fixed:1-6-12-48, leitner:1-2-4-8-16, quiz-only, none. Default: the standard set.")
+@click.option("--checkpoints", default="30,90", show_default=True, help="Days at which recall is measured.")
+@click.option("--country", type=click.Choice(["IN", "NO", "NL"]), default="IN", show_default=True,
+              help="Default prices for this country.")
+@click.option("--price-per-segment", type=float, help="Price of one SMS segment (overrides --country).")
+@click.option("--price-per-minute", type=float, help="Price of one voice minute (overrides --country).")
+@click.option("--currency", help="Currency symbol for the table (overrides --country).")
+@click.option("--jobs", type=int, default=lambda: os.cpu_count() or 1, show_default="CPU count",
+              help="Parallel processes.")
+@click.option("--plot", "plot_path", default="docs/learning-results.png", show_default=True,
+              help="Chart to write (.png or .svg); '-' for none.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown too.")
+@with_appcontext
+def simulate_cmd(learners, days, seed, pack, languages, session_every, model_name, specs, checkpoints,
+                 country, price_per_segment, price_per_minute, currency, jobs, plot_path, markdown):
+    """Simulate cohorts under several schedules: cost, and items remembered per segment.
+
+    Every schedule runs the same simulated learners through the real planner, engine and
+    outbox on a throwaway database, on a virtual clock; nothing is sent anywhere.
+    """
+    from dataclasses import replace
+
+    from app.simulation import report
+    from app.simulation.compare import COUNTRY_PRICES, compare
+    from app.simulation.runner import SimConfig
+    from app.simulation.schedules import DEFAULT_SPECS, parse
+
+    base = Policy.from_config(current_app.config)
+    try:
+        schedules = [parse(spec, base) for spec in (specs or DEFAULT_SPECS)]
+        marks = tuple(sorted({int(d) for d in _csv(checkpoints)}))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not marks or max(marks) > days:
+        raise click.BadParameter(f"checkpoints must be days between 0 and {days}")
+    if len({s.name for s in schedules}) != len(schedules):
+        raise click.BadParameter("the same schedule is listed twice")
+    content = os.path.join(current_app.config["CONTENT_DIR"], pack)
+    if not os.path.exists(os.path.join(content, "pack.yaml")):
+        raise click.BadParameter(f"no pack {pack!r} in {current_app.config['CONTENT_DIR']}")
+    prices = COUNTRY_PRICES[country]
+    prices = replace(prices, per_segment=price_per_segment if price_per_segment is not None else prices.per_segment,
+                     per_minute=price_per_minute if price_per_minute is not None else prices.per_minute,
+                     currency=currency or prices.currency)
+    cfg = SimConfig(learners=learners, days=days, seed=seed, pack=pack, content_dir=current_app.config["CONTENT_DIR"],
+                    languages=_csv(languages), session_every=session_every, model=model_name, checkpoints=marks)
+    default = parse(f"fsrs:{base.desired_retention}", base).name
+
+    click.echo(f"Simulating {learners} learners x {days} days, pack {pack}, learner model {model_name}, "
+               f"seed {seed}, {len(schedules)} schedules on {jobs} process(es)", err=True)
+
+    def progress(result):
+        click.echo(f"  {result.schedule.name:<22} {result.cpu_seconds:7.1f} s of simulation "
+                   f"({result.learners} learners), {result.wall_seconds:6.1f} s since start", err=True)
+
+    started = time.perf_counter()
+    results = compare(schedules, cfg, jobs=jobs, progress=progress)
+    elapsed = time.perf_counter() - started
+    table = report.rows(results, prices, default=default)
+    click.echo(report.text_table(table))
+    if markdown:
+        click.echo("\n" + report.markdown_table(table))
+    for result in results:
+        if result.schedule.name == default and result.totals.answers:
+            recall = report.recall_rows(result)
+            click.echo(f"\nSaathi's default: reviews answered right by days since the session "
+                       f"(as the dashboard shows a cohort)\n" + report.text_table(recall))
+            if markdown:
+                click.echo("\n" + report.markdown_table(recall))
+    if plot_path and plot_path != "-":
+        title = (f"{learners} simulated learners, pack {pack}, {days} days, learner model {model_name}, "
+                 f"seed {seed}; * = Saathi's default")
+        report.plot(results, plot_path, prices, base=base, default=default, title=title)
+        click.echo(f"chart: {plot_path}", err=True)
+    click.echo(f"{learners} learners x {days} days x {len(schedules)} schedules in {elapsed:.1f} s "
+               f"on {jobs} process(es); slowest schedule {max(r.cpu_seconds for r in results):.1f} s "
+               f"of process time", err=True)

@@ -1,0 +1,96 @@
+"""Settings: defaults that run Saathi on a laptop, overridden by ``SAATHI_*`` variables.
+
+Every setting has a working default except the secrets a production deployment must
+supply; ``check_config`` refuses to start rather than run half-configured, because a
+misconfigured SMS service fails silently at 9 a.m. on a learner's phone, not at deploy time.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+# Values that must stay strings even when they look like JSON numbers (an all-digit token).
+STRING_SETTINGS = {
+    "SECRET_KEY", "PUBLIC_URL", "TRANSPORT", "DATABASE_URL", "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_BASE",
+    "CONTENT_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
+}
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "ENV": "development",
+        "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "saathi.db"),
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "TRANSPORT": "console",
+        "TWILIO_ACCOUNT_SID": None,
+        "TWILIO_AUTH_TOKEN": None,
+        "TWILIO_FROM": None,
+        "TWILIO_MESSAGING_SERVICE_SID": None,
+        "TWILIO_API_BASE": "https://api.twilio.com",
+        "TWILIO_TIMEOUT": 10.0,
+        "CONTENT_DIR": str(REPO_ROOT / "content"),
+        "DEFAULT_LANGUAGE": "en",
+        # Learning policy; docs/learning.md explains how these were chosen.
+        "DESIRED_RETENTION": 0.85,
+        "DAILY_CAP": 3,
+        "REMINDERS": 1,
+        "REMINDER_AFTER_HOURS": 4,
+        "PROMPT_EXPIRY_HOURS": 24,
+        "SEND_WINDOW_START": "09:00",
+        "SEND_WINDOW_END": "20:00",
+        # Dispatch.
+        "DISPATCH_INTERVAL_SECONDS": 20,
+        "DISPATCH_BATCH": 500,
+        "SEGMENTS_PER_SECOND": 1.0,
+        "SEND_MAX_ATTEMPTS": 6,
+        "DELIVERY_THREADS": 4,
+        "SQLALCHEMY_ECHO": False,
+    }
+
+
+def _loads(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load_config(app, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the environment and (in tests) a mapping."""
+    app.config.update(defaults(app.instance_path))
+    app.config.from_prefixed_env("SAATHI", loads=_loads)
+    if test_config:
+        app.config.update(test_config)
+    for key in STRING_SETTINGS:
+        if app.config.get(key) is not None:
+            app.config[key] = str(app.config[key])
+    check_config(app.config)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message names the environment variable."""
+
+
+def check_config(config) -> None:
+    transport = config["TRANSPORT"]
+    if transport not in ("console", "twilio"):
+        raise ConfigError(f"SAATHI_TRANSPORT must be 'console' or 'twilio', not {transport!r}")
+    if transport == "twilio":
+        for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+            if not config.get(key):
+                raise ConfigError(f"SAATHI_TRANSPORT=twilio needs SAATHI_{key} to be set")
+        if not (config.get("TWILIO_FROM") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+            raise ConfigError(
+                "SAATHI_TRANSPORT=twilio needs SAATHI_TWILIO_FROM "
+                "(or SAATHI_TWILIO_MESSAGING_SERVICE_SID) to be set"
+            )
+    if config["ENV"] == "production" and config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise ConfigError("SAATHI_SECRET_KEY must be set to a random value in production")
+    if not 0.5 < float(config["DESIRED_RETENTION"]) < 1:
+        raise ConfigError("SAATHI_DESIRED_RETENTION must be between 0.5 and 1")

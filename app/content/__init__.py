@@ -1,0 +1,1 @@
+"""Content packs: the YAML format trainers write, its validator and its importer."""

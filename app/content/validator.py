@@ -1,0 +1,236 @@
+"""Is a pack ready to go live, and what will it cost? Loader + schema + SMS pricing.
+
+Errors stop a pack: a learner would get a broken question. Warnings do not: they are
+money. One curly quote in a Dutch question makes the whole SMS UCS-2 (70 characters a
+part instead of 160), and a question longer than one SMS is paid for by every learner,
+at every review, for months. So every prompt is priced exactly as it will be sent:
+questions through the engine's own ``render_question``, wrong-answer replies through the
+same catalog string the engine uses.
+
+Entry points, one per way a trainer hands in content: ``validate_paths`` (the CLI),
+``validate_source`` / ``validate_files`` / ``validate_zip`` (a web upload, before it goes
+live) and ``validate_text`` (a lone module file against a set of languages).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.content import schema
+from app.content.loader import (
+    LoadedModule,
+    LoadedPack,
+    LoadResult,
+    PackSource,
+    Problem,
+    SourceError,
+    line_of,
+    load_paths,
+    load_source,
+)
+from app.content.render import render_question
+from app.i18n import say
+from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
+
+# Languages whose texts fit the GSM-7 alphabet when written carefully: a UCS-2 text in one
+# of them is a typo that costs money. Hindi is always UCS-2 (Devanagari).
+GSM7_LANGUAGES = frozenset({"en", "nb", "nl"})
+# Most SMS segments a question (with its options) should take, per language.
+QUESTION_BUDGET = {"hi": 2}
+DEFAULT_QUESTION_BUDGET = 1
+PROMPT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One prompt in one language, as a carrier bills it."""
+
+    module: str  # pack/module
+    language: str
+    kind: str  # one of PROMPT_KINDS
+    item: str | None
+    encoding: str
+    units: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """A line of the cost table: one language, one kind of prompt, over all modules."""
+
+    language: str
+    kind: str
+    count: int
+    max_segments: int
+    total_segments: int
+    encoding: str  # GSM-7, UCS-2, or "mixed"
+
+
+@dataclass
+class Report:
+    """Errors fail validation; warnings and costs are for the trainer to weigh."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    costs: list[Cost] = field(default_factory=list)
+    packs: list[LoadedPack] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def cost_table(self) -> list[CostRow]:
+        return cost_table(self.costs)
+
+
+def validate_paths(paths: Iterable[Path | str], *, whole_packs: bool = False) -> Report:
+    """Validate a content folder, pack folders or module files (see ``load_paths``)."""
+    return _report(load_paths(paths, whole_packs=whole_packs))
+
+
+def validate_source(source: PackSource, *, only: Iterable[str] | None = None) -> Report:
+    """Validate one pack from anywhere; ``only`` limits it to some module slugs."""
+    return _report(load_source(source, only=only))
+
+
+def validate_files(files: Mapping[str, str | bytes], *, origin: str = "") -> Report:
+    """A whole pack uploaded as files: ``{"pack.yaml": ..., "upi-safety.yaml": ..., "audio/a.mp3": b""}``."""
+    return validate_source(PackSource.from_files(files, origin=origin))
+
+
+def validate_zip(data: bytes, *, filename: str) -> Report:
+    """A whole pack uploaded as a zip (files at its top, or in one folder)."""
+    try:
+        source = PackSource.from_zip(data, filename=filename)
+    except SourceError as exc:
+        return Report(errors=[exc.problem])
+    return validate_source(source)
+
+
+def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] = tuple(sorted(schema.LANGUAGES)),
+                  files: Iterable[str] = ()) -> Report:
+    """One module file on its own, every text required in ``languages``.
+
+    For a module of an existing pack prefer ``validate_source(pack_source.with_file(name,
+    text), only=[slug])``: it also checks the module is listed and its audio exists.
+    """
+    name = Path(filename).name
+    stem, languages = name.rsplit(".", 1)[0], list(languages)
+    # A stand-in pack.yaml (JSON is YAML) so the module goes through the one loading path.
+    pack_yaml = json.dumps({"slug": "draft", "title": {code: "draft" for code in languages},
+                            "languages": languages, "modules": [stem]})
+    source = PackSource(origin="", texts={"pack.yaml": pack_yaml, name: text}, files=frozenset({name, *files}))
+    report = validate_source(source, only=[stem])
+    report.errors = [problem for problem in report.errors if problem.file != "pack.yaml"]
+    return report
+
+
+def _report(loaded: LoadResult) -> Report:
+    report = Report(errors=list(loaded.errors), packs=list(loaded.packs))
+    for pack in loaded.packs:
+        for module in pack.modules:
+            price_module(pack=pack, module=module, report=report)
+    return report
+
+
+def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> None:
+    """Add the costs of one module's post-session sequence, and warnings, to ``report``."""
+    key = f"{pack.pack.slug}/{module.module.slug}"
+    declared = set(pack.pack.languages)
+    for loc, texts in _texts(module.module):
+        for code in sorted(set(texts) - declared):
+            report.warnings.append(Problem(module.file, line_of(module.doc, (*loc, code)),
+                                           f"{schema.phrase(loc, module.doc)} has {schema.language_name(code)} "
+                                           f"text, but the pack does not list '{code}' in languages; "
+                                           "it will never be sent"))
+        for code in pack.pack.languages:
+            if code in GSM7_LANGUAGES and code in texts:
+                warning = _ucs2_warning(texts[code], code, loc, module)
+                if warning:
+                    report.warnings.append(warning)
+    items = module.module.items
+    for code in pack.pack.languages:
+        def cost(kind: str, text: str, item: str | None = None, code: str = code) -> Cost:
+            info = count_segments(text)
+            result = Cost(key, code, kind, item, info.encoding, info.units, info.segments)
+            report.costs.append(result)
+            return result
+
+        cost("greeting", module.module.greeting[code])
+        for number, item in enumerate(items, start=1):
+            text = render_question(item.question[code], [option[code] for option in item.options],
+                                   number, len(items))
+            priced = cost("question", text, item.slug)
+            budget = QUESTION_BUDGET.get(code, DEFAULT_QUESTION_BUDGET)
+            if priced.segments > budget:
+                report.warnings.append(Problem(
+                    module.file, line_of(module.doc, ("items", number - 1, "question", code)),
+                    f"item '{item.slug}': the {schema.language_name(code)} question with its options takes "
+                    f"{priced.segments} SMS ({priced.units} {priced.encoding} characters); keep it to "
+                    f"{budget}: shorten the question or the options"))
+            cost("explanation", say(code, "The answer is {number}: {explanation}", number=item.answer,
+                                    explanation=item.explanation[code]), item.slug)
+        cost("rating", module.module.feedback.rating[code])
+        cost("comment", module.module.feedback.comment[code])
+
+
+def _texts(module: schema.Module) -> Iterator[tuple[tuple, dict[str, str]]]:
+    """Every text a learner may receive, with its location in the module file."""
+    yield ("greeting",), module.greeting
+    for index, item in enumerate(module.items):
+        yield ("items", index, "question"), item.question
+        for number, option in enumerate(item.options):
+            yield ("items", index, "options", number), option
+        yield ("items", index, "explanation"), item.explanation
+    yield ("feedback", "rating"), module.feedback.rating
+    yield ("feedback", "comment"), module.feedback.comment
+
+
+def _ucs2_warning(text: str, code: str, loc: tuple, module: LoadedModule) -> Problem | None:
+    info = count_segments(text)
+    if info.encoding != UCS2:
+        return None
+    where = f"the {schema.language_name(code)} text for {schema.phrase(loc, module.doc)}"
+    swaps = [f"{ch} with {LOOKALIKES[ch] or 'nothing'}" for ch in info.offending if ch in LOOKALIKES]
+    others = [ch for ch in info.offending if ch not in LOOKALIKES]
+    line = line_of(module.doc, (*loc, code))
+    if gsm7_lookalike_fix(text) is not None:
+        return Problem(module.file, line, f"{where} is sent as UCS-2 (70 characters per SMS instead of 160) "
+                                          f"because of look-alike characters: replace {', '.join(swaps)}")
+    advice = f"; replace {', '.join(swaps)}" if swaps else ""
+    return Problem(module.file, line, f"{where} is sent as UCS-2 (70 characters per SMS instead of 160) "
+                                      f"because {' '.join(others)} is not in the GSM alphabet{advice}")
+
+
+def cost_table(costs: Iterable[Cost]) -> list[CostRow]:
+    """Per language and kind of prompt: how many, the longest, and the total for one learner
+    who receives every module's sequence once (explanations as if every answer were wrong)."""
+    groups: dict[tuple[str, str], list[Cost]] = defaultdict(list)
+    for cost in costs:
+        groups[(cost.language, cost.kind)].append(cost)
+    rows = []
+    for (language, kind), group in sorted(groups.items(), key=lambda g: (g[0][0], PROMPT_KINDS.index(g[0][1]))):
+        encodings = {cost.encoding for cost in group}
+        rows.append(CostRow(language, kind, len(group), max(cost.segments for cost in group),
+                            sum(cost.segments for cost in group),
+                            encodings.pop() if len(encodings) == 1 else "mixed"))
+    return rows
+
+
+__all__ = [
+    "GSM7",
+    "UCS2",
+    "Cost",
+    "CostRow",
+    "Report",
+    "cost_table",
+    "price_module",
+    "validate_files",
+    "validate_paths",
+    "validate_source",
+    "validate_text",
+    "validate_zip",
+]

@@ -1,0 +1,55 @@
+"""The system's own words (greetings, "Correct!", help, opt-out confirmations) per language.
+
+Learners' messages are translated by the learner's language, not the request's, so the
+engine asks for a language explicitly: ``say("hi", "Correct!")``. Catalogs live in
+``locales/<lang>/LC_MESSAGES/messages.po``; a missing or stale ``.mo`` is compiled in
+memory so a fresh checkout speaks every language without a build step.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from app.config import REPO_ROOT
+
+LANGUAGES = {"en": "English", "hi": "हिन्दी", "nb": "Norsk bokmål", "nl": "Nederlands"}
+DEFAULT_LANGUAGE = "en"
+LOCALES_DIR = REPO_ROOT / "locales"
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str, locales_dir: str = str(LOCALES_DIR)) -> NullTranslations:
+    base = Path(locales_dir) / lang / "LC_MESSAGES"
+    po, mo = base / "messages.po", base / "messages.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return Translations(fh)
+    if po.exists():
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        return Translations(buf)
+    return NullTranslations()
+
+
+def say(lang: str, message: str, **params) -> str:
+    """``message`` translated into ``lang`` and formatted with ``params``."""
+    text = translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(message)
+    return text.format(**params) if params else text
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is translated later, with ``say``."""
+    return message
+
+
+def init_app(app) -> None:
+    app.config.setdefault("LANGUAGES", LANGUAGES)
+    app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)

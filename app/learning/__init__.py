@@ -1,0 +1,1 @@
+"""The conversation engine: prompts, replies, grading and spaced repetition."""

@@ -1,0 +1,58 @@
+"""The learning and sending policy, read once from settings and passed to the domain code
+(the simulator passes its own to compare schedules)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from app.learning import srs
+
+
+@dataclass(frozen=True)
+class Policy:
+    desired_retention: float = 0.85
+    daily_cap: int = 3
+    reminders: int = 1
+    reminder_after: timedelta = timedelta(hours=4)
+    prompt_expiry: timedelta = timedelta(hours=24)
+    send_start: str = "09:00"
+    send_end: str = "20:00"
+    learning_steps: tuple = field(default=srs.LEARNING_STEPS)
+    relearning_steps: tuple = field(default=srs.RELEARNING_STEPS)
+    # Replaces FSRS in the card update when set: anything with ``review(state, *, correct,
+    # now) -> state`` whose state carries an ISO ``due`` and an int ``state`` (the
+    # simulator's fixed schedules, app/simulation/schedules.py). None means FSRS.
+    card_scheduler: object | None = None
+
+    @classmethod
+    def from_config(cls, config) -> "Policy":
+        return cls(
+            desired_retention=float(config["DESIRED_RETENTION"]),
+            daily_cap=int(config["DAILY_CAP"]),
+            reminders=int(config["REMINDERS"]),
+            reminder_after=timedelta(hours=float(config["REMINDER_AFTER_HOURS"])),
+            prompt_expiry=timedelta(hours=float(config["PROMPT_EXPIRY_HOURS"])),
+            send_start=config["SEND_WINDOW_START"],
+            send_end=config["SEND_WINDOW_END"],
+        )
+
+    @property
+    def scheduler(self):
+        return srs.scheduler(self.desired_retention, tuple(self.learning_steps),
+                             tuple(self.relearning_steps))
+
+    def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
+        """A card's next state after an answer: FSRS unless ``card_scheduler`` replaces it."""
+        if self.card_scheduler is not None:
+            return self.card_scheduler.review(state, correct=correct, now=now)
+        return srs.review(state, correct=correct, now=now, sched=self.scheduler)
+
+
+def current_policy(app=None) -> Policy:
+    from flask import current_app
+
+    app = app or current_app
+    policy = app.extensions.get("saathi.policy")
+    if policy is None:
+        policy = app.extensions["saathi.policy"] = Policy.from_config(app.config)
+    return policy

@@ -1,0 +1,56 @@
+"""Marking a classroom session as held, which queues the post-session sequence.
+
+For every active learner of the cohort: a greeting, the module's questions one at a time,
+a 1-5 usefulness rating and an optional comment, in that order. The dispatcher sends the
+first when the learner's send window allows; each reply brings the next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from app.models import Cohort, Item, Learner, Module, Prompt, TrainingSession
+
+
+class SessionError(ValueError):
+    """The session cannot be recorded; the message is for the trainer."""
+
+
+@dataclass
+class CompletedSession:
+    session: TrainingSession
+    learners_queued: int
+
+
+def complete_session(*, db: Session, cohort: Cohort, module: Module, held_at: datetime,
+                     now: datetime, created_by: int | None = None) -> CompletedSession:
+    if not module.active:
+        raise SessionError(f"module {module.key} has been retired")
+    if held_at > now:
+        raise SessionError("a session cannot be marked as held in the future")
+    duplicate = db.exec(select(TrainingSession).where(
+        TrainingSession.cohort_id == cohort.id, TrainingSession.module_id == module.id,
+        TrainingSession.held_at == held_at)).first()
+    if duplicate:
+        raise SessionError(f"{cohort.name} already has {module.key} recorded at this time")
+    items = db.exec(select(Item).where(Item.module_id == module.id, Item.active)
+                    .order_by(Item.position, Item.id)).all()
+    if not items:
+        raise SessionError(f"module {module.key} has no questions")
+    session = TrainingSession(cohort_id=cohort.id, module_id=module.id, held_at=held_at,
+                              created_by=created_by, created_at=now)
+    db.add(session)
+    db.flush()
+    learners = db.exec(select(Learner).where(Learner.cohort_id == cohort.id,
+                                             Learner.status == "active")).all()
+    steps = [("greeting", None)] + [("question", item.id) for item in items] + [("rating", None), ("comment", None)]
+    for learner in learners:
+        for seq, (kind, item_id) in enumerate(steps):
+            db.add(Prompt(learner_id=learner.id, kind=kind, item_id=item_id,
+                          training_session_id=session.id, seq=seq, due_at=now, created_at=now))
+        learner.next_contact_at = None  # look at this learner on the next tick
+        db.add(learner)
+    db.flush()
+    return CompletedSession(session=session, learners_queued=len(learners))

@@ -1,0 +1,1 @@
+"""Channels to learners' phones: Twilio SMS and voice, and a console stand-in for development."""

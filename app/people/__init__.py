@@ -1,0 +1,1 @@
+"""People Saathi talks to: sites, cohorts, learners and their phone numbers."""

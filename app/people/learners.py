@@ -1,0 +1,147 @@
+"""Learner registration from the CSV sheets trainers already keep.
+
+A bad row never spoils a good one: each row is checked on its own, reported by its row
+number (as a spreadsheet shows it, header = row 1) with the reason, and the good rows
+import. Re-importing the same sheet updates learners by phone number, never duplicates.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from app.i18n import LANGUAGES
+from app.models import Learner, Site
+from app.models.people import CHANNELS
+from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
+from app.people.sites import SiteError, add_site, country_timezone, get_or_create_cohort
+
+REQUIRED = ("phone", "name", "site", "language", "cohort")
+LANGUAGE_NAMES = {
+    **{code: code for code in LANGUAGES},
+    "english": "en", "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi", "norwegian": "nb", "norsk": "nb",
+    "no": "nb", "bokmål": "nb", "dutch": "nl", "nederlands": "nl",
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    sites_created: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_language(value: str) -> str:
+    code = LANGUAGE_NAMES.get(value.strip().lower())
+    if not code:
+        raise ValueError(f"unknown language '{value}' (use one of {', '.join(LANGUAGES)})")
+    return code
+
+
+def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportReport:
+    """Create or update learners from CSV text; see the module docstring for the rules."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        report.errors.append(RowError(1, f"missing column(s): {', '.join(missing)}"))
+        return report
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        rows.append((number, row))
+    sites = _resolve_sites(db=db, rows=rows, report=report)
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        try:
+            _import_row(db=db, row=row, site=sites.get(row["site"]), now=now, report=report,
+                        seen=seen, number=number)
+        except (ValueError, PhoneError, SiteError) as exc:
+            report.errors.append(RowError(number, str(exc)))
+    return report
+
+
+def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site]:
+    """Existing sites by name, plus new ones the rows make unambiguous (one country, one zone)."""
+    names = {row["site"] for _, row in rows if row.get("site")}
+    existing = {s.name: s for s in db.exec(select(Site).where(Site.name.in_(names))).all()} if names else {}
+    evidence: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for _, row in rows:
+        if row.get("site") in existing or not row.get("site") or not row.get("phone", "").startswith("+"):
+            continue
+        try:
+            e164 = normalize_phone(row["phone"])
+        except PhoneError:
+            continue
+        country = region_of(e164)
+        zones = (row.get("timezone"),) if row.get("timezone") else timezones_of(e164)
+        zone = zones[0] if len(zones) == 1 else country_timezone(country or "")
+        evidence[row["site"]].add((country, zone))
+    for name, facts in evidence.items():
+        if len(facts) == 1:
+            country, zone = next(iter(facts))
+            if country and zone:
+                existing[name] = add_site(db=db, name=name, country=country, timezone=zone)
+                report.sites_created.append(name)
+    return existing
+
+
+def _import_row(*, db, row, site, now, report, seen, number) -> None:
+    for column in REQUIRED:
+        if not row.get(column):
+            raise ValueError(f"'{column}' is empty")
+    if site is None:
+        raise ValueError(
+            f"site '{row['site']}' does not exist and its country cannot be told from the rows; "
+            f"create it first with: saathi sites add '{row['site']}' --country IN"
+        )
+    phone = normalize_phone(row["phone"], site.country)
+    if phone in seen:
+        raise ValueError(f"phone {phone} already appears in row {seen[phone]}")
+    language = parse_language(row["language"])
+    channel = (row.get("channel") or "sms").lower()
+    if channel not in CHANNELS:
+        raise ValueError(f"channel '{channel}' must be one of {', '.join(CHANNELS)}")
+    tz = row.get("timezone") or None
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone '{tz}'") from None
+    name = row["name"][:120]
+    cohort = get_or_create_cohort(db=db, name=row["cohort"], site=site)
+    seen[phone] = number
+    learner = db.exec(select(Learner).where(Learner.phone == phone)).first()
+    values = dict(name=name, site_id=site.id, cohort_id=cohort.id, language=language,
+                  channel=channel, timezone=tz)
+    if learner is None:
+        db.add(Learner(phone=phone, created_at=now, updated_at=now, **values))
+        report.created += 1
+    elif any(getattr(learner, k) != v for k, v in values.items()):
+        for key, value in values.items():
+            setattr(learner, key, value)
+        learner.updated_at = now
+        db.add(learner)
+        report.updated += 1
+    else:
+        report.unchanged += 1
+    db.flush()

@@ -1,0 +1,47 @@
+"""Phone numbers in E.164, the form Twilio sends back in ``From``.
+
+Numbers are written every way on registration sheets ("098765 43210", "+91-98765-43210");
+``phonenumbers`` knows each country's rules, and the site's country is the default region
+for numbers written without a country code.
+"""
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import timezone as pn_timezone
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def normalize_phone(raw: str, default_region: str | None = None) -> str:
+    """``raw`` as E.164, or ``PhoneError`` saying why not."""
+    text = (raw or "").strip()
+    if not text:
+        raise PhoneError("phone number is empty")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
+    except phonenumbers.NumberParseException as exc:
+        if not default_region and not text.startswith("+"):
+            raise PhoneError(f"'{raw}' has no country code and the site's country is unknown") from exc
+        raise PhoneError(f"'{raw}' is not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"'{raw}' is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str | None:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def timezones_of(e164: str) -> tuple[str, ...]:
+    try:
+        zones = pn_timezone.time_zones_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return ()
+    return tuple(z for z in zones if z != "Etc/Unknown")

@@ -1,0 +1,69 @@
+"""Sites: where learners work, which country their numbers belong to, when they may be messaged."""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from babel.core import get_global
+from sqlmodel import Session, select
+
+from app.models import Cohort, Site
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SiteError(ValueError):
+    pass
+
+
+def country_timezone(country: str) -> str | None:
+    """The country's timezone when it has exactly one (CLDR's list, shipped with Babel)."""
+    zones = get_global("territory_zones").get(country.upper(), [])
+    return zones[0] if len(zones) == 1 else None
+
+
+def check_site_fields(*, country: str, timezone: str, send_start: str, send_end: str) -> None:
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise SiteError(f"unknown country code '{country}' (use ISO codes such as IN, NO, NL)")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SiteError(f"unknown timezone '{timezone}' (use names such as Asia/Kolkata)") from None
+    for value in (send_start, send_end):
+        if not HHMM.match(value):
+            raise SiteError(f"send window time '{value}' must be HH:MM")
+    if send_start >= send_end:
+        raise SiteError("the send window must start before it ends")
+
+
+def add_site(*, db: Session, name: str, country: str = "IN", timezone: str | None = None,
+             send_start: str = "09:00", send_end: str = "20:00", daily_cap: int | None = None) -> Site:
+    """Create or update the site called ``name``."""
+    name = name.strip()
+    if not name:
+        raise SiteError("a site needs a name")
+    country = country.strip().upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise SiteError(f"unknown country code '{country}' (use ISO codes such as IN, NO, NL)")
+    timezone = timezone or country_timezone(country)
+    if not timezone:
+        raise SiteError(f"country {country} has several timezones: give one with --timezone")
+    check_site_fields(country=country, timezone=timezone, send_start=send_start, send_end=send_end)
+    site = db.exec(select(Site).where(Site.name == name)).first() or Site(name=name)
+    site.country, site.timezone = country, timezone
+    site.send_start, site.send_end, site.daily_cap = send_start, send_end, daily_cap
+    db.add(site)
+    db.flush()
+    return site
+
+
+def get_or_create_cohort(*, db: Session, name: str, site: Site) -> Cohort:
+    cohort = db.exec(select(Cohort).where(Cohort.name == name)).first()
+    if cohort is None:
+        cohort = Cohort(name=name, site_id=site.id)
+        db.add(cohort)
+        db.flush()
+    elif cohort.site_id != site.id:
+        raise SiteError(f"cohort '{name}' belongs to another site")
+    return cohort

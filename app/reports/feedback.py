@@ -1,0 +1,125 @@
+"""What learners said: ratings and comments to review, follow up and (with consent) quote.
+
+Low ratings and every comment arrive ``flagged`` (the engine sets it); a supervisor
+clears the flag once followed up. A comment becomes a testimonial only with the
+learner's consent recorded (``consent_at``), and leaves the bank if consent is withdrawn.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.models import Cohort, Feedback, Learner, Module, Site, TrainingSession
+from app.reports.queries import in_sites
+
+LOW_RATING = 2
+PAGE_SIZE = 50
+
+
+class FeedbackError(ValueError):
+    """The change cannot be made; the message is for the supervisor."""
+
+
+@dataclass
+class FeedbackRow:
+    feedback: Feedback
+    learner: Learner
+    site: Site
+    session: TrainingSession | None
+    cohort: Cohort | None
+    module: Module | None
+
+    @property
+    def low(self) -> bool:
+        return self.feedback.rating is not None and self.feedback.rating <= LOW_RATING
+
+
+@dataclass
+class FeedbackFilter:
+    """What the review page narrows to; every field optional."""
+
+    site_id: int | None = None
+    cohort_id: int | None = None
+    session_id: int | None = None
+    rating: int | None = None
+    low: bool = False
+    comments: bool = False
+    flagged: bool = False
+    learner_id: int | None = None
+
+
+def _query(columns, *, site_ids, f: FeedbackFilter):
+    session_cohort = func.coalesce(TrainingSession.cohort_id, Learner.cohort_id)
+    query = select(*columns).select_from(Feedback).join(Learner, Learner.id == Feedback.learner_id) \
+        .join(Site, Site.id == Learner.site_id) \
+        .outerjoin(TrainingSession, TrainingSession.id == Feedback.training_session_id) \
+        .outerjoin(Cohort, Cohort.id == session_cohort) \
+        .outerjoin(Module, Module.id == TrainingSession.module_id)
+    query = in_sites(query, Learner.site_id, site_ids)
+    if f.site_id is not None:
+        query = query.where(Learner.site_id == f.site_id)
+    if f.cohort_id is not None:
+        query = query.where(session_cohort == f.cohort_id)
+    if f.session_id is not None:
+        query = query.where(Feedback.training_session_id == f.session_id)
+    if f.rating is not None:
+        query = query.where(Feedback.rating == f.rating)
+    if f.low:
+        query = query.where(Feedback.rating <= LOW_RATING)
+    if f.comments:
+        query = query.where(Feedback.comment.is_not(None))
+    if f.flagged:
+        query = query.where(Feedback.flagged)
+    if f.learner_id is not None:
+        query = query.where(Feedback.learner_id == f.learner_id)
+    return query
+
+
+def list_feedback(*, db: Session, site_ids: set[int] | None, filters: FeedbackFilter | None = None,
+                  page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[FeedbackRow], int]:
+    """One page of feedback, newest first, and how many match in all."""
+    f = filters or FeedbackFilter()
+    total = db.exec(_query([func.count(Feedback.id)], site_ids=site_ids, f=f)).one()
+    query = _query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids, f=f) \
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc()) \
+        .offset((max(page, 1) - 1) * page_size).limit(page_size)
+    return [FeedbackRow(*row) for row in db.exec(query)], total
+
+
+def flagged_count(*, db: Session, site_ids: set[int] | None) -> int:
+    return db.exec(_query([func.count(Feedback.id)], site_ids=site_ids, f=FeedbackFilter(flagged=True))).one()
+
+
+def set_followed_up(*, db: Session, feedback: Feedback, done: bool, now: datetime) -> None:
+    """Clear the follow-up flag (recording when it was reviewed), or raise it again."""
+    feedback.flagged = not done
+    feedback.reviewed_at = now if done else None
+    db.add(feedback)
+    db.flush()
+
+
+def set_testimonial(*, db: Session, feedback: Feedback, consent: bool, now: datetime,
+                    consent_at: datetime | None = None) -> None:
+    """Put a comment in the testimonial bank with the learner's consent, or take it out."""
+    if consent:
+        if not (feedback.comment or "").strip():
+            raise FeedbackError("only a comment can be a testimonial")
+        feedback.testimonial = True
+        feedback.consent_at = consent_at or now
+    else:
+        feedback.testimonial, feedback.consent_at = False, None
+    feedback.reviewed_at = feedback.reviewed_at or now
+    db.add(feedback)
+    db.flush()
+
+
+def testimonials(*, db: Session, site_ids: set[int] | None, site_id: int | None = None) -> list[FeedbackRow]:
+    """Comments learners agreed to have quoted, newest first."""
+    query = _query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids,
+                   f=FeedbackFilter(site_id=site_id, comments=True))
+    query = query.where(Feedback.testimonial, Feedback.consent_at.is_not(None)) \
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    return [FeedbackRow(*row) for row in db.exec(query)]

@@ -1,0 +1,233 @@
+"""Handing outbox rows to the transport, and learning what became of them.
+
+A row is claimed (``sending``, with a lease) and committed before the API call, so a
+crash leaves evidence. A row whose lease ran out, or whose last attempt timed out, may
+have reached Twilio: it is looked up there before it is ever sent again. Retries back off
+with jitter; a 21610 opts the learner out, an invalid number flags them; nothing is
+dropped without a status saying why.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.messaging.transport import SendError, SendResult
+from app.models import DeliveryEvent, Learner, Outbox, Prompt
+from app.observability import metrics
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+# Twilio statuses in the order they can follow each other; a late callback never moves back.
+STATUS_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "receiving": 2,
+               "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
+FAILED = ("undelivered", "failed")
+UNREACHABLE_CODES = {30005, 30006, 21211, 21614}
+OPT_OUT_CODES = {21610, 30004}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff(attempts: int, rng: random.Random = random) -> timedelta:
+    """Exponential backoff with full jitter: 30 s, 60 s, 120 s ... capped at an hour."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+@dataclass
+class DeliveryStats:
+    """Counts of one delivery pass; ``add`` is safe from several sending threads."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    requeued: int = 0
+    segments: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+
+def claim(db: Session, *, now: datetime, worker: str, limit: int) -> list[Outbox]:
+    rows = db.exec(select(Outbox).where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+                   .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+                   .with_for_update(skip_locked=True)).all()
+    for row in rows:
+        row.status, row.claimed_by, row.claimed_until = "sending", worker, now + LEASE
+        row.attempts += 1
+        row.updated_at = now
+        db.add(row)
+    return list(rows)
+
+
+def reconcile_stale(db: Session, *, transport, now: datetime, stats: DeliveryStats, limit: int = 200) -> None:
+    """Rows a dead worker left in ``sending``: find them at the provider, or queue them again."""
+    rows = db.exec(select(Outbox).where(Outbox.status == "sending", Outbox.claimed_until < now)
+                   .limit(limit).with_for_update(skip_locked=True)).all()
+    for row in rows:
+        row.uncertain = True
+        row.status, row.claimed_by, row.claimed_until = "queued", None, None
+        row.next_attempt_at = now
+        db.add(row)
+        stats.add(requeued=1)
+
+
+def _send(transport, row: Outbox, status_callback: str | None) -> SendResult:
+    if row.kind == "call":
+        return transport.place_call(to=row.to_number, url=row.body, status_callback=status_callback)
+    return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback)
+
+
+def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_callback: str | None,
+                max_attempts: int, stats: DeliveryStats) -> None:
+    """Send one claimed row and record the outcome (in ``db``; the caller commits)."""
+    try:
+        sid = None
+        if row.uncertain and row.kind == "sms":
+            sid = transport.find_sent(to=row.to_number, body=row.body, since=row.created_at)
+        if sid:
+            result = SendResult(sid=sid, status="accepted")
+            stats.add(reconciled=1)
+        else:
+            result = _send(transport, row, status_callback)
+    except SendError as exc:
+        _failed_attempt(db, row, exc, now=now, max_attempts=max_attempts, stats=stats)
+        return
+    row.sid, row.sent_at, row.uncertain = result.sid, now, False
+    row.status = "delivered" if result.status == "delivered" else "accepted"
+    if result.segments:
+        row.segments = result.segments
+    row.claimed_by = row.claimed_until = None
+    row.error_code = row.error_message = None
+    row.updated_at = now
+    db.add(row)
+    stats.add(sent=1, segments=row.segments)
+    metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
+    db.flush()
+    for event in db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == result.sid,
+                                                     DeliveryEvent.applied.is_(False))).all():
+        apply_status(db, row, event.status, event.error_code, now=now)
+        event.applied = True
+        db.add(event)
+
+
+def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, stats) -> None:
+    row.error_code, row.error_message = exc.code, exc.message[:400]
+    row.claimed_by = row.claimed_until = None
+    row.updated_at = now
+    learner = db.get(Learner, row.learner_id) if row.learner_id else None
+    if exc.verdict == "retry" and row.attempts < max_attempts:
+        row.status = "queued"
+        row.uncertain = exc.status is None  # a timeout: Twilio may have it
+        row.next_attempt_at = now + backoff(row.attempts)
+        stats.add(retried=1)
+        metrics.retried(row.kind, row.purpose)
+    else:
+        row.status = "dead"
+        stats.add(failed=1)
+        metrics.failed(row.kind, row.purpose, exc.verdict)
+        if learner is not None and exc.verdict in ("opted_out", "invalid_number"):
+            _flag_learner(db, learner, exc.verdict, exc.code, now=now)
+        else:
+            release_prompt(db, row, now=now)
+        log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, exc)
+    db.add(row)
+
+
+def _flag_learner(db: Session, learner: Learner, verdict: str, code: int | None, *, now: datetime) -> None:
+    from app.learning.engine import opt_out
+
+    if verdict == "opted_out":
+        opt_out(db, learner, now=now, reason=f"carrier reports opt-out (Twilio {code})")
+    else:
+        opt_out(db, learner, now=now, reason=f"unreachable number (Twilio {code})")
+        learner.status = "invalid"
+        db.add(learner)
+
+
+def release_prompt(db: Session, row: Outbox, *, now: datetime) -> None:
+    """The learner never got this prompt: free them, and let the prompt come again later."""
+    if not row.prompt_id:
+        return
+    prompt = db.get(Prompt, row.prompt_id)
+    if prompt is None or prompt.status != "pending":
+        return
+    if prompt.kind in ("question", "rating", "comment"):
+        prompt.status, prompt.sent_at, prompt.due_at = "queued", None, now + timedelta(hours=6)
+    else:
+        prompt.status, prompt.closed_at = "expired", now  # the card stays due
+    db.add(prompt)
+
+
+def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, *, now: datetime,
+                 max_attempts: int = 6) -> None:
+    """Move a row forward to a reported status; a failed prompt is queued once more."""
+    current = STATUS_RANK.get(row.status, 0)
+    if row.status in ("dead", "cancelled", "replied") or STATUS_RANK.get(status, -1) <= current:
+        return
+    row.status, row.updated_at = status, now
+    if error_code:
+        row.error_code = error_code
+    db.add(row)
+    if status not in FAILED:
+        return
+    metrics.failed(row.kind, row.purpose, status)
+    learner = db.get(Learner, row.learner_id) if row.learner_id else None
+    if learner is not None and error_code in OPT_OUT_CODES | UNREACHABLE_CODES:
+        _flag_learner(db, learner, "opted_out" if error_code in OPT_OUT_CODES else "invalid_number",
+                      error_code, now=now)
+        return
+    if (row.purpose in ("prompt", "reminder") and row.attempts < max_attempts and learner and learner.active
+            and _prompt_open(db, row)):
+        metrics.retried(row.kind, row.purpose)
+        db.add(Outbox(learner_id=row.learner_id, prompt_id=row.prompt_id, kind=row.kind,
+                      purpose=row.purpose, to_number=row.to_number, body=row.body,
+                      encoding=row.encoding, segments=row.segments, status="queued",
+                      attempts=row.attempts, next_attempt_at=now + backoff(row.attempts),
+                      created_at=now, updated_at=now))
+    else:
+        release_prompt(db, row, now=now)
+
+
+def _prompt_open(db: Session, row: Outbox) -> bool:
+    """Still waiting for an answer? A late "undelivered" for a prompt the learner has since
+    answered is a carrier's mistake: sending the question again would ask it twice."""
+    if not row.prompt_id:
+        return True
+    prompt = db.get(Prompt, row.prompt_id)
+    return prompt is not None and prompt.status == "pending"
+
+
+def record_status(db: Session, *, sid: str, status: str, error_code: int | None, now: datetime,
+                  max_attempts: int = 6) -> bool:
+    """Store a status callback (once per sid and status) and apply it if its row is known."""
+    status = (status or "").lower()
+    try:
+        with db.begin_nested():
+            event = DeliveryEvent(sid=sid, status=status, error_code=error_code, received_at=now)
+            db.add(event)
+            db.flush()
+    except IntegrityError:
+        return False  # the same callback again
+    metrics.status_callback(status)
+    row = db.exec(select(Outbox).where(Outbox.sid == sid)).first()
+    if row is not None:
+        apply_status(db, row, status, error_code, now=now, max_attempts=max_attempts)
+        event.applied = True
+        db.add(event)
+    return True

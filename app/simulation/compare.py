@@ -1,0 +1,159 @@
+"""Several schedules, one cohort of simulated learners, side by side.
+
+Each schedule's cohort is split into ``jobs`` shards run in parallel processes, each on
+its own throwaway database. Learners do not interact and each has a private random
+stream, and recall is summed exactly (``math.fsum``), so the figures are the same for a
+seed whatever the number of jobs.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+from app.simulation import world
+from app.simulation.runner import ShardResult, SimConfig, run_shard
+from app.simulation.schedules import Schedule
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What the programme pays: per SMS segment sent and per minute of voice call."""
+
+    currency: str = "₹"
+    per_segment: float = 0.25
+    per_minute: float = 0.60
+
+
+# Plausible bulk prices (2025) for a programme sending through a local aggregator; Twilio's
+# list prices for international A2P traffic are several times higher. Check your contract.
+COUNTRY_PRICES = {
+    "IN": Prices("₹", 0.25, 0.60),
+    "NO": Prices("kr ", 0.80, 0.50),
+    "NL": Prices("€", 0.09, 0.05),
+}
+
+
+@dataclass
+class ScheduleResult:
+    schedule: Schedule
+    cfg: SimConfig
+    totals: ShardResult
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    remembered: dict[int, float] = field(default_factory=dict)  # day -> items per learner
+
+    @property
+    def learners(self) -> int:
+        return self.totals.learners
+
+    @property
+    def segments_per_learner(self) -> float:
+        return self.totals.segments / self.learners
+
+    @property
+    def voice_minutes_per_learner(self) -> float:
+        return self.totals.voice_seconds / 60 / self.learners
+
+    def cost_per_learner(self, prices: Prices) -> float:
+        return self.segments_per_learner * prices.per_segment + self.voice_minutes_per_learner * prices.per_minute
+
+    def per_100_segments(self, day: int) -> float | None:
+        """Items remembered at ``day`` per 100 segments sent (None when nothing was sent)."""
+        segments = self.segments_per_learner
+        return 100 * self.remembered[day] / segments if segments else None
+
+    def bought_per_100_segments(self, day: int, baseline: ScheduleResult | None) -> float | None:
+        """Items remembered at ``day`` beyond the classroom alone, per 100 segments."""
+        segments = self.segments_per_learner
+        if not segments or baseline is None:
+            return None
+        return 100 * (self.remembered[day] - baseline.remembered[day]) / segments
+
+    @property
+    def rare_share(self) -> float | None:
+        """Share of segments spent on learners who rarely reply."""
+        return self.totals.rare_segments / self.totals.segments if self.totals.segments else None
+
+    @property
+    def answer_share(self) -> float | None:
+        return self.totals.correct / self.totals.answers if self.totals.answers else None
+
+
+def shards(learners: int, jobs: int) -> list[range]:
+    jobs = max(1, min(jobs, learners))
+    size = math.ceil(learners / jobs)
+    return [range(start, min(start + size, learners)) for start in range(0, learners, size)]
+
+
+def _run(args) -> ShardResult:
+    schedule, cfg, indices, directory, template = args
+    return run_shard(schedule, cfg, indices, directory, template)
+
+
+def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = None,
+            progress=None) -> list[ScheduleResult]:
+    """Run every schedule over the same simulated learners; results in the order given."""
+    jobs = jobs or os.cpu_count() or 1
+    directory = world.scratch_dir()
+    try:
+        template = world.migrated_template(directory)
+        tasks = []
+        for position, schedule in enumerate(schedules):
+            parts = shards(cfg.learners, jobs if schedule.sends else 1)
+            tasks.extend((position, (schedule, cfg, part, directory, template)) for part in parts)
+        results = [ScheduleResult(s, cfg, ShardResult()) for s in schedules]
+        outstanding = [sum(1 for p, _ in tasks if p == i) for i in range(len(schedules))]
+        started = [None] * len(schedules)
+        shard_results: list[list[ShardResult]] = [[] for _ in schedules]
+        if jobs == 1:
+            executor = None
+            submit = _InlineExecutor().submit
+        else:
+            executor = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"))
+            submit = executor.submit
+        try:
+            t0 = time.perf_counter()
+            futures = []
+            for position, args in tasks:
+                futures.append((position, submit(_run, args)))
+                if started[position] is None:
+                    started[position] = time.perf_counter()
+            for position, future in futures:
+                shard_results[position].append(future.result())
+                outstanding[position] -= 1
+                if outstanding[position] == 0:
+                    result = results[position]
+                    _combine(result, shard_results[position])
+                    result.wall_seconds = time.perf_counter() - t0
+                    if progress:
+                        progress(result)
+        finally:
+            if executor is not None:
+                executor.shutdown()
+        return results
+    finally:
+        world.remove(directory)
+
+
+def _combine(result: ScheduleResult, parts: list[ShardResult]) -> None:
+    totals = result.totals
+    for part in parts:
+        totals.add(part)
+    result.cpu_seconds = sum(p.seconds for p in parts)
+    result.remembered = {day: math.fsum(v for p in parts for v in p.per_learner[day]) / totals.learners
+                         for day in result.cfg.checkpoints}
+
+
+class _InlineExecutor:
+    """``submit`` that runs at once, for ``jobs=1`` (tests, profiling)."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(fn(*args))
+        return future

@@ -1,0 +1,182 @@
+"""The comparison as a programme manager reads it: a table and one chart.
+
+Remembered items are per learner (the expected number of the pack's items a learner
+would recall on that day: the sum of recall probabilities under the learner model).
+"Per 100 segments" divides that by the SMS segments sent per learner; "bought" first
+takes away what the classroom session alone leaves, so it is what the messages added.
+"""
+from __future__ import annotations
+
+import logging
+
+from app.learning.policy import Policy
+from app.simulation.compare import Prices, ScheduleResult
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def baseline_of(results: list[ScheduleResult]) -> ScheduleResult | None:
+    return next((r for r in results if not r.schedule.sends), None)
+
+
+def rows(results: list[ScheduleResult], prices: Prices, *, default: str | None = None) -> list[list[str]]:
+    """Header and one row per schedule; ``default`` (a schedule name) is starred."""
+    days = sorted(results[0].cfg.checkpoints)
+    last = days[-1]
+    baseline = baseline_of(results)
+    items = results[0].totals.items
+    head = ["schedule", "segments", "voice min", f"cost ({prices.currency.strip()})",
+            *(f"day {d}" for d in days), f"per 100 seg (d{last})", f"bought per 100 seg (d{last})",
+            "answers right", "to rare repliers"]
+    out = [head]
+    for r in results:
+        star = " *" if r.schedule.name == default else ""
+        out.append([
+            r.schedule.label + star,
+            _num(r.segments_per_learner),
+            _num(r.voice_minutes_per_learner),
+            _num(r.cost_per_learner(prices), "{:.2f}"),
+            *(f"{r.remembered[d]:.1f} / {items}" for d in days),
+            _num(r.per_100_segments(last), "{:.2f}"),
+            _num(r.bought_per_100_segments(last, baseline) if r is not baseline else None, "{:.2f}"),
+            _num(None if r.answer_share is None else 100 * r.answer_share, "{:.0f}%"),
+            _num(None if r.rare_share is None else 100 * r.rare_share, "{:.0f}%"),
+        ])
+    return out
+
+
+def text_table(table: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for n, row in enumerate(table):
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(table: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join(["---"] + ["---:"] * (len(table[0]) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
+    return "\n".join(lines)
+
+
+def recall_rows(result: ScheduleResult) -> list[list[str]]:
+    """Reviews answered right by days since the session, as the dashboard will show them
+    (app/reports/learning.py) for a cohort on this schedule."""
+    out = [["days since session", "reviews", "answered right"]]
+    for label, (reviews, right) in result.totals.recall_by_days.items():
+        if reviews:
+            out.append([label, str(reviews), f"{100 * right / reviews:.0f}%"])
+    return out
+
+
+COLOURS = {"fsrs": "#1f6fb2", "fixed": "#d9822b", "baseline": "#7f7f7f"}
+
+
+def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Policy,
+         default: str | None = None, title: str = "") -> None:
+    """Cost against what is remembered at the last checkpoint, and what 100 segments buy."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        logging.getLogger("matplotlib").setLevel(logging.WARNING)  # font cache chatter
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - depends on the install
+        raise RuntimeError("the chart needs matplotlib: pip install -e '.[sim]'") from None
+    last = max(results[0].cfg.checkpoints)
+    items = results[0].totals.items
+    baseline = baseline_of(results)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.6), gridspec_kw={"width_ratios": [1.15, 1]})
+
+    # FSRS at each retention, with the base cap and reminders: one line through them.
+    fsrs = sorted((r for r in results if r.schedule.family == "fsrs"
+                   and (r.schedule.policy.daily_cap, r.schedule.policy.reminders) == (base.daily_cap, base.reminders)),
+                  key=lambda r: r.schedule.policy.desired_retention)
+    if len(fsrs) > 1:
+        left.plot([r.cost_per_learner(prices) for r in fsrs], [r.remembered[last] for r in fsrs],
+                  color=COLOURS["fsrs"], lw=1, alpha=0.6, zorder=1)
+    labels = []
+    variants = False
+    for r in results:
+        x, y = r.cost_per_learner(prices), r.remembered[last]
+        is_default = r.schedule.name == default
+        colour = COLOURS[r.schedule.family]
+        if r.schedule.family == "fsrs" and r not in fsrs:  # another cap or reminder setting
+            left.scatter([x], [y], s=30, facecolor="white", edgecolor=colour, zorder=2)
+            variants = True
+            continue
+        left.scatter([x], [y], s=160 if is_default else 50, color=colour, marker="*" if is_default else "o",
+                     zorder=3, edgecolor="black" if is_default else "none")
+        labels.append((x, y, _short(r, base)))
+    if variants:
+        left.scatter([], [], s=30, facecolor="white", edgecolor=COLOURS["fsrs"],
+                     label="FSRS, other daily cap or reminders (see right)")
+        left.legend(loc="upper left", fontsize=8)
+    left.set_ylim(-0.6, items * 0.85 if max(r.remembered[last] for r in results) < items * 0.75 else items + 0.5)
+    _place_labels(left, labels)
+    if baseline is not None:
+        left.axhline(baseline.remembered[last], color=COLOURS["baseline"], ls="--", lw=1)
+    left.set_xlabel(f"SMS cost per learner ({prices.currency.strip()}, {prices.currency.strip()}"
+                    f"{prices.per_segment:g} per segment)")
+    left.set_ylabel(f"items remembered at day {last} (of {items})")
+    left.set_title(f"Cost and what is remembered at day {last}")
+    left.grid(alpha=0.3)
+
+    bars = sorted((r for r in results if r.schedule.sends),
+                  key=lambda r: r.bought_per_100_segments(last, baseline) or 0)
+    values = [r.bought_per_100_segments(last, baseline) or 0 for r in bars]
+    right.barh([_short(r, base) for r in bars], values,
+               color=[COLOURS[r.schedule.family] for r in bars],
+               edgecolor=["black" if r.schedule.name == default else "none" for r in bars])
+    for n, value in enumerate(values):
+        right.text(value, n, f" {value:.2f}", va="center", fontsize=8)
+    right.set_xlabel(f"extra items remembered at day {last} per 100 SMS segments")
+    right.set_title("What 100 segments buy (beyond the classroom alone)")
+    right.tick_params(axis="y", labelsize=8)
+    right.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _place_labels(ax, labels: list[tuple[float, float, str]], size: int = 8) -> None:
+    """Label points without overlaps: each label beside its point, nudged up when it would
+    cover one already placed (a leader line shows where it belongs)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    fig_w, fig_h = ax.figure.get_size_inches() * ax.get_position().size
+    char_w, line_h = size / 72 * 0.55 / fig_w, size / 72 * 1.5 / fig_h  # in axes fractions
+    placed: list[tuple[float, float, float, float]] = []
+    for x, y, text in sorted(labels, key=lambda label: label[1]):
+        fx, fy = (x - x0) / (x1 - x0), (y - y0) / (y1 - y0)
+        width = len(text) * char_w
+        left_side = fx + 0.015 + width > 0.98
+        bx = fx - 0.015 - width if left_side else fx + 0.015
+        by = fy - line_h / 2
+        while any(bx < px + pw and px < bx + width and by < py + ph and py < by + line_h
+                  for px, py, pw, ph in placed):
+            by += line_h / 3
+        placed.append((bx, by, width, line_h))
+        ax.annotate(text, (x, y), xytext=(bx if not left_side else bx + width, by + line_h / 2),
+                    textcoords="axes fraction", fontsize=size, va="center",
+                    ha="right" if left_side else "left",
+                    arrowprops=dict(arrowstyle="-", color="#999999", lw=0.5) if by - (fy - line_h / 2) > line_h / 2
+                    else None)
+
+
+def _short(r: ScheduleResult, base: Policy) -> str:
+    s = r.schedule
+    if s.family != "fsrs":
+        return s.label
+    extra = []
+    if s.policy.daily_cap != base.daily_cap:
+        extra.append(f"cap {s.policy.daily_cap}")
+    if s.policy.reminders != base.reminders:
+        extra.append(f"{s.policy.reminders} reminders")
+    return f"FSRS {s.policy.desired_retention:.2f}" + (f" ({', '.join(extra)})" if extra else "")

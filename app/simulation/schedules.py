@@ -1,0 +1,133 @@
+"""The schedules a simulation compares, and the fixed ones that stand in for FSRS.
+
+A schedule is a ``Policy`` (app/learning/policy.py): Saathi's own, with FSRS at some
+desired retention, daily cap and number of reminders; or one whose ``card_scheduler``
+replaces FSRS in the card update (``engine.record_review``) with a fixed rule. Everything
+else (send window, cap, reminders, the post-session quiz) is the real code in every case.
+
+Specs, as given to ``saathi simulate --schedule``:
+
+    fsrs:0.85            FSRS at desired retention 0.85 (cap and reminders from the defaults)
+    fsrs:0.85:cap=2:rem=0
+    fixed:7              a review every 7 days, whatever the answer
+    fixed:1-6-12-48      after 1, then 6, 12 and 48 days (48 repeating), whatever the answer
+    leitner:1-2-4-8-16   Leitner boxes: right moves up a box, wrong back to the first
+    quiz-only            the post-session quiz, never a review
+    none                 the classroom session alone: no SMS at all
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from app.learning.policy import Policy
+
+NEVER = timedelta(days=3650)
+# Card.state as FSRS numbers it (score() counts 2 as learned).
+LEARNING, REVIEW = 1, 2
+
+
+def _state(now: datetime, days: float, state: int, **extra) -> dict:
+    return {"due": (now + timedelta(days=days)).isoformat(), "state": state, **extra}
+
+
+@dataclass(frozen=True)
+class FixedIntervals:
+    """Review after ``days[0]``, then ``days[1]`` ... days; the last interval repeats."""
+
+    days: tuple[float, ...]
+
+    def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
+        reps = (state or {}).get("reps", 0)
+        return _state(now, self.days[min(reps, len(self.days) - 1)], REVIEW, reps=reps + 1)
+
+
+@dataclass(frozen=True)
+class Leitner:
+    """Leitner's boxes: box k waits ``boxes[k-1]`` days; right moves up one, wrong to box 1."""
+
+    boxes: tuple[float, ...] = (1, 2, 4, 8, 16)
+
+    def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
+        box = (state or {}).get("box", 0)
+        box = min(box + 1, len(self.boxes)) if correct else 1
+        return _state(now, self.boxes[box - 1], REVIEW if box > 1 else LEARNING, box=box)
+
+
+@dataclass(frozen=True)
+class NoReviews:
+    """The quiz is asked once, after the session, and never again."""
+
+    def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
+        return _state(now, NEVER.days, REVIEW)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a simulated programme does; ``sends`` is False for the classroom alone."""
+
+    name: str
+    label: str
+    policy: Policy
+    sends: bool = True
+    family: str = "fsrs"  # fsrs | fixed | baseline
+
+
+def _days(text: str) -> tuple[float, ...]:
+    try:
+        days = tuple(float(d) for d in text.split("-"))
+    except ValueError:
+        raise ValueError(f"intervals must be days joined by '-', not {text!r}") from None
+    if not days or min(days) <= 0:
+        raise ValueError(f"intervals must be positive days, not {text!r}")
+    return days
+
+
+def _fmt(days: tuple[float, ...]) -> str:
+    return "-".join(f"{d:g}" for d in days)
+
+
+def parse(spec: str, base: Policy) -> Schedule:
+    """A ``Schedule`` from a spec (see the module docstring); ``base`` supplies the rest."""
+    head, *rest = spec.strip().split(":")
+    options = [o for o in rest if "=" not in o]
+    settings = {}
+    for option in (o for o in rest if "=" in o):
+        key, _, value = option.partition("=")
+        if key not in ("cap", "rem") or not value.isdigit():
+            raise ValueError(f"unknown option {option!r} in {spec!r} (use cap=N, rem=N)")
+        settings[{"cap": "daily_cap", "rem": "reminders"}[key]] = int(value)
+    policy = replace(base, **settings)
+    suffix = "".join(f", {k.replace('daily_', '')} {v}" for k, v in settings.items())
+    if head == "fsrs":
+        retention = float(options[0]) if options else base.desired_retention
+        if not 0.5 < retention < 1:
+            raise ValueError(f"desired retention must be between 0.5 and 1, not {retention}")
+        name = f"fsrs-{retention:g}" + "".join(f"-{k.replace('daily_', '')}{v}" for k, v in settings.items())
+        return Schedule(name, f"FSRS, retention {retention:.2f}{suffix}",
+                        replace(policy, desired_retention=retention))
+    if head == "fixed":
+        days = _days(options[0] if options else "7")
+        label = f"every {_fmt(days)} days" if len(days) == 1 else f"fixed {_fmt(days)} days"
+        return Schedule(f"fixed-{_fmt(days)}", label + suffix,
+                        replace(policy, card_scheduler=FixedIntervals(days)), family="fixed")
+    if head == "leitner":
+        boxes = _days(options[0] if options else "1-2-4-8-16")
+        return Schedule(f"leitner-{_fmt(boxes)}", f"Leitner boxes {_fmt(boxes)} days{suffix}",
+                        replace(policy, card_scheduler=Leitner(boxes)), family="fixed")
+    if head == "quiz-only":
+        return Schedule("quiz-only", "post-session quiz, no reviews" + suffix,
+                        replace(policy, card_scheduler=NoReviews()), family="baseline")
+    if head == "none":
+        return Schedule("none", "classroom only, no SMS", policy, sends=False, family="baseline")
+    raise ValueError(f"unknown schedule {spec!r} (fsrs:R, fixed:D-D-D, leitner:D-D-D, quiz-only, none)")
+
+
+DEFAULT_SPECS = (
+    "none", "quiz-only",
+    "fsrs:0.7", "fsrs:0.75", "fsrs:0.8", "fsrs:0.85", "fsrs:0.9", "fsrs:0.95",
+    "fsrs:0.85:cap=1", "fsrs:0.85:cap=2", "fsrs:0.85:cap=5",
+    "fsrs:0.85:rem=0", "fsrs:0.85:rem=2",
+    "fsrs:0.75:cap=1", "fsrs:0.8:cap=1", "fsrs:0.9:cap=1", "fsrs:0.8:cap=1:rem=0", "fsrs:0.85:cap=1:rem=0",
+    "fixed:7", "fixed:1-6-12-48", "leitner:1-2-4-8-16",
+)

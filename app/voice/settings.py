@@ -1,0 +1,115 @@
+"""How Saathi speaks each language on the phone, and the limits of the voice channel.
+
+Voices are Twilio ``<Say>`` names (Amazon Polly standard voices here: cheap, and they
+exist for every language Saathi ships). The defaults live in code so a fresh install
+speaks at once; a ``voice_setting`` row for a language overrides them, so a deployer can
+switch voice (``saathi voices set``) without a release.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.models import VoiceSetting
+
+
+@dataclass(frozen=True)
+class Voice:
+    """``say_language``/``voice`` go on ``<Say>``; ``speech_language`` (if any) lets
+    ``<Gather>`` also listen for a spoken answer."""
+
+    language: str
+    say_language: str
+    voice: str
+    speech_language: str | None = None
+
+
+DEFAULT_VOICES = {
+    "en": Voice("en", "en-IN", "Polly.Raveena", "en-IN"),
+    "hi": Voice("hi", "hi-IN", "Polly.Aditi", "hi-IN"),
+    "nb": Voice("nb", "nb-NO", "Polly.Liv", "nb-NO"),
+    "nl": Voice("nl", "nl-NL", "Polly.Lotte", "nl-NL"),
+}
+FALLBACK_LANGUAGE = "en"
+
+
+def voice_for(db: Session, language: str) -> Voice:
+    """The voice for ``language``: its table row, else the built-in default, else English."""
+    row = db.get(VoiceSetting, language)
+    if row is not None:
+        return Voice(row.language, row.say_language, row.voice, row.speech_language or None)
+    if language in DEFAULT_VOICES:
+        return DEFAULT_VOICES[language]
+    return voice_for(db, FALLBACK_LANGUAGE) if language != FALLBACK_LANGUAGE else DEFAULT_VOICES["en"]
+
+
+def all_voices(db: Session) -> list[tuple[Voice, bool]]:
+    """Every configured language with its voice, and whether a table row overrides the default."""
+    rows = {row.language: row for row in db.exec(select(VoiceSetting)).all()}
+    languages = sorted(set(DEFAULT_VOICES) | set(rows))
+    return [(voice_for(db, lang), lang in rows) for lang in languages]
+
+
+def set_voice(db: Session, language: str, *, say_language: str | None = None, voice: str | None = None,
+              speech_language: str | None = None, no_speech: bool = False) -> Voice:
+    """Override the voice for ``language``; unset fields keep their current value."""
+    current = voice_for(db, language)
+    if current.language != language:  # a new language starts from nothing, not from English
+        if not (say_language and voice):
+            raise ValueError(f"a new language {language!r} needs both --say-language and --voice")
+        current = Voice(language, say_language, voice)
+    row = db.get(VoiceSetting, language) or VoiceSetting(language=language, say_language="", voice="")
+    row.say_language = say_language or current.say_language
+    row.voice = voice or current.voice
+    row.speech_language = None if no_speech else (speech_language or current.speech_language)
+    db.add(row)
+    db.flush()
+    return voice_for(db, language)
+
+
+@dataclass(frozen=True)
+class VoiceOptions:
+    """Voice limits, from ``SAATHI_VOICE_*`` settings (defaults below)."""
+
+    max_questions: int = 5                   # questions one call carries
+    max_dials: int = 3                       # dials of one call before giving up
+    retry_after: timedelta = timedelta(minutes=10)   # after a busy/unanswered dial; doubles
+    call_gap: timedelta = timedelta(hours=4)          # after a call, before the next one
+    callback_interval: timedelta = timedelta(minutes=30)  # at most one callback per learner
+    callback_delay: timedelta = timedelta(seconds=10)     # let the missed call hang up first
+    gather_timeout: int = 8                  # seconds to wait for a key
+
+    @classmethod
+    def from_config(cls, config) -> VoiceOptions:
+        def get(key, default):
+            value = config.get(f"VOICE_{key}")
+            return default if value in (None, "") else value
+
+        return cls(
+            max_questions=int(get("MAX_QUESTIONS", cls.max_questions)),
+            max_dials=int(get("MAX_DIALS", cls.max_dials)),
+            retry_after=timedelta(minutes=float(get("RETRY_MINUTES", 10))),
+            call_gap=timedelta(hours=float(get("CALL_GAP_HOURS", 4))),
+            callback_interval=timedelta(minutes=float(get("CALLBACK_INTERVAL_MINUTES", 30))),
+            callback_delay=timedelta(seconds=float(get("CALLBACK_DELAY_SECONDS", 10))),
+            gather_timeout=int(get("GATHER_TIMEOUT_SECONDS", cls.gather_timeout)),
+        )
+
+
+def current_options(app=None) -> VoiceOptions:
+    from flask import current_app
+
+    app = app or current_app
+    options = app.extensions.get("saathi.voice")
+    if options is None:
+        options = app.extensions["saathi.voice"] = VoiceOptions.from_config(app.config)
+    return options
+
+
+def public_base(app=None) -> str:
+    """Where Twilio reaches this app (``SAATHI_PUBLIC_URL``), without a trailing slash."""
+    from flask import current_app
+
+    return (app or current_app).config["PUBLIC_URL"].rstrip("/")

@@ -1,0 +1,6 @@
+"""Staff sign-in: accounts, roles, sessions, the UI language, and the guards every page uses."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.web.auth import routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,0 +1,58 @@
+"""How a typed message enters Saathi, per channel. SMS goes through ``receive_sms`` exactly
+as the Twilio webhook does; another channel (voice as text, keypad digits) registers its
+own entry point here and appears in the simulator's channel menu.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session
+
+from app.learning.inbound import receive_sms
+from app.models import Learner
+
+# handler(db=, learner=, text=, now=) -> the messages Saathi answers with, in order
+Handler = Callable[..., list[str]]
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    label: str  # shown in the menu (an ``_l`` lazy string, so it follows the UI language)
+    handle: Handler
+
+
+CHANNELS: dict[str, Channel] = {}
+
+
+def register_channel(name: str, label: str, handle: Handler) -> None:
+    CHANNELS[name] = Channel(name, label, handle)
+
+
+def simulated_sid() -> str:
+    """A unique inbound id, recognisably not Twilio's."""
+    return "SIM" + uuid.uuid4().hex
+
+
+def _sms(*, db: Session, learner: Learner, text: str, now: datetime) -> list[str]:
+    return receive_sms(db=db, sid=simulated_sid(), from_number=learner.phone, body=text, now=now).messages
+
+
+def _voice(*, db: Session, learner: Learner, text: str, now: datetime) -> list[str]:
+    from app.voice.transcript import voice_channel
+
+    return voice_channel(db=db, learner=learner, text=text, now=now)
+
+
+register_channel("sms", _l("SMS"), _sms)
+try:
+    import app.voice.transcript  # noqa: F401  (the voice channel, if this install has it)
+except ModuleNotFoundError as exc:  # pragma: no cover
+    if not (exc.name or "").startswith("app.voice"):
+        raise
+else:
+    register_channel("voice", _l("Voice call (keypad)"), _voice)

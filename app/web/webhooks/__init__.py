@@ -1,0 +1,7 @@
+"""Twilio webhooks: inbound SMS, delivery status, and (voice) calls. All signature-checked."""
+from flask import Blueprint
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+from app.web.webhooks import routes  # noqa: E402,F401  (registers the views on bp)
+from app.web.webhooks import voice  # noqa: E402,F401  (voice calls: app.voice)

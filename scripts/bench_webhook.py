@@ -1,0 +1,210 @@
+"""Inbound answers per second through ``POST /twilio/sms`` under gunicorn.
+
+Sets up N learners who each have a quiz question pending, starts Saathi under gunicorn,
+and has C concurrent clients answer by signed webhook (one answer per learner, each a
+fresh MessageSid). A bare Flask endpoint returning fixed TwiML runs under the same
+gunicorn settings in the same run, so the figures read as a ratio to "Flask doing nothing".
+
+    .venv/bin/python scripts/bench_webhook.py                      # SQLite, 2,000 answers, 8 clients
+    .venv/bin/python scripts/bench_webhook.py --database-url postgresql://postgres@127.0.0.1/bench --workers 4
+    .venv/bin/python scripts/bench_webhook.py --clients 1,4,16 --database-url postgresql://...  # levels
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+TOKEN = "bench-token"
+BARE_APP = '''
+from flask import Flask, Response
+app = Flask("bare")
+
+@app.post("/twilio/sms")
+def sms():
+    return Response("<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?><Response><Message>Correct!</Message></Response>",
+                    mimetype="application/xml")
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, learners: int) -> list[str]:
+    """Learners with a pending question, through the real session and dispatch code."""
+    from datetime import datetime, timezone
+
+    from app import create_app, migrate
+    from app.clock import FrozenClock
+    from app.db import session_scope
+    from app.learning.sessions import complete_session
+    from app.models import Cohort, Item, Module, Pack
+    from app.people.learners import import_learners
+    from app.people.sites import add_site
+    from app.scheduling.dispatcher import dispatch_once
+
+    migrate.upgrade(url)
+    now = datetime.now(timezone.utc).replace(hour=5, minute=0)  # 10:30 in India
+    app = create_app({"DATABASE_URL": url, "CLOCK": FrozenClock(now), "SEGMENTS_PER_SECOND": 0,
+                      "DISPATCH_BATCH": learners + 10, "DELIVERY_THREADS": 1, "LOG_LEVEL": "WARNING"})
+    phones = [f"+9198{n:08d}" for n in range(learners)]
+    with app.app_context(), session_scope(app) as db:
+        add_site(db=db, name="Bench Site")
+        rows = "\n".join(f"{p},Learner {n},Bench Site,en,bench" for n, p in enumerate(phones))
+        import_learners(db=db, csv_text="phone,name,site,language,cohort\n" + rows, now=now)
+        pack = Pack(slug="bench", title={"en": "Bench"}, languages=["en"])
+        db.add(pack)
+        db.flush()
+        module = Module(pack_id=pack.id, slug="m", key="bench/m", title={"en": "M"}, greeting={}, feedback={})
+        db.add(module)
+        db.flush()
+        for i in range(3):
+            db.add(Item(module_id=module.id, slug=f"q{i}", position=i, question={"en": f"Question {i}?"},
+                        options=[{"en": "Yes"}, {"en": "No"}], answer=1, explanation={"en": "Because."}))
+        db.flush()
+        cohort = db.exec(__import__("sqlmodel").select(Cohort)).one()
+        complete_session(db=db, cohort=cohort, module=module, held_at=now, now=now)
+    dispatch_once(app=app)
+    app.extensions["saathi.engine"].dispose()
+    return phones
+
+
+def gunicorn(target: str, port: int, workers: int, env: dict, cwd: str, log: Path | None = None) -> subprocess.Popen:
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning", target]
+    out = open(log, "ab") if log else None  # the app's JSON log lines, kept out of the figures
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stderr=out)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def load(port: int, phones: list[str], clients: int) -> dict:
+    """Each client keeps one connection and answers for its share of learners."""
+    url = f"http://127.0.0.1:{port}/twilio/sms"
+    validator = RequestValidator(TOKEN)
+    latencies: list[float] = []
+    errors = []
+    lock = threading.Lock()
+
+    def client(share: list[str]):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for phone in share:
+            params = {"MessageSid": "SM" + uuid.uuid4().hex, "From": phone, "To": "+15005550006",
+                      "Body": "1", "AccountSid": "AC" + "0" * 32}
+            body = urlencode(params)
+            headers = {"Content-Type": "application/x-www-form-urlencoded",
+                       "X-Twilio-Signature": validator.compute_signature(url, params)}
+            t = time.perf_counter()
+            conn.request("POST", "/twilio/sms", body, headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - t)
+            if response.status != 200:
+                errors.append(response.status)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    shares = [phones[i::clients] for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(s,)) for s in shares]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {"requests": len(latencies), "errors": len(errors), "seconds": round(elapsed, 2),
+            "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(1000 * statistics.median(latencies), 1),
+            "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=2000)
+    parser.add_argument("--clients", default="8",
+                        help="concurrent clients; a list (1,4,16) runs each level, fresh learners each")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (docs/performance.md)")
+    args = parser.parse_args()
+    levels = [int(c) for c in str(args.clients).split(",")]
+    tmp = tempfile.mkdtemp(prefix="saathi-bench-")
+    url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    # Each level answers for its own learners, so every request grades a pending question.
+    phones = prepare(url, args.answers * len(levels))
+    shares = {c: phones[i * args.answers:(i + 1) * args.answers] for i, c in enumerate(levels)}
+    (Path(tmp) / "bare.py").write_text(BARE_APP)
+
+    bare_results, ours_results = {}, {}
+    port = free_port()
+    bare = gunicorn("bare:app", port, args.workers, {"PYTHONPATH": tmp}, tmp)
+    try:
+        load(port, phones[: min(200, len(phones))], max(levels))  # warm-up
+        for clients in levels:
+            bare_results[clients] = load(port, shares[clients], clients)
+    finally:
+        bare.terminate()
+        bare.wait()
+    port = free_port()
+    env = {"SAATHI_DATABASE_URL": url, "SAATHI_TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT),
+           "SAATHI_PUBLIC_URL": f"http://127.0.0.1:{port}", "SAATHI_INSTANCE_PATH": tmp,
+           "SAATHI_LOG_LEVEL": os.environ.get("SAATHI_LOG_LEVEL", "INFO")}  # as deployed: a line a request
+    saathi = gunicorn("app:create_app()", port, args.workers, env, str(ROOT), log=Path(tmp) / "saathi.log")
+    try:
+        for clients in levels:
+            ours_results[clients] = load(port, shares[clients], clients)
+    finally:
+        saathi.terminate()
+        saathi.wait()
+    runs = []
+    for clients in levels:
+        base, ours = bare_results[clients], ours_results[clients]
+        runs.append({"clients": clients, "bare_flask": base, "saathi_sms_webhook": ours,
+                     "ratio": {"throughput": round(ours["per_second"] / base["per_second"], 3),
+                               "p50": round(ours["p50_ms"] / base["p50_ms"], 1),
+                               "p99": round(ours["p99_ms"] / base["p99_ms"], 1)}})
+    results = {"runs": runs,
+               "setup": {"database": url.split("@")[-1].split("?")[0] if "postgres" in url else "sqlite",
+                         "gunicorn_workers": args.workers, "answers_per_level": args.answers,
+                         "cores": os.cpu_count()}}
+    if len(runs) == 1:  # the single-level shape of earlier runs
+        results = {"bare_flask": runs[0]["bare_flask"], "saathi_sms_webhook": runs[0]["saathi_sms_webhook"],
+                   "ratio": runs[0]["ratio"], "setup": {**results["setup"], "clients": levels[0]}}
+    print(json.dumps(results, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    failed = sum(r["errors"] for r in ours_results.values())
+    if failed:
+        sys.exit(f"{failed} webhook requests failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Shared fixtures: an app on a fresh, migrated database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a frozen clock, and the usual client/runner."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from app import create_app, migrate
+from app.clock import FrozenClock
+from app.db import make_engine
+
+# A Monday, 09:30 in India: inside every default send window.
+START = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)
+AUTH_TOKEN = "test-auth-token"
+PUBLIC_URL = "http://saathi.test"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate.upgrade(url)
+        return {"url": url, "template": None}
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{template}")
+    return {"url": None, "template": template}
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if migrated_database["url"]:
+        url = migrated_database["url"]
+        engine = make_engine(url)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return url
+    path = tmp_path / "saathi.db"
+    shutil.copy(migrated_database["template"], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock():
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app_config(database_url, clock, tmp_path):
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "CLOCK": clock,
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+15005550006",
+        "SEGMENTS_PER_SECOND": 0,  # no pacing in tests; tests/test_throttle.py covers it
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["saathi.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """The test's own session, inside an app context, committed at the end of the test.
+
+    On SQLite it reads without taking the write lock (unlike the app's sessions), so a
+    test may look at the database between dispatch passes without blocking them.
+    """
+    from sqlmodel import Session
+
+    engine = make_engine(app.config["DATABASE_URL"], sqlite_immediate=False)
+    with app.app_context(), Session(engine, expire_on_commit=False) as dbs:
+        yield dbs
+        dbs.commit()
+    engine.dispose()
+
+
+def sign(url: str, params: dict) -> str:
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+
+
+@pytest.fixture
+def twilio_post(client):
+    """POST form ``params`` to ``path`` signed as Twilio signs it (against PUBLIC_URL)."""
+
+    def post(path: str, params: dict, *, signature: str | None = None):
+        headers = {"X-Twilio-Signature": signature if signature is not None else sign(PUBLIC_URL + path, params)}
+        return client.post(path, data=params, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def fake_twilio():
+    """A Twilio-compatible API on 127.0.0.1 (scripts/fake_twilio.py), started for one test."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from fake_twilio import FakeTwilio
+
+    with FakeTwilio(auth_token=AUTH_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def live_app(app_config, fake_twilio):
+    """The app served over real HTTP on 127.0.0.1, sending through the real twilio client
+    to the fake API, which calls its status webhooks back on the public URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    port = server.socket.getsockname()[1]
+    app = create_app({**app_config, "TRANSPORT": "twilio", "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
+                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE": fake_twilio.base_url,
+                      "TWILIO_TIMEOUT": 2, "PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    app.extensions["saathi.engine"].dispose()

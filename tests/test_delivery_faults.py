@@ -1,0 +1,109 @@
+"""Twilio misbehaving: nothing is dropped, nothing is sent twice."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import select
+
+from app.db import session_scope
+from app.learning.sessions import complete_session
+from app.models import Learner, Outbox
+from app.scheduling.delivery import backoff
+from app.scheduling.dispatcher import dispatch_once
+from app.scheduling.throttle import SegmentThrottle
+from tests.factories import cohort, make_learners, make_module
+
+
+def start(app, clock):
+    with app.app_context(), session_scope(app) as db:
+        module = make_module(db)
+        learners = make_learners(db, clock.now())
+        complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
+        return [l.phone for l in learners]
+
+
+def outbox(app):
+    with app.app_context(), session_scope(app) as db:
+        return db.exec(select(Outbox).where(Outbox.purpose == "prompt").order_by(Outbox.id)).all()
+
+
+def test_429_and_500_are_retried_with_backoff_until_twilio_recovers(live_app, fake_twilio, clock):
+    phones = start(live_app, clock)
+    fake_twilio.fail_next(2, status=429)
+    fake_twilio.fail_next(1, status=500)
+    stats = dispatch_once(app=live_app)
+    assert stats.delivery.retried == 2 and stats.delivery.sent == 0
+    rows = outbox(live_app)
+    assert {r.status for r in rows} == {"queued"} and {r.error_code for r in rows} == {20429}
+    clock.advance(minutes=2)
+    stats = dispatch_once(app=live_app)  # one more 500, then success
+    clock.advance(minutes=5)
+    dispatch_once(app=live_app)
+    assert Counter(m["to"] for m in fake_twilio.messages) == Counter(phones)
+    assert {r.status for r in outbox(live_app)} <= {"accepted", "sent", "delivered"}
+
+
+def test_a_timed_out_send_that_twilio_accepted_is_reconciled_not_resent(live_app, fake_twilio, clock):
+    phones = start(live_app, clock)
+    fake_twilio.delay_next(1, seconds=3, accept=True)  # client timeout is 2 s
+    stats = dispatch_once(app=live_app)
+    assert stats.delivery.retried == 1
+    uncertain = [r for r in outbox(live_app) if r.uncertain]
+    assert len(uncertain) == 1
+    clock.advance(minutes=2)
+    stats = dispatch_once(app=live_app)
+    assert stats.delivery.reconciled == 1
+    assert Counter(m["to"] for m in fake_twilio.messages) == Counter(phones)  # each exactly once
+    assert all(r.sid for r in outbox(live_app))
+
+
+def test_opted_out_and_invalid_numbers_flag_the_learner(live_app, fake_twilio, clock):
+    asha, ravi = start(live_app, clock)
+    fake_twilio.opted_out.add(asha)
+    fake_twilio.unreachable.add(ravi)
+    stats = dispatch_once(app=live_app)
+    assert stats.delivery.failed == 2
+    with live_app.app_context(), session_scope(live_app) as db:
+        status = {l.phone: l.status for l in db.exec(select(Learner)).all()}
+    assert status == {asha: "opted_out", ravi: "invalid"}
+    assert {(r.status, r.error_code) for r in outbox(live_app)} == {("dead", 21610), ("dead", 21614)}
+    clock.advance(days=2)
+    dispatch_once(app=live_app)
+    assert fake_twilio.messages == []
+
+
+def test_a_worker_that_died_mid_send_is_reconciled_after_its_lease(app, db, clock):
+    """A row left in 'sending' by a killed worker is looked up, then sent once."""
+    start(app, clock)
+    from app.scheduling import delivery
+    from app.scheduling.dispatcher import plan_due
+
+    assert plan_due(app, now=clock.now()).planned == 2
+    with app.app_context(), session_scope(app) as s:
+        claimed = delivery.claim(s, now=clock.now(), worker="dead-worker", limit=10)
+        assert len(claimed) == 2
+    transport = app.extensions["saathi.transport"]
+    clock.advance(minutes=3)
+    stats = dispatch_once(app=app)
+    assert stats.delivery.requeued == 2 and stats.delivery.sent == 2
+    assert len(transport.sent) == 2
+
+
+def test_backoff_grows_and_is_jittered():
+    import random
+
+    rng = random.Random(1)
+    waits = [backoff(n, rng).total_seconds() for n in range(1, 9)]
+    assert 15 <= waits[0] <= 30 and waits[-1] <= 3600
+    assert waits[4] > waits[0]
+
+
+def test_throttle_paces_segments_per_second():
+    now = [0.0]
+    slept = []
+    throttle = SegmentThrottle(2, clock=lambda: now[0], sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)))
+    for _ in range(6):
+        throttle.acquire(1)
+    assert round(sum(slept), 3) == 2.0  # 6 segments at 2/s with a burst of 2
+    throttle.acquire(3)  # a 3-segment message costs three
+    assert round(sum(slept), 3) == 3.5
