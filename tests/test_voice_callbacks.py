@@ -308,3 +308,28 @@ def test_an_undeliverable_prompt_sms_can_become_a_call_for_a_learner_who_takes_b
     url = urlsplit(call["_params"]["Url"])
     root = ET.fromstring(signed(twilio_app, f"{url.path}?{url.query}", {"CallSid": call["sid"]}).data)
     assert root.find("Gather")[0].text == "Question 1 of 3."
+
+
+def test_an_sms_prompt_that_keeps_failing_becomes_a_call_for_a_learner_who_takes_both(twilio_app, fake_twilio,
+                                                                                     db, clock, learners):
+    """The carrier keeps reporting "undelivered" for Ravi's texts: after the last retry the
+    delivery code calls him with the question instead; Sunil (SMS only) just waits."""
+    _, ravi, sunil = learners
+    for phone in (ravi.phone, sunil.phone):
+        fake_twilio.message_outcomes[phone] = ("undelivered", 30003)
+    relay = Relay(twilio_app, fake_twilio)
+    for _ in range(12):
+        tick(twilio_app)
+        relay()
+        if calls_to(fake_twilio, ravi.phone):
+            break
+        clock.advance(hours=1, minutes=1)
+    texts = [m for m in fake_twilio.messages if m["to"] == ravi.phone]
+    assert 1 < len(texts) <= 6 and all("Q1/3" in t["body"] for t in texts)
+    (call,) = calls_to(fake_twilio, ravi.phone)
+    url = urlsplit(call["_params"]["Url"])
+    root = ET.fromstring(signed(twilio_app, f"{url.path}?{url.query}", {"CallSid": call["sid"]}).data)
+    assert root.find("Gather")[0].text == "Question 1 of 3."
+    assert calls_to(fake_twilio, sunil.phone) == []
+    fresh(db)
+    assert db.exec(select(Prompt).where(Prompt.learner_id == sunil.id, Prompt.seq == 1)).one().status == "queued"

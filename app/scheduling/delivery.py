@@ -144,7 +144,7 @@ def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, stats
         if learner is not None and exc.verdict in ("opted_out", "invalid_number"):
             _flag_learner(db, learner, exc.verdict, exc.code, now=now)
         else:
-            release_prompt(db, row, now=now)
+            give_up(db, row, now=now)
         log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, exc)
     db.add(row)
 
@@ -158,6 +158,16 @@ def _flag_learner(db: Session, learner: Learner, verdict: str, code: int | None,
         opt_out(db, learner, now=now, reason=f"unreachable number (Twilio {code})")
         learner.status = "invalid"
         db.add(learner)
+
+
+def give_up(db: Session, row: Outbox, *, now: datetime) -> None:
+    """An SMS prompt that will not get through: a learner who also takes calls (channel
+    "both") is called with it instead; anyone else gets the prompt again later."""
+    from app.voice.calls import call_instead_of_sms
+
+    if row.kind == "sms" and row.purpose in ("prompt", "reminder") and call_instead_of_sms(db, row, now=now):
+        return
+    release_prompt(db, row, now=now)
 
 
 def release_prompt(db: Session, row: Outbox, *, now: datetime) -> None:
@@ -201,7 +211,7 @@ def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, 
                       attempts=row.attempts, next_attempt_at=now + backoff(row.attempts),
                       created_at=now, updated_at=now))
     else:
-        release_prompt(db, row, now=now)
+        give_up(db, row, now=now)
 
 
 def _prompt_open(db: Session, row: Outbox) -> bool:
