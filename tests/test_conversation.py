@@ -160,4 +160,4 @@ def test_reviews_come_back_when_due_and_score_reports_progress(app, db, clock):
     review = sent_to(app, db, asha.phone)[-1]
     assert review.startswith(("A caller", "Someone", "Before"))  # a review, no Q-number
     reply = text(app, db, asha.phone, "SCORE", clock)
-    assert "3 answers, 100% right" in str(reply)
+    assert "3 answers, right: 100%" in str(reply)

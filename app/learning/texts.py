@@ -88,9 +88,15 @@ def language_set_text(lang: str) -> str:
     return say(lang, "Saathi will now write to you in {language}.", language=LANGUAGES[lang])
 
 
+LATIN_NAMES = {"en": "English", "hi": "Hindi", "nb": "Norsk", "nl": "Nederlands"}
+
+
 def language_unknown_text(lang: str) -> str:
+    """Names in Latin letters except for Hindi readers: one Devanagari word would turn the
+    whole SMS into UCS-2 and double its cost."""
+    names = LANGUAGES if lang == "hi" else LATIN_NAMES
     return say(lang, "Languages: {choices}. Reply LANG and a code, e.g. LANG hi",
-               choices=", ".join(f"{code} {name}" for code, name in LANGUAGES.items()))
+               choices=", ".join(f"{code} {name}" for code, name in names.items()))
 
 
 def nothing_pending_text(lang: str) -> str:
@@ -107,7 +113,7 @@ def unknown_number_text() -> str:
 
 def score_text(lang: str, *, name: str, answered: int, correct: int, learned: int, total: int) -> str:
     percent = round(100 * correct / answered) if answered else 0
-    return say(lang, "{name}: {answered} answers, {percent}% right. {learned} of {total} questions learned.",
+    return say(lang, "{name}: {answered} answers, right: {percent}%. {learned} of {total} questions learned.",
                name=name, answered=answered, percent=percent, learned=learned, total=total)
 
 

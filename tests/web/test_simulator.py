@@ -62,7 +62,7 @@ def test_an_existing_learner_can_be_simulated_and_empty_text_is_ignored(web_app,
     before = len(bubbles(page))
     page = client.post(f"/simulator/{world.asha}/send", data={"body": "SCORE"}, follow_redirects=True).data.decode()
     assert len(bubbles(page)) == before + 2
-    assert "3 answers, 100% right" in bubbles(page)[-1]
+    assert "3 answers, right: 100%" in bubbles(page)[-1]
     assert client.post(f"/simulator/{world.asha}/send", data={"body": "x", "channel": "fax"}).status_code == 400
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlmodel import select
 
@@ -59,8 +59,9 @@ def sessions():
                 flash(_("The session was not recorded: %(reason)s", reason=str(exc)), "error")
             else:
                 db.commit()
-                flash(_("Session recorded. The quiz is queued for %(count)d learners.",
-                        count=done.learners_queued), "success")
+                flash(ngettext("Session recorded. The quiz is queued for %(num)d learner.",
+                               "Session recorded. The quiz is queued for %(num)d learners.",
+                               done.learners_queued), "success")
                 return redirect(url_for("workspace.sessions"))
     recent = queries.sessions(db=db, site_ids=scope(), limit=30)
     return render_template("workspace/sessions.html", form=form, recent=recent, sites=sites)

@@ -1,0 +1,72 @@
+"""The translation catalogs: complete, safe to format, and cheap where learners pay per segment."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from app.i18n import LANGUAGES
+from app.messaging.segments import count_segments
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]")
+SMS_TEXTS = ("app/learning/texts.py",)  # voice texts are spoken, not billed by the segment
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+
+
+def catalog(lang: str):
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def sms_msgids() -> set[str]:
+    ids = set()
+    for path in SMS_TEXTS:
+        for _, msgid, _, _ in extract_from_file("python", ROOT / path, keywords={"say": (2,), "N_": None}):
+            ids.add(msgid)
+    return ids
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated_with_the_same_placeholders(lang):
+    problems = []
+    for message in catalog(lang):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            problems.append(f"untranslated: {ids[0]!r}")
+            continue
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        problems += [f"placeholders differ: {ids[0]!r} -> {s!r}" for s in strings
+                     if set(PLACEHOLDER.findall(s)) != wanted]
+    assert problems == []
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_compiled_catalogs_have_no_format_errors(lang):
+    cat = catalog(lang)
+    errors = [(m.id, [str(e) for e in errs]) for m, errs in cat.check()]
+    assert errors == []
+
+
+def test_learner_texts_are_marked_and_found():
+    ids = sms_msgids()
+    assert "Correct!" in ids and len(ids) >= 15
+
+
+@pytest.mark.parametrize("lang", ["nb", "nl"])
+def test_learner_texts_in_gsm_languages_stay_gsm7_and_within_one_segment(lang):
+    """A curly quote or an ë in a Norwegian or Dutch system message would more than double
+    what every such SMS costs."""
+    cat, costly = catalog(lang), []
+    for msgid in sms_msgids():
+        text = PLACEHOLDER.sub("x", cat[msgid].string)
+        info = count_segments(text)
+        if info.encoding != "GSM-7" or info.segments > 1:
+            costly.append((msgid, info.encoding, info.segments))
+    assert costly == []
