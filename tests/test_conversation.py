@@ -122,6 +122,14 @@ def test_unknown_number_is_told_to_ask_the_trainer(app, db, clock):
     assert "not registered" in str(reply)
 
 
+def test_an_unknown_number_is_answered_in_the_language_of_its_country(app, db, clock):
+    from app.i18n import say
+
+    norwegian = say("nb", "This number is not registered with Saathi. Please ask your trainer.")
+    assert "not registered" not in norwegian
+    assert str(text(app, db, "+4791234567", "hei", clock)) == norwegian
+
+
 def test_reminder_then_expiry_without_counting_as_wrong(app, db, clock):
     _, (asha, _) = setup_session(app, db, clock)
     dispatch_once(app=app)

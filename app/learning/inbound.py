@@ -69,7 +69,7 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
         existing = db.exec(select(Inbound).where(Inbound.sid == sid)).one()
         return Reply(_split(existing.reply), duplicate=True)
     if learner is None:
-        outgoing = [texts.unknown_number_text()]
+        outgoing = [texts.unknown_number_text(from_number)]
     else:
         out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel)
         outgoing = [o.body for o in out]

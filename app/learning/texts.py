@@ -8,6 +8,7 @@ from __future__ import annotations
 from app.content.render import render_question
 from app.i18n import LANGUAGES, say
 from app.models import Item, Learner, Module, Prompt
+from app.people.phones import region_of
 
 
 def text_in(texts: dict, lang: str) -> str:
@@ -107,8 +108,14 @@ def no_practice_text(lang: str) -> str:
     return say(lang, "No practice questions yet. They come after your first session.")
 
 
-def unknown_number_text() -> str:
-    return say("en", "This number is not registered with Saathi. Please ask your trainer.")
+# A stranger has no language on file: guess it from the number's country. India stays in
+# English, the one language every Saathi site there shares (and the cheap GSM-7 one).
+REGION_LANGUAGES = {"NO": "nb", "SJ": "nb", "NL": "nl", "BE": "nl", "SR": "nl"}
+
+
+def unknown_number_text(from_number: str) -> str:
+    lang = REGION_LANGUAGES.get(region_of(from_number) or "", "en")
+    return say(lang, "This number is not registered with Saathi. Please ask your trainer.")
 
 
 def score_text(lang: str, *, name: str, answered: int, correct: int, learned: int, total: int) -> str:
