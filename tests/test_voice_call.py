@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from app.i18n import say
 from app.learning.inbound import receive_sms
 from app.learning.sessions import complete_session
 from app.messaging.transport import get_transport
@@ -323,7 +324,7 @@ def test_a_recorded_question_is_played_and_served(app, db, clock, tmp_path, twil
     root = start_call(app, twilio_post, asha)
     assert not list(gather_of(root).iter("Play"))
     root = press(twilio_post, start_call(app, twilio_post, ravi), "2")
-    assert said(gather_of(root))[0] == "Question 2 of 3."
+    assert said(gather_of(root))[0] == say("hi", "Question {number} of {total}.", number=2, total=3) == "सवाल 2, 3 में से।"
     assert not list(gather_of(root).iter("Play"))
 
 
