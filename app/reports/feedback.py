@@ -47,11 +47,15 @@ class FeedbackFilter:
     rating: int | None = None
     low: bool = False
     comments: bool = False
-    flagged: bool = False
+    flagged: bool | None = None  # True: needing follow-up only; False: followed up only
     learner_id: int | None = None
+    since: datetime | None = None
 
 
-def _query(columns, *, site_ids, f: FeedbackFilter):
+def feedback_query(columns, *, site_ids, f: FeedbackFilter):
+    """``columns`` of the feedback in scope that ``f`` selects, with its learner, site and
+    session (the learner's own cohort when the feedback came from no session) joined in.
+    The one place feedback is narrowed: the dashboard, the reports and the API use it."""
     session_cohort = func.coalesce(TrainingSession.cohort_id, Learner.cohort_id)
     query = select(*columns).select_from(Feedback).join(Learner, Learner.id == Feedback.learner_id) \
         .join(Site, Site.id == Learner.site_id) \
@@ -71,10 +75,12 @@ def _query(columns, *, site_ids, f: FeedbackFilter):
         query = query.where(Feedback.rating <= LOW_RATING)
     if f.comments:
         query = query.where(Feedback.comment.is_not(None))
-    if f.flagged:
-        query = query.where(Feedback.flagged)
+    if f.flagged is not None:
+        query = query.where(Feedback.flagged == f.flagged)
     if f.learner_id is not None:
         query = query.where(Feedback.learner_id == f.learner_id)
+    if f.since is not None:
+        query = query.where(Feedback.created_at >= f.since)
     return query
 
 
@@ -82,15 +88,15 @@ def list_feedback(*, db: Session, site_ids: set[int] | None, filters: FeedbackFi
                   page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[FeedbackRow], int]:
     """One page of feedback, newest first, and how many match in all."""
     f = filters or FeedbackFilter()
-    total = db.exec(_query([func.count(Feedback.id)], site_ids=site_ids, f=f)).one()
-    query = _query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids, f=f) \
+    total = db.exec(feedback_query([func.count(Feedback.id)], site_ids=site_ids, f=f)).one()
+    query = feedback_query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids, f=f) \
         .order_by(Feedback.created_at.desc(), Feedback.id.desc()) \
         .offset((max(page, 1) - 1) * page_size).limit(page_size)
     return [FeedbackRow(*row) for row in db.exec(query)], total
 
 
 def flagged_count(*, db: Session, site_ids: set[int] | None) -> int:
-    return db.exec(_query([func.count(Feedback.id)], site_ids=site_ids, f=FeedbackFilter(flagged=True))).one()
+    return db.exec(feedback_query([func.count(Feedback.id)], site_ids=site_ids, f=FeedbackFilter(flagged=True))).one()
 
 
 def set_followed_up(*, db: Session, feedback: Feedback, done: bool, now: datetime) -> None:
@@ -118,7 +124,7 @@ def set_testimonial(*, db: Session, feedback: Feedback, consent: bool, now: date
 
 def testimonials(*, db: Session, site_ids: set[int] | None, site_id: int | None = None) -> list[FeedbackRow]:
     """Comments learners agreed to have quoted, newest first."""
-    query = _query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids,
+    query = feedback_query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids,
                    f=FeedbackFilter(site_id=site_id, comments=True))
     query = query.where(Feedback.testimonial, Feedback.consent_at.is_not(None)) \
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())

@@ -26,6 +26,7 @@ from app.models import (
     Site,
     TrainingSession,
 )
+from app.reports.feedback import FeedbackFilter, feedback_query
 from app.reports.queries import in_sites
 from app.web.api import schemas as s
 from app.web.api.schemas import MAX_ID
@@ -231,25 +232,9 @@ def list_answers(*, db: Session, site_ids, q: s.AnswerQuery) -> s.AnswerPage:
 def list_feedback(*, db: Session, site_ids, q: s.FeedbackQuery) -> s.FeedbackPage:
     """Feedback with its session's cohort (the learner's own cohort when it has no session),
     as the dashboard's feedback page reads it."""
-    session_cohort = func.coalesce(TrainingSession.cohort_id, Learner.cohort_id)
-    query = select(Feedback, Learner, Site, TrainingSession, Cohort, Module) \
-        .join(Learner, Learner.id == Feedback.learner_id).join(Site, Site.id == Learner.site_id) \
-        .outerjoin(TrainingSession, TrainingSession.id == Feedback.training_session_id) \
-        .outerjoin(Cohort, Cohort.id == session_cohort) \
-        .outerjoin(Module, Module.id == TrainingSession.module_id)
-    query = in_sites(query, Learner.site_id, site_ids)
-    if q.site_id is not None:
-        query = query.where(Learner.site_id == q.site_id)
-    if q.cohort_id is not None:
-        query = query.where(session_cohort == q.cohort_id)
-    if q.learner_id is not None:
-        query = query.where(Feedback.learner_id == q.learner_id)
-    if q.session_id is not None:
-        query = query.where(Feedback.training_session_id == q.session_id)
-    if q.flagged is not None:
-        query = query.where(Feedback.flagged == q.flagged)
-    if q.since is not None:
-        query = query.where(Feedback.created_at >= q.since)
+    query = feedback_query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids,
+                           f=FeedbackFilter(site_id=q.site_id, cohort_id=q.cohort_id, learner_id=q.learner_id,
+                                            session_id=q.session_id, flagged=q.flagged, since=q.since))
     rows, cursor = _keyset(db, query, Feedback.id, q)
     return s.FeedbackPage(next_cursor=cursor, data=[s.FeedbackOut(
         id=f.id, learner=_ref(learner), site=_ref(site), session_id=f.training_session_id, cohort=_ref(c),

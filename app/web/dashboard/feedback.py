@@ -19,7 +19,7 @@ def _filters() -> fb.FeedbackFilter:
     """The filters from the query string; one naming another site's object is a 404."""
     f = fb.FeedbackFilter(site_id=arg_int("site"), cohort_id=arg_int("cohort"), session_id=arg_int("session"),
                           rating=arg_int("rating"), low=request.args.get("low") == "1",
-                          comments=request.args.get("comments") == "1", flagged=request.args.get("flagged") == "1")
+                          comments=request.args.get("comments") == "1", flagged=True if request.args.get("flagged") == "1" else None)
     if f.site_id is not None and scope() is not None and f.site_id not in scope():
         abort(404)
     if f.cohort_id is not None and visible_cohort(f.cohort_id) is None:
