@@ -25,6 +25,7 @@ from tests.hardening.procs import (
     saathi,
     sqlite_database,
     stop,
+    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -37,14 +38,6 @@ def fake():
     fake.close()
 
 
-def _wait_for(predicate, timeout=30.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
-
 
 def test_sigkill_during_api_calls_then_restart_sends_each_prompt_once(tmp_path, fake):
     url = sqlite_database(tmp_path)
@@ -52,7 +45,7 @@ def test_sigkill_during_api_calls_then_restart_sends_each_prompt_once(tmp_path, 
     env = app_env(url, fake, DELIVERY_THREADS=4)
     fake.fault("delay", count=4, seconds=30, accept=True)  # Twilio takes them, its answers never come
     proc = saathi("dispatch", "--once", env=env, log=tmp_path / "pass1.log")
-    assert _wait_for(lambda: len(fake.messages()) >= 4), "the pass never reached the API"
+    assert wait_for(lambda: len(fake.messages()) >= 4), "the pass never reached the API"
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)  # mid-call: four requests in flight, the rest of the batch claimed
     proc.wait(10)
@@ -119,7 +112,7 @@ def test_a_killed_worker_sigterm_stops_cleanly(tmp_path, fake):
     url = sqlite_database(tmp_path)
     populate(url, 5)
     worker = saathi("worker", "--interval", "0.5", env=app_env(url, fake), log=tmp_path / "w.log")
-    assert _wait_for(lambda: len(fake.messages()) == 5, timeout=60)
+    assert wait_for(lambda: len(fake.messages()) == 5, timeout=60)
     started = time.monotonic()
     stop(worker, signal.SIGTERM, timeout=15)
     assert worker.returncode is not None and time.monotonic() - started < 15

@@ -38,6 +38,7 @@ from tests.hardening.procs import (
     postgres_database,
     saathi,
     stop,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -59,14 +60,6 @@ def fake():
     yield fake
     fake.close()
 
-
-def _wait(predicate, timeout: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def _count(url: str, model) -> int:
@@ -120,7 +113,7 @@ def test_three_workers_and_two_web_instances_share_the_work_without_duplicates(p
     webs = [gunicorn(env, port, workers=2, log=tmp_path / f"web{port}.log") for port in (port_a, port_b)]
     workers = [saathi("worker", "--interval", "0.3", env=env, log=tmp_path / f"worker{i}.log") for i in range(3)]
     try:
-        assert _wait(lambda: len(fake.per_phone()) == len(phones), timeout=120), "not every learner was texted"
+        assert wait_for(lambda: len(fake.per_phone()) == len(phones), timeout=120), "not every learner was texted"
         learners = Learners(public, [port_a, port_b])
         started = time.monotonic()
         with ThreadPoolExecutor(8) as pool:
@@ -186,14 +179,14 @@ def test_the_database_restarting_under_running_workers(pg_url, fake, tmp_path):
     poller = threading.Thread(target=poll)
     poller.start()
     try:
-        assert _wait(lambda: len(fake.messages()) >= 40, timeout=60)
+        assert wait_for(lambda: len(fake.messages()) >= 40, timeout=60)
         at_restart = len(fake.messages())
         started = time.monotonic()
         subprocess.run(command, check=True, timeout=120)
         down_for = time.monotonic() - started
-        _wait(lambda: len(fake.per_phone()) == len(phones), timeout=90)
+        wait_for(lambda: len(fake.per_phone()) == len(phones), timeout=90)
         expire_leases(pg_url)  # rows whose SID could not be stored while the database was down
-        _wait(lambda: len(fake.per_phone()) == len(phones), timeout=60)
+        wait_for(lambda: len(fake.per_phone()) == len(phones), timeout=60)
     finally:
         polling.set()
         poller.join()
