@@ -1,9 +1,10 @@
 """Several schedules, one cohort of simulated learners, side by side.
 
-Each schedule's cohort is split into ``jobs`` shards run in parallel processes, each on
-its own throwaway database. Learners do not interact and each has a private random
-stream, and recall is summed exactly (``math.fsum``), so the figures are the same for a
-seed whatever the number of jobs.
+Each schedule's cohort is split into ``jobs`` shards run in parallel processes (each on
+its own throwaway database with the ``db`` engine). Learners do not interact and each
+has a private random stream, and recall is summed exactly (``math.fsum``), so the
+figures are the same for a seed whatever the number of jobs, and the same with either
+engine (``fast`` replays the planner's rules in memory, ``db`` runs them; see fast.py).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
-from app.simulation import world
+from app.simulation import fast, world
 from app.simulation.runner import ShardResult, SimConfig, run_shard
 from app.simulation.schedules import Schedule
 
@@ -89,18 +90,25 @@ def shards(learners: int, jobs: int) -> list[range]:
     return [range(start, min(start + size, learners)) for start in range(0, learners, size)]
 
 
+ENGINES = ("fast", "db")
+
+
 def _run(args) -> ShardResult:
     schedule, cfg, indices, directory, template = args
+    if template is None:
+        return fast.run_shard(schedule, cfg, indices)
     return run_shard(schedule, cfg, indices, directory, template)
 
 
 def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = None,
-            progress=None) -> list[ScheduleResult]:
+            progress=None, engine: str = "fast") -> list[ScheduleResult]:
     """Run every schedule over the same simulated learners; results in the order given."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
     jobs = jobs or os.cpu_count() or 1
-    directory = world.scratch_dir()
+    directory = world.scratch_dir() if engine == "db" else None
     try:
-        template = world.migrated_template(directory)
+        template = world.migrated_template(directory) if directory else None
         tasks = []
         for position, schedule in enumerate(schedules):
             parts = shards(cfg.learners, jobs if schedule.sends else 1)
@@ -136,7 +144,8 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
                 executor.shutdown()
         return results
     finally:
-        world.remove(directory)
+        if directory:
+            world.remove(directory)
 
 
 def _combine(result: ScheduleResult, parts: list[ShardResult]) -> None:

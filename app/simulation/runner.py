@@ -224,6 +224,9 @@ class Simulation:
         stats = plan(self._factory, now=now, policy=self.schedule.policy, batch=1_000_000, chunk=500)
         if stats.planned or stats.reminded:
             self._deliver(now)
+        if stats.planned or stats.reminded or stats.expired:
+            # An expired prompt is no longer one a late reply can answer: look even when
+            # nothing was sent, so each learner's story never depends on the others'.
             self._look(chained=False)
 
     def _deliver(self, now: datetime) -> None:

@@ -110,6 +110,19 @@ def _strip(texts: dict) -> dict:
     return {lang: str(text).strip() for lang, text in (texts or {}).items()}
 
 
+def module_fields(spec) -> dict:
+    """A module's columns as the importer stores them (texts stripped)."""
+    return dict(slug=spec.slug, key=spec.key, title=spec.data.get("title") or {},
+                greeting=_strip(spec.data.get("greeting")),
+                feedback={k: _strip(v) for k, v in (spec.data.get("feedback") or {}).items()})
+
+
+def item_fields(item: dict, position: int) -> dict:
+    return dict(slug=item["slug"], position=position, question=_strip(item["question"]),
+                options=[_strip(o) for o in item["options"]], answer=int(item["answer"]),
+                explanation=_strip(item["explanation"]))
+
+
 def load_pack(db: Session, pack: PackSpec) -> list[Module]:
     """Pack, modules and items as the importer stores them (see app/simulation/content.py)."""
     row = Pack(slug=pack.slug, title=pack.data.get("title") or {}, languages=pack.data.get("languages") or ["en"])
@@ -117,18 +130,25 @@ def load_pack(db: Session, pack: PackSpec) -> list[Module]:
     db.flush()
     modules = []
     for position, spec in enumerate(pack.modules):
-        module = Module(pack_id=row.id, slug=spec.slug, key=spec.key, position=position,
-                        title=spec.data.get("title") or {}, greeting=_strip(spec.data.get("greeting")),
-                        feedback={k: _strip(v) for k, v in (spec.data.get("feedback") or {}).items()})
+        module = Module(pack_id=row.id, position=position, **module_fields(spec))
         db.add(module)
         db.flush()
         for item_pos, item in enumerate(spec.data["items"]):
-            db.add(Item(module_id=module.id, slug=item["slug"], position=item_pos,
-                        question=_strip(item["question"]), options=[_strip(o) for o in item["options"]],
-                        answer=int(item["answer"]), explanation=_strip(item["explanation"])))
+            db.add(Item(module_id=module.id, **item_fields(item, item_pos)))
         modules.append(module)
     db.flush()
     return modules
+
+
+def pack_objects(pack: PackSpec) -> list[tuple[Module, list[Item]]]:
+    """The same rows, never stored: what the in-memory engine renders texts from."""
+    out = []
+    for position, spec in enumerate(pack.modules, start=1):
+        module = Module(id=position, pack_id=1, position=position - 1, **module_fields(spec))
+        items = [Item(id=position * 1000 + n, module_id=position, **item_fields(item, n))
+                 for n, item in enumerate(spec.data["items"])]
+        out.append((module, items))
+    return out
 
 
 def phone_of(index: int) -> str:

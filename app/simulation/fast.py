@@ -1,0 +1,409 @@
+"""The dispatcher's rules replayed in memory: the engine behind ``saathi simulate``.
+
+The database engine (``runner.py``) sends every message through the real planner,
+outbox, delivery and conversation engine on SQLite, at about 9 ms a message: 1,000
+learners over 90 days would take most of an hour per schedule. This engine follows the
+same rules one learner at a time with nothing stored, and calls the real code wherever
+it needs no database:
+
+- real code: the card update (``Policy.review``: FSRS through the ``fsrs`` package, or a
+  fixed schedule), every text a learner receives (``app.learning.texts``, the content
+  renderer, the translation catalogs), its price (``count_segments``), and the send
+  window (``next_window_start``);
+- replayed: what the planner and the engine decide with queries: the post-session
+  sequence, one pending prompt per learner, reminders and expiry, the daily cap, the most
+  overdue card first, a verdict and the next question in one SMS when that costs no
+  extra segment.
+
+``tests/test_simulation.py`` runs both engines on the same learners and checks that they
+send the same messages and leave the same memories, so a change to the planner or the
+engine that this file does not follow fails a test instead of quietly skewing the figures.
+Times are integer microseconds since the epoch, as the database engine's datetimes are,
+so both engines draw the same random numbers at the same moments.
+"""
+from __future__ import annotations
+
+import math
+import time
+from bisect import bisect_left
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from app.learning import srs, texts
+from app.messaging.segments import count_segments
+from app.models import Site
+from app.reports.learning import RecallPoint, bucket
+from app.scheduling.window import next_window_start
+from app.simulation import world
+from app.simulation.content import read_pack
+from app.simulation.learner_model import Learner, item_offset, memory_model, offset
+from app.simulation.runner import QUESTION_KINDS, RARE, SESSION_HOUR, ZONE, ShardResult, SimConfig, tick_times
+from app.simulation.schedules import Schedule
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+DAY_US = 86_400_000_000
+NAME = "Learner"  # every simulated learner is "Learner <n>": greetings use the first name
+
+
+def to_us(when: datetime) -> int:
+    return (when - EPOCH) // US
+
+
+def to_datetime(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+class Texts:
+    """Message bodies and their segment counts, rendered once by the real text functions."""
+
+    def __init__(self, modules):
+        self.modules = {module.key: (module, items) for module, items in modules}
+        self._bodies: dict[tuple, str] = {}
+        self._segments: dict[str, int] = {}
+
+    def segments(self, body: str) -> int:
+        found = self._segments.get(body)
+        if found is None:
+            found = self._segments[body] = count_segments(body).segments
+        return found
+
+    def body(self, prompt: Prompt, lang: str) -> str:
+        """``prompts.render``: a quiz question carries its number, a review does not."""
+        key = (prompt.kind, lang, prompt.module, prompt.item.id if prompt.item else None,
+               prompt.seq if prompt.kind == "question" else None)
+        found = self._bodies.get(key)
+        if found is None:
+            module, items = self.modules[prompt.module]
+            number = total = None
+            if prompt.kind == "question":
+                number, total = prompt.seq, len(items)
+            found = self._bodies[key] = texts.prompt_body(
+                prompt, learner=SimpleNamespace(language=lang, name=NAME),
+                item=prompt.item.row if prompt.item else None, module=module, number=number, total=total)
+        return found
+
+    def said(self, what: str, lang: str, item=None) -> str:
+        key = (what, lang, item.id if item is not None else None)
+        found = self._bodies.get(key)
+        if found is None:
+            found = self._bodies[key] = {
+                "correct": lambda: texts.correct_text(lang),
+                "wrong": lambda: texts.wrong_text(lang, item.row),
+                "rating": lambda: texts.thanks_rating_text(lang),
+                "comment": lambda: texts.thanks_comment_text(lang),
+                "reminder": lambda: texts.reminder_text(lang, ""),
+            }[what]()
+        return found
+
+
+class ItemInfo:
+    """An item's fields the loop reads, off the ORM instance (whose attribute access is slow)."""
+
+    __slots__ = ("id", "key", "module", "answer", "options", "row")
+
+    def __init__(self, module: str, row):
+        self.id, self.key, self.module, self.row = row.id, f"{module}/{row.slug}", module, row
+        self.answer, self.options = row.answer, len(row.options)
+
+
+class Prompt:
+    """A queued or pending prompt: what the ``prompt`` table holds for one learner."""
+
+    __slots__ = ("id", "kind", "module", "item", "seq", "due", "last_sent", "reminders")
+
+    def __init__(self, id, kind, module, item, seq, due):
+        self.id, self.kind, self.module, self.item, self.seq, self.due = id, kind, module, item, seq, due
+        self.last_sent, self.reminders = None, 0
+
+
+class State:
+    """One learner's rows: queue, pending prompt, cards, next contact, today's capped sends."""
+
+    def __init__(self, learner: Learner, lang: str):
+        self.learner, self.lang = learner, lang
+        self.queue: deque[Prompt] = deque()
+        self.pending: Prompt | None = None
+        self.cards: dict[int, list] = {}  # item id -> [fsrs state, due, creation order]
+        self.next_contact: int | None = None
+        self.day_start, self.capped_today = -1, 0
+        self.reply: tuple[int, int] | None = None  # (when, prompt id) on its way
+        self.seen: tuple | None = None  # (prompt id, last sent) at the last look
+        self.ids = 0
+        self.segments = 0
+
+
+class FastSimulation:
+    """One schedule, one shard of learners, no database."""
+
+    def __init__(self, schedule: Schedule, cfg: SimConfig, indices: range):
+        self.schedule, self.cfg, self.indices, self.policy = schedule, cfg, indices, schedule.policy
+        self.model = memory_model(cfg.model)
+        pack = read_pack(Path(cfg.content_dir) / cfg.pack)
+        modules = world.pack_objects(pack)
+        self.texts = Texts(modules)
+        self.items = {item.id: ItemInfo(module.key, item) for module, items in modules for item in items}
+        self.start = to_us(cfg.start)
+        self.ticks, self.midnights = [], []
+        for day in range(cfg.days):
+            midnight = to_us(cfg.start + timedelta(days=day))
+            for tick in tick_times(cfg, day):
+                self.ticks.append(to_us(tick))
+                self.midnights.append(midnight)
+        self.sessions = []  # (held at, module key, items)
+        for k, (module, items) in enumerate(modules):
+            day = (cfg.start + timedelta(days=k * cfg.session_every)).date()
+            held = datetime(day.year, day.month, day.day, SESSION_HOUR, tzinfo=ZONE).astimezone(UTC)
+            self.sessions.append((to_us(held), module.key, [self.items[item.id] for item in items]))
+        self.first_held = {key: held for held, key, _ in self.sessions}
+        self.checkpoints = sorted((to_us(cfg.start + timedelta(days=d)), d) for d in cfg.checkpoints)
+        self.reminder_after = self.policy.reminder_after // US
+        self.expiry = self.policy.prompt_expiry // US
+        self.site = Site(name=world.SITE_NAME, country="IN", timezone="Asia/Kolkata")
+        self.where = SimpleNamespace(timezone=None)  # a learner on the site's clock
+        self.result = ShardResult(learners=len(indices), items=sum(len(items) for _, _, items in self.sessions))
+        self.by_day: dict[int, list[int]] = {}  # review answers: whole days since the session -> [n, right]
+
+    # -- the loop ----------------------------------------------------------------------
+    def run(self) -> ShardResult:
+        started = time.perf_counter()
+        per_learner = {day: [] for _, day in self.checkpoints}
+        for index in self.indices:
+            for day, value in self._learner(index).items():
+                per_learner[day].append(value)
+        r = self.result
+        r.per_learner = per_learner
+        points = [RecallPoint(str(day), n, c) for day, (n, c) in sorted(self.by_day.items())]
+        r.recall_by_days = {p.days: (p.reviews, p.correct) for p in bucket(points)} if self.schedule.sends else {}
+        r.seconds = time.perf_counter() - started
+        return r
+
+    def _learner(self, index: int) -> dict[int, float]:
+        learner = Learner.draw(self.cfg.seed, index, self.cfg.behaviour)
+        st = State(learner, self.cfg.languages[index % len(self.cfg.languages)])
+        remembered: dict[int, float] = {}
+        checkpoints, sessions, ticks = list(self.checkpoints), list(self.sessions), self.ticks
+        k = 0
+        while True:
+            wake = self._wake(st, sessions[0][0] if sessions else None)
+            if wake is None:
+                break
+            k = bisect_left(ticks, wake, lo=k)
+            if k >= len(ticks):
+                break
+            now = ticks[k]
+            while checkpoints and checkpoints[0][0] <= now:
+                self._checkpoint(st, remembered, *checkpoints.pop(0))
+            while sessions and sessions[0][0] <= now:
+                self._hold(st, *sessions.pop(0))
+            if not self.schedule.sends:
+                continue
+            if st.reply is not None and st.reply[0] <= now:
+                self._reply(st)
+                self._look(st, chained=True)
+            if self._plan(st, now, self.midnights[k]):
+                self._look(st, chained=False)
+            k += 1
+        for when, day in checkpoints:
+            self._checkpoint(st, remembered, when, day)
+        if learner.response_rate < RARE:
+            self.result.rare_segments += st.segments
+        return remembered
+
+    def _wake(self, st: State, session: int | None) -> int | None:
+        """The earliest moment anything can happen to this learner (a lower bound)."""
+        times = [session] if session is not None else []
+        if self.schedule.sends:
+            if st.reply is not None:
+                times.append(st.reply[0])
+            p = st.pending
+            if p is not None:
+                stale = p.last_sent + (self.reminder_after if p.reminders < self.policy.reminders
+                                       else max(self.reminder_after, self.expiry))
+                times.append(stale if st.next_contact is None else max(stale, st.next_contact))
+            else:
+                due = [c[1] for c in st.cards.values()]
+                if st.queue:
+                    due.append(st.queue[0].due)
+                if due:
+                    first = min(due)
+                    times.append(first if st.next_contact is None else max(first, st.next_contact))
+        return min(times) if times else None
+
+    def _checkpoint(self, st: State, remembered: dict, when: int, day: int) -> None:
+        t = (when - self.start) / 10**6 / 86400
+        remembered[day] = math.fsum(self.model.recall(m, t) for m in st.learner.memories.values())
+
+    def _hold(self, st: State, held: int, key: str, items) -> None:
+        """The classroom session (``sessions.complete_session``): the items are met, the quiz queued."""
+        t = (held - self.start) / 10**6 / 86400
+        learner = st.learner
+        for item in items:
+            z = item_offset(self.cfg.seed, item.key)
+            learner.memories[item.key] = self.model.new(offset=offset(self.model, learner, z), t=t)
+        if not self.schedule.sends:
+            return
+        steps = [("greeting", None)] + [("question", item) for item in items] + [("rating", None), ("comment", None)]
+        for seq, (kind, item) in enumerate(steps):
+            st.ids += 1
+            st.queue.append(Prompt(st.ids, kind, key, item, seq, held))
+        st.next_contact = None
+
+    # -- sending -------------------------------------------------------------------------
+    def _send(self, st: State, body: str, purpose: str) -> None:
+        segments = self.texts.segments(body)
+        r = self.result
+        r.messages += 1
+        r.segments += segments
+        r.by_purpose[purpose] = r.by_purpose.get(purpose, 0) + segments
+        st.segments += segments
+
+    def _may_send(self, st: State, now: int, midnight: int) -> bool:
+        """``planner._may_send`` at a tick (always inside the window): under the daily cap?"""
+        if st.day_start != midnight:
+            st.day_start, st.capped_today = midnight, 0
+        if st.capped_today >= (self.site.daily_cap or self.policy.daily_cap):
+            st.next_contact = to_us(next_window_start(to_datetime(now), self.where, self.site))
+            return False
+        return True
+
+    def _capped(self, st: State, body: str, purpose: str) -> None:
+        st.capped_today += purpose in ("prompt", "reminder")
+        self._send(st, body, purpose)
+
+    def _activate(self, st: State, now: int) -> tuple[str, int | None] | None:
+        """``prompts.activate_next_queued``: the next queued prompt's text, now pending."""
+        if not st.queue or st.queue[0].due > now:
+            return None
+        prompt = st.queue.popleft()
+        body = self.texts.body(prompt, st.lang)
+        if prompt.kind != "greeting":
+            prompt.last_sent, st.pending = now, prompt
+            return body, prompt.id
+        if not st.queue or st.queue[0].due > now:
+            return body, None
+        following = st.queue.popleft()
+        following.last_sent, st.pending = now, following
+        return body + "\n\n" + self.texts.body(following, st.lang), following.id
+
+    def _plan(self, st: State, now: int, midnight: int) -> bool:
+        """``planner.plan`` for one learner: a reminder or an expiry, then a new prompt."""
+        changed = False
+        p = st.pending
+        if p is not None and (st.next_contact is None or st.next_contact <= now) \
+                and p.last_sent <= now - self.reminder_after:
+            if p.reminders < self.policy.reminders:
+                if self._may_send(st, now, midnight):
+                    p.reminders += 1
+                    p.last_sent = now
+                    body = self.texts.said("reminder", st.lang) + self.texts.body(p, st.lang)
+                    self._capped(st, body, "reminder")
+                    changed = True
+            elif p.last_sent <= now - self.expiry:
+                st.pending = None
+                later = to_datetime(now) + timedelta(minutes=1)
+                st.next_contact = to_us(next_window_start(later, self.where, self.site))
+                changed = True
+        if st.pending is not None or (st.next_contact is not None and st.next_contact > now):
+            return changed
+        queued = bool(st.queue) and st.queue[0].due <= now
+        card = None
+        if not queued:
+            due = [(c[1], c[2], item_id) for item_id, c in st.cards.items() if c[1] <= now]
+            if not due:
+                return changed
+            card = min(due)
+        if not self._may_send(st, now, midnight):
+            return changed
+        out = self._activate(st, now)
+        if out is not None:
+            body, prompt_id = out
+            self._capped(st, body, "prompt" if prompt_id is not None else "notice")
+            return True
+        st.ids += 1
+        item = self.items[card[2]]
+        prompt = Prompt(st.ids, "review", item.module, item, None, card[0])
+        prompt.last_sent, st.pending = now, prompt
+        self._capped(st, self.texts.body(prompt, st.lang), "prompt")
+        return True
+
+    # -- the learner's side ------------------------------------------------------------
+    def _look(self, st: State, *, chained: bool) -> None:
+        """``runner._look`` for one learner: a new (or re-sent) prompt, and the learner's decision."""
+        p = st.pending
+        current = (p.id, p.last_sent) if p is not None else None
+        if current == st.seen:
+            return
+        st.seen = current
+        if p is None or st.reply is not None:
+            return
+        learner = st.learner
+        if chained and learner.keeps_going():
+            when = p.last_sent + timedelta(minutes=0.5 + 2.5 * learner.rng.random()) // US
+        elif learner.replies():
+            when = p.last_sent + timedelta(days=learner.delay_days()) // US
+        else:
+            return
+        st.reply = (when, p.id)
+
+    def _reply(self, st: State) -> None:
+        """``runner._reply`` and ``engine.handle_text``: graded, answered, the next prompt chained."""
+        when, prompt_id = st.reply
+        st.reply = None
+        p = st.pending
+        if p is None or p.id != prompt_id:
+            return  # expired or replaced before the learner got round to it
+        learner, lang = st.learner, st.lang
+        st.pending = None
+        if p.kind in QUESTION_KINDS:
+            item = p.item
+            memory = learner.memories[item.key]
+            t = (when - self.start) / 10**6 / 86400
+            correct = learner.choose(self.model.recall(memory, t), item.answer, item.options) == item.answer
+            self._review(st, item.id, correct, when)
+            self.result.answers += 1
+            self.result.correct += correct
+            if p.kind == "review":
+                n_c = self.by_day.setdefault((when - self.first_held[p.module]) // DAY_US, [0, 0])
+                n_c[0] += 1
+                n_c[1] += correct
+            verdict = self.texts.said("correct", lang) if correct else self.texts.said("wrong", lang, item)
+            self._then_next(st, verdict, when)
+            self.model.expose(memory, t, correct)
+        elif p.kind == "rating":
+            learner.rng.choice((3, 4, 4, 5, 5))
+            self._then_next(st, self.texts.said("rating", lang), when)
+        else:
+            skipped = learner.rng.random() < 0.85
+            self._then_next(st, None if skipped else self.texts.said("comment", lang), when)
+
+    def _review(self, st: State, item_id: int, correct: bool, when: int) -> None:
+        """``engine.record_review``: the card's next state from the schedule's policy."""
+        card = st.cards.get(item_id)
+        if card is None:
+            card = st.cards[item_id] = [None, when, len(st.cards)]
+        state = self.policy.review(card[0] or None, correct=correct, now=to_datetime(when))
+        card[0], card[1] = state, to_us(srs.due_of(state))
+
+    def _then_next(self, st: State, verdict: str | None, when: int) -> None:
+        """``engine._then_next``: the verdict and the next question, in one SMS if no dearer."""
+        nxt = self._activate(st, when)
+        if verdict is None:
+            if nxt is not None:
+                self._send(st, nxt[0], "reply")
+            return
+        if nxt is None:
+            self._send(st, verdict, "reply")
+            return
+        joined = verdict + "\n" + nxt[0]
+        if self.texts.segments(joined) <= self.texts.segments(nxt[0]):
+            self._send(st, joined, "reply")
+        else:
+            self._send(st, verdict, "reply")
+            self._send(st, nxt[0], "reply")
+
+
+def run_shard(schedule: Schedule, cfg: SimConfig, indices: range) -> ShardResult:
+    return FastSimulation(schedule, cfg, indices).run()
