@@ -13,6 +13,7 @@ from flask import Flask, request, session
 from babel.dates import format_datetime
 from flask_babel import Babel, format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR
@@ -50,6 +51,15 @@ def localized(texts: dict | str | None) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
+PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review": _l("review question"),
+                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment")}
+
+
+def prompt_kind(kind: str) -> str:
+    """A prompt's kind as staff read it (the stored value is an English code)."""
+    return str(PROMPT_KINDS.get(kind, kind))
+
+
 def init_app(app: Flask) -> None:
     # One Babel per app: its translation cache must not outlive the app's catalog folder.
     Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
@@ -57,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["prompt_kind"] = prompt_kind
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)
     app.context_processor(ui_context)
 
