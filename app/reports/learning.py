@@ -153,3 +153,53 @@ def segments_per_learner(*, db: Session, cohort_id: int, start: datetime | None 
     query = (select(inner.c.per_learner, func.count()).group_by(inner.c.per_learner)
              .order_by(inner.c.per_learner))
     return [(int(s), n) for s, n in db.exec(query)]
+
+
+@dataclass
+class CohortLearning:
+    """One cohort's measured counterpart of a ``saathi simulate`` row: what was spent per
+    learner, and how often reviews were answered right as the weeks went by."""
+
+    cohort_id: int
+    name: str
+    spend: Spend
+    recall: list[RecallPoint]  # every bucket of DAY_BUCKETS, empty ones too
+    distribution: list[tuple[int, int]]  # (segments, learners), cheapest first
+
+    @property
+    def reviews(self) -> int:
+        return sum(p.reviews for p in self.recall)
+
+    def _quantile(self, q: float) -> int | None:
+        total = sum(n for _, n in self.distribution)
+        if not total:
+            return None
+        seen = 0
+        for segments, learners in self.distribution:
+            seen += learners
+            if seen >= q * total:
+                return segments
+        return self.distribution[-1][0]
+
+    @property
+    def median_segments(self) -> int | None:
+        return self._quantile(0.5)
+
+    @property
+    def most_segments(self) -> int | None:
+        return self.distribution[-1][0] if self.distribution else None
+
+
+def by_cohort(*, db: Session, cohorts: list, start: datetime | None = None,
+              end: datetime | None = None) -> list[CohortLearning]:
+    """``CohortLearning`` for each of ``cohorts`` (rows with ``id`` and ``name``), in order.
+
+    Three grouped queries per cohort: a site has a handful of cohorts, and the dashboard
+    shows them side by side with the buckets the simulator prints.
+    """
+    out = []
+    for cohort in cohorts:
+        window = dict(db=db, cohort_id=cohort.id, start=start, end=end)
+        out.append(CohortLearning(cohort.id, cohort.name, spend(**window), bucket(recall_by_days(**window)),
+                                  segments_per_learner(**window)))
+    return out

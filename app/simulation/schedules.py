@@ -99,24 +99,24 @@ def parse(spec: str, base: Policy) -> Schedule:
         settings[{"cap": "daily_cap", "rem": "reminders"}[key]] = int(value)
     policy = replace(base, **settings)
     suffix = "".join(f", {k.replace('daily_', '')} {v}" for k, v in settings.items())
+    tail = "".join(f"-{k.replace('daily_', '')}{v}" for k, v in settings.items())
     if head == "fsrs":
         retention = float(options[0]) if options else base.desired_retention
         if not 0.5 < retention < 1:
             raise ValueError(f"desired retention must be between 0.5 and 1, not {retention}")
-        name = f"fsrs-{retention:g}" + "".join(f"-{k.replace('daily_', '')}{v}" for k, v in settings.items())
-        return Schedule(name, f"FSRS, retention {retention:.2f}{suffix}",
+        return Schedule(f"fsrs-{retention:g}{tail}", f"FSRS, retention {retention:.2f}{suffix}",
                         replace(policy, desired_retention=retention))
     if head == "fixed":
         days = _days(options[0] if options else "7")
         label = f"every {_fmt(days)} days" if len(days) == 1 else f"fixed {_fmt(days)} days"
-        return Schedule(f"fixed-{_fmt(days)}", label + suffix,
+        return Schedule(f"fixed-{_fmt(days)}{tail}", label + suffix,
                         replace(policy, card_scheduler=FixedIntervals(days)), family="fixed")
     if head == "leitner":
         boxes = _days(options[0] if options else "1-2-4-8-16")
-        return Schedule(f"leitner-{_fmt(boxes)}", f"Leitner boxes {_fmt(boxes)} days{suffix}",
+        return Schedule(f"leitner-{_fmt(boxes)}{tail}", f"Leitner boxes {_fmt(boxes)} days{suffix}",
                         replace(policy, card_scheduler=Leitner(boxes)), family="fixed")
     if head == "quiz-only":
-        return Schedule("quiz-only", "post-session quiz, no reviews" + suffix,
+        return Schedule(f"quiz-only{tail}", "post-session quiz, no reviews" + suffix,
                         replace(policy, card_scheduler=NoReviews()), family="baseline")
     if head == "none":
         return Schedule("none", "classroom only, no SMS", policy, sends=False, family="baseline")

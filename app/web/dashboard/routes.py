@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from app.db import get_db
 from app.models import Cohort, Module, Site, TrainingSession
 from app.reports import feedback as fb
-from app.reports import queries
+from app.reports import learning, queries
 from app.web.auth.guards import get_or_404, scope
 from app.web.dashboard import bp, charts
 from app.web.dashboard.params import arg_int, period_args, visible_cohort, visible_cohorts, visible_sites
@@ -61,9 +61,11 @@ def site(site_id: int):
     cohorts = visible_cohorts(site.id)
     names = {c.id: c.name for c in cohorts}
     cohort_lines = sorted(((cid, names.get(cid, "—"), m) for cid, m in per_cohort.items()), key=lambda r: r[1])
+    shown = [cohort] if cohort is not None else [c for c in cohorts if c.id in per_cohort]
     return render_template(
         "dashboard/site.html", site=site, cohort=cohort, cohorts=cohorts, first=first, last=last,
-        total=total, cohort_lines=cohort_lines,
+        total=total, cohort_lines=cohort_lines, day_buckets=[label for label, _, _ in learning.DAY_BUCKETS],
+        learning=learning.by_cohort(db=db, cohorts=shown, start=start, end=end),
         modules=modules, items=items, retention=retention, chart=chart,
         sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where))
 
