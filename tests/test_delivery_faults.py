@@ -107,3 +107,26 @@ def test_throttle_paces_segments_per_second():
     assert round(sum(slept), 3) == 2.0  # 6 segments at 2/s with a burst of 2
     throttle.acquire(3)  # a 3-segment message costs three
     assert round(sum(slept), 3) == 3.5
+
+
+def test_a_status_callback_that_raced_the_sid_commit_is_applied_by_the_next_pass(live_app, fake_twilio,
+                                                                                 clock):
+    """The webhook stored "delivered" while the sender's commit of the SID was in flight,
+    so neither side applied it (possible on PostgreSQL): the next dispatch pass does."""
+    from app.models import DeliveryEvent
+
+    app = live_app
+    fake_twilio.auto_callbacks = False
+    start(app, clock)
+    dispatch_once(app=app)
+    row = outbox(app)[0]
+    assert row.status == "accepted"
+    with app.app_context(), session_scope(app) as db:
+        db.add(DeliveryEvent(sid=row.sid, status="delivered", received_at=clock.now()))
+        db.add(DeliveryEvent(sid="SMunknown", status="delivered", received_at=clock.now()))
+    clock.advance(seconds=20)
+    dispatch_once(app=app)
+    assert outbox(app)[0].status == "delivered"
+    with app.app_context(), session_scope(app) as db:
+        events = {e.sid: e.applied for e in db.exec(select(DeliveryEvent)).all()}
+    assert events == {row.sid: True, "SMunknown": False}  # kept for the SID it may still get

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
@@ -72,7 +72,12 @@ class DeliveryEvent(SQLModel, table=True):
     arrive before the create call returned the SID they refer to."""
 
     __tablename__ = "delivery_event"
-    __table_args__ = (UniqueConstraint("sid", "status"),)
+    __table_args__ = (
+        UniqueConstraint("sid", "status"),
+        # The dispatcher's sweep for callbacks that raced their SID (delivery.apply_late_events).
+        Index("ix_delivery_event_unapplied", "received_at", postgresql_where=text("NOT applied"),
+              sqlite_where=text("NOT applied")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sid: str = Field(max_length=64, index=True)

@@ -223,6 +223,29 @@ def _prompt_open(db: Session, row: Outbox) -> bool:
     return prompt is not None and prompt.status == "pending"
 
 
+LATE_EVENT_WINDOW = timedelta(days=1)
+
+
+def apply_late_events(db: Session, *, now: datetime, max_attempts: int = 6, limit: int = 500) -> int:
+    """Status callbacks that raced the commit of the SID they report on.
+
+    On PostgreSQL the webhook's transaction and the sender's can miss each other: the
+    webhook finds no row with that SID yet, and the sender looked for early events just
+    before the webhook stored its one. Each pass picks such events up. A partial index
+    keeps this to the few unapplied events of the last day.
+    """
+    rows = db.exec(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
+                   .where(DeliveryEvent.applied.is_(False), DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW,
+                          Outbox.kind == "sms")
+                   .order_by(DeliveryEvent.id).limit(limit)
+                   .with_for_update(skip_locked=True, of=DeliveryEvent)).all()
+    for event, row in rows:
+        apply_status(db, row, event.status, event.error_code, now=now, max_attempts=max_attempts)
+        event.applied = True
+        db.add(event)
+    return len(rows)
+
+
 def record_status(db: Session, *, sid: str, status: str, error_code: int | None, now: datetime,
                   max_attempts: int = 6) -> bool:
     """Store a status callback (once per sid and status) and apply it if its row is known."""

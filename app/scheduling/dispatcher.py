@@ -72,6 +72,7 @@ def deliver(app: Flask, *, now: datetime, limit: int | None = None,
     max_attempts = int(app.config["SEND_MAX_ATTEMPTS"])
     with factory() as db:
         delivery.reconcile_stale(db, transport=transport, now=now, stats=stats)
+        delivery.apply_late_events(db, now=now, max_attempts=max_attempts)
         db.commit()
 
     def send(row):
