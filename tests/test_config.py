@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import inspect
 
-from app import create_app, migrate
+from app import create_app
 from app.config import ConfigError
 from app.db import make_engine
 

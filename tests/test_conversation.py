@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.learning.inbound import receive_sms
 from app.learning.sessions import complete_session
-from app.models import Answer, Card, Feedback, Learner, Outbox, Prompt
+from app.models import Answer, Card, Feedback, Outbox, Prompt
 from app.scheduling.dispatcher import dispatch_once
 from tests.factories import cohort, make_learners, make_module
 

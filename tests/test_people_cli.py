@@ -5,7 +5,7 @@ import json
 
 from sqlmodel import select
 
-from app.models import Cohort, Learner, Site
+from app.models import Learner, Site
 from tests.factories import make_module
 
 GOOD_AND_BAD = """phone,name,site,language,cohort,channel,timezone
