@@ -37,9 +37,9 @@ def defaults(instance_path: str) -> dict:
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
         # Learning policy; docs/learning.md explains how these were chosen.
-        "DESIRED_RETENTION": 0.85,
-        "DAILY_CAP": 3,
-        "REMINDERS": 1,
+        "DESIRED_RETENTION": 0.95,
+        "DAILY_CAP": 1,
+        "REMINDERS": 0,
         "REMINDER_AFTER_HOURS": 4,
         "PROMPT_EXPIRY_HOURS": 24,
         "SEND_WINDOW_START": "09:00",

@@ -68,6 +68,11 @@ def app_config(database_url, clock, tmp_path):
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM": "+15005550006",
         "SEGMENTS_PER_SECOND": 0,  # no pacing in tests; tests/test_throttle.py covers it
+        # The policy the tests were written against (three prompts a day, one reminder),
+        # pinned so they test the mechanisms whatever the shipped defaults (docs/learning.md).
+        "DESIRED_RETENTION": 0.85,
+        "DAILY_CAP": 3,
+        "REMINDERS": 1,
     }
 
 

@@ -1,6 +1,7 @@
-"""Schedules, the card-scheduler seam, and whole simulated cohorts on the real loop."""
+"""Schedules, the card-scheduler seam, and whole simulated cohorts on both engines."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -134,9 +135,37 @@ def test_simulate_command_prints_the_table_and_draws_the_chart(runner, tmp_path)
     assert "FSRS, retention 0.85 *" in result.output and "Leitner boxes 1-2-4 days" in result.output
     assert "| schedule | segments |" in result.output
     assert "3 learners x 9 days x 3 schedules" in result.output
+    assert "best fixed schedule (Leitner boxes 1-2-4 days)" in result.output
     assert chart.read_text().lstrip().startswith("<?xml")
 
 
 def test_simulate_command_refuses_unknown_schedules(runner):
     result = runner.invoke(args=["simulate", "--schedule", "weekly", "--plot", "-"])
     assert result.exit_code != 0 and "unknown schedule" in result.output
+
+
+def test_the_fast_engine_sends_what_the_real_planner_and_engine_send():
+    """Same learners through the in-memory replay and through the planner, outbox and
+    conversation engine on SQLite: the same messages, answers and memories, to the digit."""
+    cfg = SimConfig(learners=6, days=24, seed=5, checkpoints=(12, 24))
+    base = Policy(desired_retention=0.95, daily_cap=1, reminders=0)
+    schedules = [parse(spec, base) for spec in ("fsrs:0.9:cap=2:rem=2", "fsrs:0.95", "leitner:1-2-4-8-16")]
+    fast = compare(schedules, cfg, jobs=1, engine="fast")
+    real = compare(schedules, cfg, jobs=1, engine="db")
+    assert figures(fast) == figures(real)
+    for a, b in zip(fast, real):
+        assert a.totals.per_learner == b.totals.per_learner
+        assert a.totals.recall_by_days == b.totals.recall_by_days
+        assert a.totals.rare_segments == b.totals.rare_segments
+    reminded = fast[0].totals.by_purpose
+    assert reminded["reminder"] > 0 and reminded["prompt"] > 0 and reminded["reply"] > 0
+
+
+def test_a_thousand_learners_for_ninety_days_take_under_a_minute():
+    base = Policy(desired_retention=0.95, daily_cap=1, reminders=0)
+    cfg = SimConfig(learners=1000, days=90)
+    started = time.perf_counter()
+    none, ours = compare([parse("none", base), parse("fsrs:0.95", base)], cfg, jobs=2)
+    assert time.perf_counter() - started < 60
+    assert ours.learners == 1000 and ours.remembered[90] > 2 * none.remembered[90] + 1
+    assert 100 < ours.segments_per_learner < 400

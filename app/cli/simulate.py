@@ -98,6 +98,9 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
     click.echo(report.text_table(table))
     if markdown:
         click.echo("\n" + report.markdown_table(table))
+    summary = report.verdict(results, default)
+    if summary:
+        click.echo("\n" + summary)
     for result in results:
         if result.schedule.name == default and result.totals.answers:
             recall = report.recall_rows(result)

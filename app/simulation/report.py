@@ -64,6 +64,21 @@ def markdown_table(table: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def verdict(results: list[ScheduleResult], default: str | None) -> str | None:
+    """One sentence: Saathi's default against the best fixed schedule, per 100 segments at
+    the last checkpoint (the question docs/learning.md has to answer)."""
+    last = max(results[0].cfg.checkpoints)
+    ours = next((r for r in results if r.schedule.name == default), None)
+    fixed = [r for r in results if r.schedule.family == "fixed" and r.per_100_segments(last)]
+    if ours is None or not ours.per_100_segments(last) or not fixed:
+        return None
+    best = max(fixed, key=lambda r: r.per_100_segments(last))
+    a, b = ours.per_100_segments(last), best.per_100_segments(last)
+    how = "ahead of" if a > b else "behind" if a < b else "level with"
+    return (f"Day {last}, items remembered per 100 segments: Saathi's default ({ours.schedule.label}) {a:.2f}, "
+            f"best fixed schedule ({best.schedule.label}) {b:.2f}: {abs(100 * (a / b - 1)):.0f}% {how} it.")
+
+
 def recall_rows(result: ScheduleResult) -> list[list[str]]:
     """Reviews answered right by days since the session, as the dashboard will show them
     (app/reports/learning.py) for a cohort on this schedule."""
@@ -178,5 +193,5 @@ def _short(r: ScheduleResult, base: Policy) -> str:
     if s.policy.daily_cap != base.daily_cap:
         extra.append(f"cap {s.policy.daily_cap}")
     if s.policy.reminders != base.reminders:
-        extra.append(f"{s.policy.reminders} reminders")
+        extra.append(f"{s.policy.reminders} reminder" + ("s" if s.policy.reminders != 1 else ""))
     return f"FSRS {s.policy.desired_retention:.2f}" + (f" ({', '.join(extra)})" if extra else "")

@@ -123,11 +123,14 @@ def parse(spec: str, base: Policy) -> Schedule:
     raise ValueError(f"unknown schedule {spec!r} (fsrs:R, fixed:D-D-D, leitner:D-D-D, quiz-only, none)")
 
 
+# What ``saathi simulate`` compares unless told otherwise (docs/learning.md shows the run).
+# Specs without cap= or rem= take the configured defaults, so the fixed schedules are
+# dispatched under the same daily cap and reminders as Saathi's own.
 DEFAULT_SPECS = (
     "none", "quiz-only",
     "fsrs:0.7", "fsrs:0.75", "fsrs:0.8", "fsrs:0.85", "fsrs:0.9", "fsrs:0.95",
-    "fsrs:0.85:cap=1", "fsrs:0.85:cap=2", "fsrs:0.85:cap=5",
-    "fsrs:0.85:rem=0", "fsrs:0.85:rem=2",
-    "fsrs:0.75:cap=1", "fsrs:0.8:cap=1", "fsrs:0.9:cap=1", "fsrs:0.8:cap=1:rem=0", "fsrs:0.85:cap=1:rem=0",
+    "fsrs:0.95:cap=2", "fsrs:0.95:cap=3", "fsrs:0.95:rem=1", "fsrs:0.95:rem=2",
+    "fsrs:0.85:cap=3:rem=1",  # the defaults before docs/learning.md
     "fixed:7", "fixed:1-6-12-48", "leitner:1-2-4-8-16",
+    "fixed:7:cap=3:rem=1", "fixed:1-6-12-48:cap=3:rem=1", "leitner:1-2-4-8-16:cap=3:rem=1",
 )
