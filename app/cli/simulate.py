@@ -104,8 +104,8 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
     for result in results:
         if result.schedule.name == default and result.totals.answers:
             recall = report.recall_rows(result)
-            click.echo(f"\nSaathi's default: reviews answered right by days since the session "
-                       f"(as the dashboard shows a cohort)\n" + report.text_table(recall))
+            click.echo("\nSaathi's default: reviews answered right by days since the session "
+                       "(as the dashboard shows a cohort)\n" + report.text_table(recall))
             if markdown:
                 click.echo("\n" + report.markdown_table(recall))
     if plot_path and plot_path != "-":

@@ -199,7 +199,7 @@ def by_cohort(*, db: Session, cohorts: list, start: datetime | None = None,
     """
     out = []
     for cohort in cohorts:
-        window = dict(db=db, cohort_id=cohort.id, start=start, end=end)
+        window = {"db": db, "cohort_id": cohort.id, "start": start, "end": end}
         out.append(CohortLearning(cohort.id, cohort.name, spend(**window), bucket(recall_by_days(**window)),
                                   segments_per_learner(**window)))
     return out

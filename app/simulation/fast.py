@@ -39,7 +39,15 @@ from app.scheduling.window import next_window_start
 from app.simulation import world
 from app.simulation.content import read_pack
 from app.simulation.learner_model import Learner, item_offset, memory_model, offset
-from app.simulation.runner import QUESTION_KINDS, RARE, SESSION_HOUR, ZONE, ShardResult, SimConfig, tick_times
+from app.simulation.runner import (
+    QUESTION_KINDS,
+    RARE,
+    SESSION_HOUR,
+    ZONE,
+    ShardResult,
+    SimConfig,
+    tick_times,
+)
 from app.simulation.schedules import Schedule
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,7 +110,7 @@ class Texts:
 class ItemInfo:
     """An item's fields the loop reads, off the ORM instance (whose attribute access is slow)."""
 
-    __slots__ = ("id", "key", "module", "answer", "options", "row")
+    __slots__ = ("answer", "id", "key", "module", "options", "row")
 
     def __init__(self, module: str, row):
         self.id, self.key, self.module, self.row = row.id, f"{module}/{row.slug}", module, row
@@ -112,7 +120,7 @@ class ItemInfo:
 class Prompt:
     """A queued or pending prompt: what the ``prompt`` table holds for one learner."""
 
-    __slots__ = ("id", "kind", "module", "item", "seq", "due", "last_sent", "reminders")
+    __slots__ = ("due", "id", "item", "kind", "last_sent", "module", "reminders", "seq")
 
     def __init__(self, id, kind, module, item, seq, due):
         self.id, self.kind, self.module, self.item, self.seq, self.due = id, kind, module, item, seq, due

@@ -181,7 +181,7 @@ def _place_labels(ax, labels: list[tuple[float, float, str]], size: int = 8) -> 
         ax.annotate(text, (x, y), xytext=(bx if not left_side else bx + width, by + line_h / 2),
                     textcoords="axes fraction", fontsize=size, va="center",
                     ha="right" if left_side else "left",
-                    arrowprops=dict(arrowstyle="-", color="#999999", lw=0.5) if by - (fy - line_h / 2) > line_h / 2
+                    arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if by - (fy - line_h / 2) > line_h / 2
                     else None)
 
 

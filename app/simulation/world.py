@@ -112,15 +112,15 @@ def _strip(texts: dict) -> dict:
 
 def module_fields(spec) -> dict:
     """A module's columns as the importer stores them (texts stripped)."""
-    return dict(slug=spec.slug, key=spec.key, title=spec.data.get("title") or {},
-                greeting=_strip(spec.data.get("greeting")),
-                feedback={k: _strip(v) for k, v in (spec.data.get("feedback") or {}).items()})
+    return {"slug": spec.slug, "key": spec.key, "title": spec.data.get("title") or {},
+            "greeting": _strip(spec.data.get("greeting")),
+            "feedback": {k: _strip(v) for k, v in (spec.data.get("feedback") or {}).items()}}
 
 
 def item_fields(item: dict, position: int) -> dict:
-    return dict(slug=item["slug"], position=position, question=_strip(item["question"]),
-                options=[_strip(o) for o in item["options"]], answer=int(item["answer"]),
-                explanation=_strip(item["explanation"]))
+    return {"slug": item["slug"], "position": position, "question": _strip(item["question"]),
+            "options": [_strip(o) for o in item["options"]], "answer": int(item["answer"]),
+            "explanation": _strip(item["explanation"])}
 
 
 def load_pack(db: Session, pack: PackSpec) -> list[Module]:
