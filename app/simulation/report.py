@@ -127,7 +127,7 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
             continue
         left.scatter([x], [y], s=160 if is_default else 50, color=colour, marker="*" if is_default else "o",
                      zorder=3, edgecolor="black" if is_default else "none")
-        labels.append((x, y, _short(r, base)))
+        labels.append((x, y, _short(r, base, default)))
     if variants:
         left.scatter([], [], s=30, facecolor="white", edgecolor=COLOURS["fsrs"],
                      label="FSRS, other daily cap or reminders (see right)")
@@ -145,7 +145,7 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     bars = sorted((r for r in results if r.schedule.sends),
                   key=lambda r: r.bought_per_100_segments(last, baseline) or 0)
     values = [r.bought_per_100_segments(last, baseline) or 0 for r in bars]
-    right.barh([_short(r, base) for r in bars], values,
+    right.barh([_short(r, base, default) for r in bars], values,
                color=[COLOURS[r.schedule.family] for r in bars],
                edgecolor=["black" if r.schedule.name == default else "none" for r in bars])
     for n, value in enumerate(values):
@@ -185,13 +185,14 @@ def _place_labels(ax, labels: list[tuple[float, float, str]], size: int = 8) -> 
                     else None)
 
 
-def _short(r: ScheduleResult, base: Policy) -> str:
+def _short(r: ScheduleResult, base: Policy, default: str | None = None) -> str:
     s = r.schedule
+    mark = " = Saathi's default" if s.name == default else ""
     if s.family != "fsrs":
-        return s.label
+        return s.label + mark
     extra = []
     if s.policy.daily_cap != base.daily_cap:
         extra.append(f"cap {s.policy.daily_cap}")
     if s.policy.reminders != base.reminders:
         extra.append(f"{s.policy.reminders} reminder" + ("s" if s.policy.reminders != 1 else ""))
-    return f"FSRS {s.policy.desired_retention:.2f}" + (f" ({', '.join(extra)})" if extra else "")
+    return f"FSRS {s.policy.desired_retention:.2f}" + (f" ({', '.join(extra)})" if extra else "") + mark
