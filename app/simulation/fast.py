@@ -18,27 +18,26 @@ it needs no database:
 ``tests/test_simulation.py`` runs both engines on the same learners and checks that they
 send the same messages and leave the same memories, so a change to the planner or the
 engine that this file does not follow fails a test instead of quietly skewing the figures.
-Times are integer microseconds since the epoch, as the database engine's datetimes are,
-so both engines draw the same random numbers at the same moments.
+Both engines keep time to the microsecond (rows.py), so they draw the same random
+numbers at the same moments.
 """
 from __future__ import annotations
 
 import math
 import time
 from bisect import bisect_left
-from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from app.learning import srs, texts
-from app.messaging.segments import count_segments
+from app.learning import srs
 from app.models import Site
 from app.reports.learning import RecallPoint, bucket
 from app.scheduling.window import next_window_start
 from app.simulation import world
 from app.simulation.content import read_pack
 from app.simulation.learner_model import Learner, item_offset, memory_model, offset
+from app.simulation.rows import DAY_US, US, ItemInfo, Prompt, State, Texts, to_datetime, to_us
 from app.simulation.runner import (
     QUESTION_KINDS,
     RARE,
@@ -49,98 +48,6 @@ from app.simulation.runner import (
     tick_times,
 )
 from app.simulation.schedules import Schedule
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-US = timedelta(microseconds=1)
-DAY_US = 86_400_000_000
-NAME = "Learner"  # every simulated learner is "Learner <n>": greetings use the first name
-
-
-def to_us(when: datetime) -> int:
-    return (when - EPOCH) // US
-
-
-def to_datetime(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
-
-
-class Texts:
-    """Message bodies and their segment counts, rendered once by the real text functions."""
-
-    def __init__(self, modules):
-        self.modules = {module.key: (module, items) for module, items in modules}
-        self._bodies: dict[tuple, str] = {}
-        self._segments: dict[str, int] = {}
-
-    def segments(self, body: str) -> int:
-        found = self._segments.get(body)
-        if found is None:
-            found = self._segments[body] = count_segments(body).segments
-        return found
-
-    def body(self, prompt: Prompt, lang: str) -> str:
-        """``prompts.render``: a quiz question carries its number, a review does not."""
-        key = (prompt.kind, lang, prompt.module, prompt.item.id if prompt.item else None,
-               prompt.seq if prompt.kind == "question" else None)
-        found = self._bodies.get(key)
-        if found is None:
-            module, items = self.modules[prompt.module]
-            number = total = None
-            if prompt.kind == "question":
-                number, total = prompt.seq, len(items)
-            found = self._bodies[key] = texts.prompt_body(
-                prompt, learner=SimpleNamespace(language=lang, name=NAME),
-                item=prompt.item.row if prompt.item else None, module=module, number=number, total=total)
-        return found
-
-    def said(self, what: str, lang: str, item=None) -> str:
-        key = (what, lang, item.id if item is not None else None)
-        found = self._bodies.get(key)
-        if found is None:
-            found = self._bodies[key] = {
-                "correct": lambda: texts.correct_text(lang),
-                "wrong": lambda: texts.wrong_text(lang, item.row),
-                "rating": lambda: texts.thanks_rating_text(lang),
-                "comment": lambda: texts.thanks_comment_text(lang),
-                "reminder": lambda: texts.reminder_text(lang, ""),
-            }[what]()
-        return found
-
-
-class ItemInfo:
-    """An item's fields the loop reads, off the ORM instance (whose attribute access is slow)."""
-
-    __slots__ = ("answer", "id", "key", "module", "options", "row")
-
-    def __init__(self, module: str, row):
-        self.id, self.key, self.module, self.row = row.id, f"{module}/{row.slug}", module, row
-        self.answer, self.options = row.answer, len(row.options)
-
-
-class Prompt:
-    """A queued or pending prompt: what the ``prompt`` table holds for one learner."""
-
-    __slots__ = ("due", "id", "item", "kind", "last_sent", "module", "reminders", "seq")
-
-    def __init__(self, id, kind, module, item, seq, due):
-        self.id, self.kind, self.module, self.item, self.seq, self.due = id, kind, module, item, seq, due
-        self.last_sent, self.reminders = None, 0
-
-
-class State:
-    """One learner's rows: queue, pending prompt, cards, next contact, today's capped sends."""
-
-    def __init__(self, learner: Learner, lang: str):
-        self.learner, self.lang = learner, lang
-        self.queue: deque[Prompt] = deque()
-        self.pending: Prompt | None = None
-        self.cards: dict[int, list] = {}  # item id -> [fsrs state, due, creation order]
-        self.next_contact: int | None = None
-        self.day_start, self.capped_today = -1, 0
-        self.reply: tuple[int, int] | None = None  # (when, prompt id) on its way
-        self.seen: tuple | None = None  # (prompt id, last sent) at the last look
-        self.ids = 0
-        self.segments = 0
 
 
 class FastSimulation:
