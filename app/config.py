@@ -21,6 +21,10 @@ STRING_SETTINGS = {
 }
 
 
+# Learning policy; docs/learning.md explains how these were chosen (``saathi simulate``).
+LEARNING_DEFAULTS = {"DESIRED_RETENTION": 0.95, "DAILY_CAP": 1, "REMINDERS": 0}
+
+
 def defaults(instance_path: str) -> dict:
     return {
         "ENV": "development",
@@ -36,10 +40,7 @@ def defaults(instance_path: str) -> dict:
         "TWILIO_TIMEOUT": 10.0,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
-        # Learning policy; docs/learning.md explains how these were chosen.
-        "DESIRED_RETENTION": 0.95,
-        "DAILY_CAP": 1,
-        "REMINDERS": 0,
+        **LEARNING_DEFAULTS,
         "REMINDER_AFTER_HOURS": 4,
         "PROMPT_EXPIRY_HOURS": 24,
         "SEND_WINDOW_START": "09:00",

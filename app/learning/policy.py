@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.config import LEARNING_DEFAULTS
 from app.learning import srs
 
 
 @dataclass(frozen=True)
 class Policy:
-    desired_retention: float = 0.85
-    daily_cap: int = 3
-    reminders: int = 1
+    desired_retention: float = LEARNING_DEFAULTS["DESIRED_RETENTION"]
+    daily_cap: int = LEARNING_DEFAULTS["DAILY_CAP"]
+    reminders: int = LEARNING_DEFAULTS["REMINDERS"]
     reminder_after: timedelta = timedelta(hours=4)
     prompt_expiry: timedelta = timedelta(hours=24)
     send_start: str = "09:00"
