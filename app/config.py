@@ -22,7 +22,9 @@ STRING_SETTINGS = {
 
 
 # Learning policy; docs/learning.md explains how these were chosen (``saathi simulate``).
-LEARNING_DEFAULTS = {"DESIRED_RETENTION": 0.95, "DAILY_CAP": 1, "REMINDERS": 0}
+# MAX_INTERVAL_DAYS caps the days FSRS may leave between two reviews of an item (36500:
+# no cap to speak of).
+LEARNING_DEFAULTS = {"DESIRED_RETENTION": 0.95, "DAILY_CAP": 1, "REMINDERS": 0, "MAX_INTERVAL_DAYS": 180}
 
 
 def defaults(instance_path: str) -> dict:
@@ -95,3 +97,6 @@ def check_config(config) -> None:
         raise ConfigError("SAATHI_SECRET_KEY must be set to a random value in production")
     if not 0.5 < float(config["DESIRED_RETENTION"]) < 1:
         raise ConfigError("SAATHI_DESIRED_RETENTION must be between 0.5 and 1")
+    max_interval = config["MAX_INTERVAL_DAYS"]
+    if isinstance(max_interval, bool) or not isinstance(max_interval, int) or not 1 <= max_interval <= 36500:
+        raise ConfigError("SAATHI_MAX_INTERVAL_DAYS must be a whole number of days between 1 and 36500")

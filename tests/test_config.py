@@ -26,6 +26,24 @@ def test_settings_come_from_saathi_environment_variables(monkeypatch, tmp_path):
     assert app.config["DAILY_CAP"] == 5
 
 
+@pytest.mark.parametrize("value", ["0", "14.5", "x", "40000"])
+def test_max_interval_must_be_whole_days_between_1_and_36500(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("SAATHI_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("SAATHI_MAX_INTERVAL_DAYS", value)
+    with pytest.raises(ConfigError, match="SAATHI_MAX_INTERVAL_DAYS"):
+        create_app()
+
+
+def test_max_interval_setting_reaches_the_policy(monkeypatch, tmp_path):
+    from app.learning.policy import current_policy
+
+    monkeypatch.setenv("SAATHI_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("SAATHI_MAX_INTERVAL_DAYS", "21")
+    app = create_app()
+    assert current_policy(app).max_interval_days == 21
+    assert current_policy(app).scheduler.maximum_interval == 21
+
+
 def test_cli_reports_configuration_errors_without_a_traceback(monkeypatch):
     from click.testing import CliRunner
 

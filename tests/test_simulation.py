@@ -50,8 +50,13 @@ def test_specs_parse_into_policies():
     assert parse("leitner:1-2-4", base).policy.card_scheduler == Leitner((1.0, 2.0, 4.0))
     assert isinstance(parse("quiz-only", base).policy.card_scheduler, NoReviews)
     assert not parse("none", base).sends
+    capped = parse("fsrs:0.95:max=14", base)
+    assert capped.policy.max_interval_days == 14 and capped.name == "fsrs-0.95-max14"
+    assert parse("fsrs:0.95:max14", base) == capped
+    assert parse("fsrs:0.95", base).policy.max_interval_days == base.max_interval_days
     assert len({parse(spec, base).name for spec in DEFAULT_SPECS}) == len(DEFAULT_SPECS)
-    for bad in ("fsrs:1.2", "fixed:0", "fixed:x", "weekly", "fsrs:0.9:cost=2"):
+    for bad in ("fsrs:1.2", "fixed:0", "fixed:x", "weekly", "fsrs:0.9:cost=2", "fsrs:0.9:max=0",
+                "fixed:7:max=14", "fsrs:0.9:0.8"):
         with pytest.raises(ValueError):
             parse(bad, base)
 
@@ -80,6 +85,22 @@ def test_record_review_uses_the_policys_scheduler(app, db):
     assert card.due == NOW + timedelta(days=1)  # FSRS: the first learning step
     assert db.exec(select(Card).where(Card.learner_id == asha.id)).one().fsrs == {
         "due": (NOW + timedelta(days=7)).isoformat(), "state": 2, "reps": 2}
+
+
+def test_the_max_interval_caps_the_next_due_date_of_an_item_always_answered_right():
+    def gaps(policy):
+        state, now, out = None, NOW, []
+        for _ in range(10):
+            state = policy.review(state, correct=True, now=now)
+            out.append(due_in(state) - (now - NOW))
+            now = srs.due_of(state)
+        return out
+
+    uncapped = gaps(Policy(desired_retention=0.95, max_interval_days=36500))
+    assert max(uncapped) > timedelta(days=100)  # FSRS's own intervals grow past 14 days
+    capped = gaps(Policy(desired_retention=0.95, max_interval_days=14))
+    assert max(capped) == timedelta(days=14) and capped[-1] == timedelta(days=14)
+    assert capped[:2] == uncapped[:2]  # gaps under the cap are FSRS's own
 
 
 def test_fsrs_card_states_are_reproducible():

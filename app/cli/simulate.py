@@ -31,7 +31,7 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--model", "model_name", type=click.Choice(["hlr", "act-r"]), default="hlr", show_default=True,
               help="Learner memory model (app/simulation/learner_model.py).")
 @click.option("--schedule", "specs", multiple=True,
-              help="A schedule to compare (repeatable): fsrs:0.9, fsrs:0.85:cap=2:rem=0, fixed:7, "
+              help="A schedule to compare (repeatable): fsrs:0.9, fsrs:0.85:cap=2:rem=0, fsrs:0.95:max=14, fixed:7, "
                    "fixed:1-6-12-48, leitner:1-2-4-8-16, quiz-only, none. Default: the standard set.")
 @click.option("--checkpoints", default="30,90", show_default=True, help="Days at which recall is measured.")
 @click.option("--country", type=click.Choice(["IN", "NO", "NL"]), default="IN", show_default=True,

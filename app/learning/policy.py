@@ -14,6 +14,8 @@ class Policy:
     desired_retention: float = LEARNING_DEFAULTS["DESIRED_RETENTION"]
     daily_cap: int = LEARNING_DEFAULTS["DAILY_CAP"]
     reminders: int = LEARNING_DEFAULTS["REMINDERS"]
+    # Longest gap FSRS may leave between two reviews of an item, in days.
+    max_interval_days: int = LEARNING_DEFAULTS["MAX_INTERVAL_DAYS"]
     reminder_after: timedelta = timedelta(hours=4)
     prompt_expiry: timedelta = timedelta(hours=24)
     send_start: str = "09:00"
@@ -31,6 +33,7 @@ class Policy:
             desired_retention=float(config["DESIRED_RETENTION"]),
             daily_cap=int(config["DAILY_CAP"]),
             reminders=int(config["REMINDERS"]),
+            max_interval_days=int(config["MAX_INTERVAL_DAYS"]),
             reminder_after=timedelta(hours=float(config["REMINDER_AFTER_HOURS"])),
             prompt_expiry=timedelta(hours=float(config["PROMPT_EXPIRY_HOURS"])),
             send_start=config["SEND_WINDOW_START"],
@@ -40,7 +43,7 @@ class Policy:
     @property
     def scheduler(self):
         return srs.scheduler(self.desired_retention, tuple(self.learning_steps),
-                             tuple(self.relearning_steps))
+                             tuple(self.relearning_steps), self.max_interval_days)
 
     def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
         """A card's next state after an answer: FSRS unless ``card_scheduler`` replaces it."""

@@ -14,6 +14,7 @@ from fsrs import Rating, Scheduler
 
 LEARNING_STEPS = (timedelta(days=1), timedelta(days=3))
 RELEARNING_STEPS = (timedelta(days=1),)
+# The policy passes its own (config MAX_INTERVAL_DAYS); this is for direct callers.
 MAXIMUM_INTERVAL_DAYS = 180
 # fsrs.Card() without an id takes the clock's milliseconds and sleeps 1 ms to keep them
 # unique; Saathi's cards are keyed by their own rows, so a fixed id keeps states
@@ -21,7 +22,7 @@ MAXIMUM_INTERVAL_DAYS = 180
 CARD_ID = 0
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def scheduler(desired_retention: float = 0.85, learning_steps: tuple = LEARNING_STEPS,
               relearning_steps: tuple = RELEARNING_STEPS,
               maximum_interval: int = MAXIMUM_INTERVAL_DAYS) -> Scheduler:

@@ -108,9 +108,9 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     baseline = baseline_of(results)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.6), gridspec_kw={"width_ratios": [1.15, 1]})
 
-    # FSRS at each retention, with the base cap and reminders: one line through them.
+    # FSRS at each retention, with the base cap, reminders and max interval: one line through them.
     fsrs = sorted((r for r in results if r.schedule.family == "fsrs"
-                   and (r.schedule.policy.daily_cap, r.schedule.policy.reminders) == (base.daily_cap, base.reminders)),
+                   and _settings(r.schedule.policy) == _settings(base)),
                   key=lambda r: r.schedule.policy.desired_retention)
     if len(fsrs) > 1:
         left.plot([r.cost_per_learner(prices) for r in fsrs], [r.remembered[last] for r in fsrs],
@@ -121,7 +121,7 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
         x, y = r.cost_per_learner(prices), r.remembered[last]
         is_default = r.schedule.name == default
         colour = COLOURS[r.schedule.family]
-        if r.schedule.family == "fsrs" and r not in fsrs:  # another cap or reminder setting
+        if r.schedule.family == "fsrs" and r not in fsrs:  # another cap, reminders or max interval
             left.scatter([x], [y], s=30, facecolor="white", edgecolor=colour, zorder=2)
             variants = True
             continue
@@ -130,7 +130,7 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
         labels.append((x, y, _short(r, base, default)))
     if variants:
         left.scatter([], [], s=30, facecolor="white", edgecolor=COLOURS["fsrs"],
-                     label="FSRS, other daily cap or reminders (see right)")
+                     label="FSRS, other daily cap, reminders or max interval (see right)")
         left.legend(loc="upper left", fontsize=8)
     left.set_ylim(-0.6, items * 0.85 if max(r.remembered[last] for r in results) < items * 0.75 else items + 0.5)
     _place_labels(left, labels)
@@ -158,6 +158,10 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _settings(policy: Policy) -> tuple:
+    return policy.daily_cap, policy.reminders, policy.max_interval_days
 
 
 def _place_labels(ax, labels: list[tuple[float, float, str]], size: int = 8) -> None:
@@ -195,4 +199,6 @@ def _short(r: ScheduleResult, base: Policy, default: str | None = None) -> str:
         extra.append(f"cap {s.policy.daily_cap}")
     if s.policy.reminders != base.reminders:
         extra.append(f"{s.policy.reminders} reminder" + ("s" if s.policy.reminders != 1 else ""))
+    if s.policy.max_interval_days != base.max_interval_days:
+        extra.append(f"max {s.policy.max_interval_days} d")
     return f"FSRS {s.policy.desired_retention:.2f}" + (f" ({', '.join(extra)})" if extra else "") + mark

@@ -9,6 +9,8 @@ Specs, as given to ``saathi simulate --schedule``:
 
     fsrs:0.85            FSRS at desired retention 0.85 (cap and reminders from the defaults)
     fsrs:0.85:cap=2:rem=0
+    fsrs:0.95:max=14     (or fsrs:0.95:max14) FSRS, but never more than 14 days between two reviews of an item
+                         (without max=, the configured SAATHI_MAX_INTERVAL_DAYS)
     fixed:7              a review every 7 days, whatever the answer
     fixed:1-6-12-48      after 1, then 6, 12 and 48 days (48 repeating), whatever the answer
     leitner:1-2-4-8-16   Leitner boxes: right moves up a box, wrong back to the first
@@ -17,6 +19,7 @@ Specs, as given to ``saathi simulate --schedule``:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -87,19 +90,35 @@ def _fmt(days: tuple[float, ...]) -> str:
     return "-".join(f"{d:g}" for d in days)
 
 
+# key=N options: the Policy field, the name's tag and the label's words.
+OPTIONS = {
+    "cap": ("daily_cap", "cap", ", cap {}"),
+    "rem": ("reminders", "reminders", ", reminders {}"),
+    "max": ("max_interval_days", "max", ", max interval {} days"),
+}
+
+
 def parse(spec: str, base: Policy) -> Schedule:
     """A ``Schedule`` from a spec (see the module docstring); ``base`` supplies the rest."""
     head, *rest = spec.strip().split(":")
+    rest = [re.sub(r"^max(\d+)$", r"max=\1", o) for o in rest]  # max14 is max=14
     options = [o for o in rest if "=" not in o]
-    settings = {}
+    if len(options) > 1:
+        raise ValueError(f"too many options in {spec!r}")
+    settings, suffix, tail = {}, "", ""
     for option in (o for o in rest if "=" in o):
         key, _, value = option.partition("=")
-        if key not in ("cap", "rem") or not value.isdigit():
-            raise ValueError(f"unknown option {option!r} in {spec!r} (use cap=N, rem=N)")
-        settings[{"cap": "daily_cap", "rem": "reminders"}[key]] = int(value)
+        if key not in OPTIONS or not value.isdigit():
+            raise ValueError(f"unknown option {option!r} in {spec!r} (use cap=N, rem=N, max=DAYS)")
+        field, short, label = OPTIONS[key]
+        settings[field] = int(value)
+        suffix += label.format(int(value))
+        tail += f"-{short}{int(value)}"
+    if "max_interval_days" in settings and head != "fsrs":
+        raise ValueError(f"max=DAYS is FSRS's longest interval; {spec!r} is not an FSRS schedule")
+    if not 1 <= settings.get("max_interval_days", 1) <= 36500:
+        raise ValueError(f"max=DAYS must be between 1 and 36500 days in {spec!r}")
     policy = replace(base, **settings)
-    suffix = "".join(f", {k.replace('daily_', '')} {v}" for k, v in settings.items())
-    tail = "".join(f"-{k.replace('daily_', '')}{v}" for k, v in settings.items())
     if head == "fsrs":
         retention = float(options[0]) if options else base.desired_retention
         if not 0.5 < retention < 1:

@@ -87,7 +87,7 @@ def build_app(database_url: str, *, clock: FrozenClock, policy: Policy, transpor
         "DATABASE_URL": database_url, "TRANSPORT": "console", "SEGMENTS_PER_SECOND": 0,
         "TRANSPORT_OBJECT": transport or SimTransport(), "DISPATCH_BATCH": 1_000_000,
         "DESIRED_RETENTION": policy.desired_retention, "DAILY_CAP": policy.daily_cap,
-        "REMINDERS": policy.reminders,
+        "REMINDERS": policy.reminders, "MAX_INTERVAL_DAYS": policy.max_interval_days,
     })
     app.extensions["saathi.clock"] = clock
     app_db.init_app(app)
