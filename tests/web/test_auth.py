@@ -22,7 +22,8 @@ def test_pages_need_a_signed_in_user(web_app, path):
 def test_json_clients_get_json_errors(web_app):
     response = web_app.test_client().get("/nonexistent", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.get_json() == {"error": "Not Found"}
+    assert response.get_json() == {"error": {"code": "not_found", "message":
+                                             "This page does not exist, or is not part of your sites."}}
 
 
 def test_sign_in_shows_the_dashboard_and_sign_out_ends_the_session(web_app, world):

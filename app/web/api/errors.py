@@ -38,6 +38,11 @@ def unauthorized(message: str, *, invalid: bool = False) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
 
 
+def status_code_name(status: int) -> str:
+    """``404`` -> ``not_found``: the stable ``code`` of an error that has none of its own."""
+    return HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_").replace("'", "")
+
+
 def error_response(status: int, code: str, message: str, *, headers: dict | None = None,
                    details: list | None = None):
     body: dict = {"code": code, "message": message}
@@ -63,7 +68,7 @@ def api_error(exc: ApiError):
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     status = exc.code or 500
-    code = HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_").replace("'", "")
+    code = status_code_name(status)
     headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}
     return error_response(status, code, exc.description or HTTP_STATUS_CODES.get(status, "error"),
                           headers=headers)

@@ -1,7 +1,7 @@
 """One handler for every HTTP error, answering in the form the client asked for.
 
-Like microblog's ``errors`` blueprint: a client that prefers JSON (the API, scripts) gets
-``{"error": ..., "message": ...}``; a browser gets a page in the user's language. A failed
+Like microblog's ``errors`` blueprint: a client that prefers JSON (scripts) gets the API's
+shape, ``{"error": {"code", "message"}}``; a browser gets a page in the user's language. A failed
 CSRF check is a 400 that tells a person to reload the form, not a stack trace.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.web.api import errors as api_errors
 from app.web.errors import bp
 
 
@@ -36,12 +37,9 @@ def _titles() -> dict[int, str]:
 
 
 def error_response(status: int, message: str | None = None):
-    if wants_json():
-        body = {"error": HTTP_STATUS_CODES.get(status, "Unknown error")}
-        if message:
-            body["message"] = message
-        return body, status
     title = _titles().get(status) or HTTP_STATUS_CODES.get(status, "Error")
+    if wants_json():
+        return api_errors.error_response(status, api_errors.status_code_name(status), message or title)
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
