@@ -130,7 +130,7 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
         labels.append((x, y, _short(r, base, default)))
     if variants:
         left.scatter([], [], s=30, facecolor="white", edgecolor=COLOURS["fsrs"],
-                     label="FSRS, other daily cap, reminders or max interval (see right)")
+                     label="FSRS, other settings (see right)")
         left.legend(loc="upper left", fontsize=8)
     left.set_ylim(-0.6, items * 0.85 if max(r.remembered[last] for r in results) < items * 0.75 else items + 0.5)
     _place_labels(left, labels)
