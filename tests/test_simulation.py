@@ -170,7 +170,8 @@ def test_the_fast_engine_sends_what_the_real_planner_and_engine_send():
     conversation engine on SQLite: the same messages, answers and memories, to the digit."""
     cfg = SimConfig(learners=6, days=24, seed=5, checkpoints=(12, 24))
     base = Policy(desired_retention=0.95, daily_cap=1, reminders=0)
-    schedules = [parse(spec, base) for spec in ("fsrs:0.9:cap=2:rem=2", "fsrs:0.95", "leitner:1-2-4-8-16")]
+    schedules = [parse(spec, base) for spec in (
+        "fsrs:0.9:cap=2:rem=2", "fsrs:0.95", "fsrs:0.95:max=4", "leitner:1-2-4-8-16")]
     fast = compare(schedules, cfg, jobs=1, engine="fast")
     real = compare(schedules, cfg, jobs=1, engine="db")
     assert figures(fast) == figures(real)
@@ -178,6 +179,7 @@ def test_the_fast_engine_sends_what_the_real_planner_and_engine_send():
         assert a.totals.per_learner == b.totals.per_learner
         assert a.totals.recall_by_days == b.totals.recall_by_days
         assert a.totals.rare_segments == b.totals.rare_segments
+    assert fast[2].remembered != fast[1].remembered  # the 4-day maximum interval bites
     reminded = fast[0].totals.by_purpose
     assert reminded["reminder"] > 0 and reminded["prompt"] > 0 and reminded["reply"] > 0
 
