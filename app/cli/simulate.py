@@ -39,6 +39,8 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--price-per-segment", type=float, help="Price of one SMS segment (overrides --country).")
 @click.option("--price-per-minute", type=float, help="Price of one voice minute (overrides --country).")
 @click.option("--currency", help="Currency symbol for the table (overrides --country).")
+@click.option("--voice-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of learners on channel voice (a call instead of a text; fast engine only).")
 @click.option("--engine", type=click.Choice(["fast", "db"]), default="fast", show_default=True,
               help="fast: the planner's rules replayed in memory; db: every message through the real "
                    "planner, outbox and engine on SQLite (about 100 times slower, same figures).")
@@ -49,7 +51,8 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown too.")
 @with_appcontext
 def simulate_cmd(learners, days, seed, pack, languages, session_every, model_name, specs, checkpoints,
-                 country, price_per_segment, price_per_minute, currency, engine, jobs, plot_path, markdown):
+                 country, price_per_segment, price_per_minute, currency, voice_share, engine, jobs, plot_path,
+                 markdown):
     """Simulate cohorts under several schedules: cost, and items remembered per segment.
 
     Every schedule runs the same simulated learners on a virtual clock; nothing is sent
@@ -59,7 +62,7 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
     from dataclasses import replace
 
     from app.simulation import report
-    from app.simulation.compare import COUNTRY_PRICES, compare
+    from app.simulation.compare import COUNTRY_PRICES, VOICE_DB_REFUSAL, compare
     from app.simulation.runner import SimConfig
     from app.simulation.schedules import DEFAULT_SPECS, parse
 
@@ -76,16 +79,20 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
     content = os.path.join(current_app.config["CONTENT_DIR"], pack)
     if not os.path.exists(os.path.join(content, "pack.yaml")):
         raise click.BadParameter(f"no pack {pack!r} in {current_app.config['CONTENT_DIR']}")
+    if engine == "db" and voice_share > 0:
+        raise click.BadParameter(VOICE_DB_REFUSAL, param_hint="'--voice-share'")
     prices = COUNTRY_PRICES[country]
     prices = replace(prices, per_segment=price_per_segment if price_per_segment is not None else prices.per_segment,
                      per_minute=price_per_minute if price_per_minute is not None else prices.per_minute,
                      currency=currency or prices.currency)
     cfg = SimConfig(learners=learners, days=days, seed=seed, pack=pack, content_dir=current_app.config["CONTENT_DIR"],
-                    languages=_csv(languages), session_every=session_every, model=model_name, checkpoints=marks)
+                    languages=_csv(languages), session_every=session_every, model=model_name, checkpoints=marks,
+                    voice_share=voice_share)
     default = parse(f"fsrs:{base.desired_retention}", base).name
 
     click.echo(f"Simulating {learners} learners x {days} days, pack {pack}, learner model {model_name}, "
-               f"seed {seed}, {len(schedules)} schedules, {engine} engine on {jobs} process(es)", err=True)
+               f"seed {seed}, {len(schedules)} schedules, {engine} engine on {jobs} process(es)"
+               + (f", {voice_share:.0%} of learners on voice" if voice_share else ""), err=True)
 
     def progress(result):
         click.echo(f"  {result.schedule.name:<22} {result.cpu_seconds:7.1f} s of simulation "

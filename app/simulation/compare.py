@@ -57,10 +57,17 @@ class ScheduleResult:
 
     @property
     def voice_minutes_per_learner(self) -> float:
-        return self.totals.voice_seconds / 60 / self.learners
+        """Billed voice minutes: each answered call rounded up to a whole minute (voice.py)."""
+        return self.totals.voice_minutes / self.learners
 
     def cost_per_learner(self, prices: Prices) -> float:
         return self.segments_per_learner * prices.per_segment + self.voice_minutes_per_learner * prices.per_minute
+
+    def per_100_currency(self, day: int, prices: Prices) -> float | None:
+        """Items remembered at ``day`` per 100 units of money spent on SMS and calls together:
+        the comparison that holds across channels (None when nothing was spent)."""
+        cost = self.cost_per_learner(prices)
+        return 100 * self.remembered[day] / cost if cost else None
 
     def per_100_segments(self, day: int) -> float | None:
         """Items remembered at ``day`` per 100 segments sent (None when nothing was sent)."""
@@ -91,6 +98,8 @@ def shards(learners: int, jobs: int) -> list[range]:
 
 
 ENGINES = ("fast", "db")
+VOICE_DB_REFUSAL = ("the db engine simulates SMS learners only (it has no transport that places calls); "
+                    "use --engine fast for --voice-share above 0")
 
 
 def _run(args) -> ShardResult:
@@ -105,6 +114,8 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
     """Run every schedule over the same simulated learners; results in the order given."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
+    if engine == "db" and cfg.voice_share > 0:
+        raise ValueError(VOICE_DB_REFUSAL)
     jobs = jobs or os.cpu_count() or 1
     directory = world.scratch_dir() if engine == "db" else None
     try:

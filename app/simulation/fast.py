@@ -48,6 +48,7 @@ from app.simulation.runner import (
     tick_times,
 )
 from app.simulation.schedules import Schedule
+from app.simulation.voice import VoiceSim, is_voice
 
 
 class FastSimulation:
@@ -80,6 +81,7 @@ class FastSimulation:
         self.where = SimpleNamespace(timezone=None)  # a learner on the site's clock
         self.result = ShardResult(learners=len(indices), items=sum(len(items) for _, _, items in self.sessions))
         self.by_day: dict[int, list[int]] = {}  # review answers: whole days since the session -> [n, right]
+        self.voice = VoiceSim(self) if cfg.voice_share > 0 else None  # calls for voice learners (voice.py)
 
     # -- the loop ----------------------------------------------------------------------
     def run(self) -> ShardResult:
@@ -98,6 +100,7 @@ class FastSimulation:
     def _learner(self, index: int) -> dict[int, float]:
         learner = Learner.draw(self.cfg.seed, index, self.cfg.behaviour)
         st = State(learner, self.cfg.languages[index % len(self.cfg.languages)])
+        st.voice = is_voice(self.cfg.seed, index, self.cfg.voice_share)
         remembered: dict[int, float] = {}
         checkpoints, sessions, ticks = list(self.checkpoints), list(self.sessions), self.ticks
         k = 0
@@ -115,6 +118,10 @@ class FastSimulation:
                 self._hold(st, *sessions.pop(0))
             if not self.schedule.sends:
                 continue
+            if st.voice:  # a call instead of a text
+                self.voice.tick(st, now, self.midnights[k])
+                k += 1
+                continue
             if st.reply is not None and st.reply[0] <= now:
                 self._reply(st)
                 self._look(st, chained=True)
@@ -131,6 +138,8 @@ class FastSimulation:
         """The earliest moment anything can happen to this learner (a lower bound)."""
         times = [session] if session is not None else []
         if self.schedule.sends:
+            if st.call is not None:  # a voice call waiting for its next dial
+                times.append(st.call.next_dial)
             if st.reply is not None:
                 times.append(st.reply[0])
             p = st.pending

@@ -4,6 +4,8 @@ Remembered items are per learner (the expected number of the pack's items a lear
 would recall on that day: the sum of recall probabilities under the learner model).
 "Per 100 segments" divides that by the SMS segments sent per learner; "bought" first
 takes away what the classroom session alone leaves, so it is what the messages added.
+With voice learners (``--voice-share``) a column "per ₹100" divides by the whole cost,
+SMS and billed call minutes together: segments alone say nothing about a call.
 """
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ def rows(results: list[ScheduleResult], prices: Prices, *, default: str | None =
     last = days[-1]
     baseline = baseline_of(results)
     items = results[0].totals.items
+    voice = any(r.totals.calls for r in results)  # a column for the cost of SMS and calls together
     head = ["schedule", "segments", "voice min", f"cost ({prices.currency.strip()})",
             *(f"day {d}" for d in days), f"per 100 seg (d{last})", f"bought per 100 seg (d{last})",
+            *([f"per {prices.currency.strip()}100 (d{last})"] if voice else []),
             "answers right", "to rare repliers"]
     out = [head]
     for r in results:
@@ -41,6 +45,7 @@ def rows(results: list[ScheduleResult], prices: Prices, *, default: str | None =
             *(f"{r.remembered[d]:.1f} / {items}" for d in days),
             _num(r.per_100_segments(last), "{:.2f}"),
             _num(r.bought_per_100_segments(last, baseline) if r is not baseline else None, "{:.2f}"),
+            *([_num(r.per_100_currency(last, prices), "{:.2f}")] if voice else []),
             _num(None if r.answer_share is None else 100 * r.answer_share, "{:.0f}%"),
             _num(None if r.rare_share is None else 100 * r.rare_share, "{:.0f}%"),
         ])
@@ -136,8 +141,12 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     _place_labels(left, labels)
     if baseline is not None:
         left.axhline(baseline.remembered[last], color=COLOURS["baseline"], ls="--", lw=1)
-    left.set_xlabel(f"SMS cost per learner ({prices.currency.strip()}, {prices.currency.strip()}"
-                    f"{prices.per_segment:g} per segment)")
+    cur = prices.currency.strip()
+    if any(r.totals.calls for r in results):
+        left.set_xlabel(f"cost per learner ({cur}, {cur}{prices.per_segment:g} per segment, "
+                        f"{cur}{prices.per_minute:g} per call minute)")
+    else:
+        left.set_xlabel(f"SMS cost per learner ({cur}, {cur}{prices.per_segment:g} per segment)")
     left.set_ylabel(f"items remembered at day {last} (of {items})")
     left.set_title(f"Cost and what is remembered at day {last}")
     left.grid(alpha=0.3)

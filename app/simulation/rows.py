@@ -106,3 +106,5 @@ class State:
         self.seen: tuple | None = None  # (prompt id, last sent) at the last look
         self.ids = 0
         self.segments = 0
+        self.voice = False  # channel "voice": calls instead of texts (voice.py)
+        self.call = None  # the open call, while it waits for a re-dial

@@ -70,6 +70,7 @@ class SimConfig:
     checkpoints: tuple[int, ...] = (30, 90)
     start: datetime = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday, local midnight
     behaviour: Behaviour = field(default_factory=Behaviour)
+    voice_share: float = 0.0  # share of learners on channel "voice" (fast engine only; voice.py)
 
     def day(self, when: datetime) -> float:
         """Days since the start, as the learner model counts time."""
@@ -84,7 +85,12 @@ class ShardResult:
     per_learner: dict[int, list[float]] = field(default_factory=dict)
     messages: int = 0
     segments: int = 0
-    voice_seconds: int = 0
+    voice_seconds: float = 0  # estimated call time (fast engine) or call durations (db engine)
+    voice_minutes: int = 0  # billed: each answered call rounded up to a whole minute (fast engine)
+    calls: int = 0  # calls placed (each dialled up to VoiceOptions.max_dials times)
+    dials: int = 0
+    calls_answered: int = 0
+    max_call_questions: int = 0  # the most questions one call carried
     by_purpose: dict[str, int] = field(default_factory=dict)
     rare_segments: int = 0  # segments sent to learners who reply to fewer than RARE of messages
     answers: int = 0
@@ -95,8 +101,10 @@ class ShardResult:
     def add(self, other: ShardResult) -> ShardResult:
         self.learners += other.learners
         self.items = max(self.items, other.items)
-        for key in ("messages", "segments", "voice_seconds", "answers", "correct", "rare_segments"):
+        for key in ("messages", "segments", "voice_seconds", "voice_minutes", "calls", "dials", "calls_answered",
+                    "answers", "correct", "rare_segments"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
+        self.max_call_questions = max(self.max_call_questions, other.max_call_questions)
         for day, values in other.per_learner.items():
             self.per_learner.setdefault(day, []).extend(values)
         for purpose, value in other.by_purpose.items():
