@@ -85,7 +85,7 @@ class ShardResult:
     per_learner: dict[int, list[float]] = field(default_factory=dict)
     messages: int = 0
     segments: int = 0
-    voice_seconds: float = 0  # estimated call time (fast engine) or call durations (db engine)
+    voice_seconds: int = 0  # call durations: estimated (fast engine, voice.py) or stored (db engine)
     voice_minutes: int = 0  # billed: each answered call rounded up to a whole minute (fast engine)
     calls: int = 0  # calls placed (each dialled up to VoiceOptions.max_dials times)
     dials: int = 0

@@ -35,7 +35,7 @@ from types import SimpleNamespace
 
 from app.learning.texts import text_in
 from app.scheduling.window import next_window_start
-from app.simulation.rows import NAME, DAY_US, Prompt, State, to_datetime, to_us
+from app.simulation.rows import DAY_US, NAME, Prompt, State, to_datetime, to_us
 from app.voice import texts as said
 from app.voice.calls import ASKABLE_KINDS, POST_SESSION_KINDS, within_window
 from app.voice.settings import VoiceOptions
@@ -216,6 +216,7 @@ class VoiceSim:
         st.pending = st.call = None
         st.next_contact = to_us(within_window(end + OPTIONS.call_gap, sim.where, sim.site))
         r.calls_answered += 1
-        r.voice_seconds += seconds
-        r.voice_minutes += billed_minutes(seconds)
+        duration = math.ceil(seconds)  # Twilio reports whole seconds ...
+        r.voice_seconds += duration
+        r.voice_minutes += billed_minutes(duration)  # ... and bills whole minutes
         r.max_call_questions = max(r.max_call_questions, call.questions)
