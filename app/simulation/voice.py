@@ -42,8 +42,9 @@ from app.voice.settings import VoiceOptions
 
 OPTIONS = VoiceOptions()  # the defaults, as a deployment without SAATHI_VOICE_* settings runs
 QUESTION_KINDS = ("question", "review", "practice")
-# Speaking rate of the <Say> voices (words per minute): Polly's standard voices read
-# English, Norwegian and Dutch at about 150, Hindi a little slower.
+# Speaking rate of the <Say> voices (words per minute): an assumption (not measured) for
+# Polly's standard voices, about 150 in English, Norwegian and Dutch, Hindi a little slower.
+# docs/learning.md ("Voice learners") states these figures.
 WORDS_PER_MINUTE = {"en": 150, "nb": 150, "nl": 150, "hi": 130}
 DEFAULT_WORDS_PER_MINUTE = 150
 KEY_SECONDS = 4.0  # hearing the prompt out, finding the key, pressing it
