@@ -15,6 +15,9 @@ it needs no database:
   overdue card first, a verdict and the next question in one SMS when that costs no
   extra segment.
 
+Voice learners (``SimConfig.voice_share``, this engine only) are called instead of texted:
+``voice.py`` replays the planner's and ``app/voice``'s rules for them.
+
 ``tests/test_simulation.py`` runs both engines on the same learners and checks that they
 send the same messages and leave the same memories, so a change to the planner or the
 engine that this file does not follow fails a test instead of quietly skewing the figures.

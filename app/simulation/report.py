@@ -151,16 +151,28 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     left.set_title(f"Cost and what is remembered at day {last}")
     left.grid(alpha=0.3)
 
-    bars = sorted((r for r in results if r.schedule.sends),
-                  key=lambda r: r.bought_per_100_segments(last, baseline) or 0)
-    values = [r.bought_per_100_segments(last, baseline) or 0 for r in bars]
+    voice = any(r.totals.calls for r in results)
+
+    def bought(r: ScheduleResult) -> float:
+        """Extra items per 100 segments; with voice learners, per 100 of money (SMS and calls)."""
+        if not voice:
+            return r.bought_per_100_segments(last, baseline) or 0
+        cost = r.cost_per_learner(prices)
+        return 100 * (r.remembered[last] - baseline.remembered[last]) / cost if cost and baseline else 0
+
+    bars = sorted((r for r in results if r.schedule.sends), key=bought)
+    values = [bought(r) for r in bars]
     right.barh([_short(r, base, default) for r in bars], values,
                color=[COLOURS[r.schedule.family] for r in bars],
                edgecolor=["black" if r.schedule.name == default else "none" for r in bars])
     for n, value in enumerate(values):
         right.text(value, n, f" {value:.2f}", va="center", fontsize=8)
-    right.set_xlabel(f"extra items remembered at day {last} per 100 SMS segments")
-    right.set_title("What 100 segments buy (beyond the classroom alone)")
+    if voice:
+        right.set_xlabel(f"extra items remembered at day {last} per {cur}100 of SMS and calls")
+        right.set_title(f"What {cur}100 buys (beyond the classroom alone)")
+    else:
+        right.set_xlabel(f"extra items remembered at day {last} per 100 SMS segments")
+        right.set_title("What 100 segments buy (beyond the classroom alone)")
     right.tick_params(axis="y", labelsize=8)
     right.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11)
