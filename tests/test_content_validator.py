@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_ROOT
-from app.content.loader import PackSource
 from app.content.render import render_question
+from app.content.sources import PackSource
 from app.content.validator import (
     validate_files,
     validate_paths,

@@ -24,14 +24,12 @@ from app.content.loader import (
     LoadedModule,
     LoadedPack,
     LoadResult,
-    PackSource,
-    Problem,
-    SourceError,
     line_of,
     load_paths,
     load_source,
 )
 from app.content.render import render_question
+from app.content.sources import PackSource, Problem, SourceError
 from app.i18n import say
 from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
 

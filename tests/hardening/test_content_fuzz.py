@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from app.config import REPO_ROOT
-from app.content.loader import Problem
+from app.content.sources import Problem
 from app.content.validator import validate_files, validate_text
 
 PACK = REPO_ROOT / "content" / "digital-banking"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from app.content.loader import PACK_FILE, PackSource, Problem, SourceError
+from app.content.sources import PACK_FILE, PackSource, Problem, SourceError
 from app.content.validator import Report, cost_table, validate_source, validate_text, validate_zip
 
 DRAFT_TTL = timedelta(days=2)
