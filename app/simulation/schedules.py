@@ -11,6 +11,10 @@ Specs, as given to ``saathi simulate --schedule``:
     fsrs:0.85:cap=2:rem=0
     fsrs:0.95:max=14     (or fsrs:0.95:max14) FSRS, but never more than 14 days between two reviews of an item
                          (without max=, the configured SAATHI_MAX_INTERVAL_DAYS)
+    fsrs:0.95:batch=3:wait=7
+                         voice learners: a call of reviews alone waits until 3 questions are due, or
+                         the oldest due one has waited 7 days (SAATHI_VOICE_MIN_QUESTIONS,
+                         SAATHI_VOICE_BATCH_WAIT_DAYS; without them, VoiceOptions' defaults)
     fixed:7              a review every 7 days, whatever the answer
     fixed:1-6-12-48      after 1, then 6, 12 and 48 days (48 repeating), whatever the answer
     leitner:1-2-4-8-16   Leitner boxes: right moves up a box, wrong back to the first
@@ -24,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.learning.policy import Policy
+from app.voice.settings import VoiceOptions
 
 NEVER = timedelta(days=3650)
 # Card.state as FSRS numbers it (score() counts 2 as learned).
@@ -74,6 +79,7 @@ class Schedule:
     policy: Policy
     sends: bool = True
     family: str = "fsrs"  # fsrs | fixed | baseline
+    voice: VoiceOptions = VoiceOptions()  # voice learners' calls (batching: batch=N, wait=D)
 
 
 def _days(text: str) -> tuple[float, ...]:
@@ -96,6 +102,11 @@ OPTIONS = {
     "rem": ("reminders", "reminders", ", reminders {}"),
     "max": ("max_interval_days", "max", ", max interval {} days"),
 }
+# key=N options of the voice channel: the VoiceOptions field, the name's tag and the label's words.
+VOICE_OPTIONS = {
+    "batch": ("min_questions", "batch", ", calls of {}+ reviews"),
+    "wait": ("batch_wait", "wait", " or {} days' wait"),
+}
 
 
 def parse(spec: str, base: Policy) -> Schedule:
@@ -105,15 +116,21 @@ def parse(spec: str, base: Policy) -> Schedule:
     options = [o for o in rest if "=" not in o]
     if len(options) > 1:
         raise ValueError(f"too many options in {spec!r}")
-    settings, suffix, tail = {}, "", ""
+    settings, voice, suffix, tail = {}, {}, "", ""
     for option in (o for o in rest if "=" in o):
         key, _, value = option.partition("=")
-        if key not in OPTIONS or not value.isdigit():
-            raise ValueError(f"unknown option {option!r} in {spec!r} (use cap=N, rem=N, max=DAYS)")
-        field, short, label = OPTIONS[key]
-        settings[field] = int(value)
+        if key not in OPTIONS | VOICE_OPTIONS or not value.isdigit():
+            raise ValueError(f"unknown option {option!r} in {spec!r} "
+                             "(use cap=N, rem=N, max=DAYS, batch=N, wait=DAYS)")
+        field, short, label = (OPTIONS | VOICE_OPTIONS)[key]
+        (settings if key in OPTIONS else voice)[field] = int(value)
         suffix += label.format(int(value))
         tail += f"-{short}{int(value)}"
+    if not 1 <= voice.get("min_questions", 1) <= VoiceOptions.max_questions:
+        raise ValueError(f"batch=N must be between 1 and {VoiceOptions.max_questions} in {spec!r}")
+    if "batch_wait" in voice:
+        voice["batch_wait"] = timedelta(days=voice["batch_wait"])
+    voice = VoiceOptions(**voice)
     if "max_interval_days" in settings and head != "fsrs":
         raise ValueError(f"max=DAYS is FSRS's longest interval; {spec!r} is not an FSRS schedule")
     if not 1 <= settings.get("max_interval_days", 1) <= 36500:
@@ -124,19 +141,19 @@ def parse(spec: str, base: Policy) -> Schedule:
         if not 0.5 < retention < 1:
             raise ValueError(f"desired retention must be between 0.5 and 1, not {retention}")
         return Schedule(f"fsrs-{retention:g}{tail}", f"FSRS, retention {retention:.2f}{suffix}",
-                        replace(policy, desired_retention=retention))
+                        replace(policy, desired_retention=retention), voice=voice)
     if head == "fixed":
         days = _days(options[0] if options else "7")
         label = f"every {_fmt(days)} days" if len(days) == 1 else f"fixed {_fmt(days)} days"
         return Schedule(f"fixed-{_fmt(days)}{tail}", label + suffix,
-                        replace(policy, card_scheduler=FixedIntervals(days)), family="fixed")
+                        replace(policy, card_scheduler=FixedIntervals(days)), family="fixed", voice=voice)
     if head == "leitner":
         boxes = _days(options[0] if options else "1-2-4-8-16")
         return Schedule(f"leitner-{_fmt(boxes)}{tail}", f"Leitner boxes {_fmt(boxes)} days{suffix}",
-                        replace(policy, card_scheduler=Leitner(boxes)), family="fixed")
+                        replace(policy, card_scheduler=Leitner(boxes)), family="fixed", voice=voice)
     if head == "quiz-only":
         return Schedule(f"quiz-only{tail}", "post-session quiz, no reviews" + suffix,
-                        replace(policy, card_scheduler=NoReviews()), family="baseline")
+                        replace(policy, card_scheduler=NoReviews()), family="baseline", voice=voice)
     if head == "none":
         return Schedule("none", "classroom only, no SMS", policy, sends=False, family="baseline")
     raise ValueError(f"unknown schedule {spec!r} (fsrs:R, fixed:D-D-D, leitner:D-D-D, quiz-only, none)")

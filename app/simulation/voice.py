@@ -22,12 +22,17 @@ in memory as fast.py replays the SMS side:
   cannot be keyed in); the summary and goodbye. The next call comes ``call_gap`` after the
   end of this one, inside the window (``calls.next_contact_after``). Modelled: an answered
   call is heard to the end and every question gets a valid key (no hang-ups, no re-asks).
+- batching (``calls.held_until``, the same ``calls.review_call_at``): with
+  ``min_questions`` N > 1 (the spec's ``batch=N``, ``wait=D``) a call of reviews alone waits
+  until N cards are due or the oldest due one has waited ``batch_wait``; a call with a
+  post-session prompt is never held.
 - cost: the seconds the texts take to speak (``app.voice.texts``, words at
   ``WORDS_PER_MINUTE``) plus ``KEY_SECONDS`` per key, billed per started minute per call
   (Twilio's rule). Unanswered dials cost nothing: Twilio bills only answered calls.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from datetime import timedelta
@@ -37,7 +42,7 @@ from app.learning.texts import text_in
 from app.scheduling.window import next_window_start
 from app.simulation.rows import DAY_US, NAME, Prompt, State, to_datetime, to_us
 from app.voice import texts as said
-from app.voice.calls import ASKABLE_KINDS, POST_SESSION_KINDS, within_window
+from app.voice.calls import ASKABLE_KINDS, POST_SESSION_KINDS, review_call_at, within_window
 from app.voice.settings import VoiceOptions
 
 OPTIONS = VoiceOptions()  # the defaults, as a deployment without SAATHI_VOICE_* settings runs
@@ -84,6 +89,9 @@ class VoiceSim:
 
     def __init__(self, sim):
         self.sim = sim
+        self.options = sim.schedule.voice  # batching from the spec (schedules.py)
+        self.batch = self.options.batch_questions
+        self.batch_wait = round(self.options.batch_wait.total_seconds() * 1_000_000)
         self.modules = sim.texts.modules
         self._words: dict[tuple, int] = {}
 
@@ -128,6 +136,10 @@ class VoiceSim:
             return
         if not self.sim._may_send(st, now, midnight):
             return
+        held = self.held_until(st, now)
+        if held is not None:
+            st.next_contact = held
+            return
         call = self.build(st, now)
         if call is None:
             st.next_contact = None
@@ -137,9 +149,21 @@ class VoiceSim:
         self.sim.result.calls += 1
         self._dial(st, now)
 
+    def held_until(self, st: State, now: int) -> int | None:
+        """``calls.held_until``: a call of reviews alone waits for ``min_questions`` due cards
+        (``calls.review_call_at``); a due post-session prompt is never held."""
+        if self.batch <= 1 or (st.queue and st.queue[0].due <= now):
+            return None
+        busy = {p.item.id for p in st.queue if p.item is not None}
+        dues = heapq.nsmallest(self.batch, (c[1] for item_id, c in st.cards.items() if item_id not in busy))
+        if not dues or dues[0] > now:
+            return None
+        at = review_call_at(dues, min_questions=self.batch, wait=self.batch_wait)
+        return at if at > now else None
+
     def build(self, st: State, now: int) -> Call | None:
         """``calls.build_call``/``choose_prompts``: queued prompts, then due cards, up to the limit."""
-        limit = OPTIONS.max_questions
+        limit = self.options.max_questions
         chosen: list[Prompt] = []
         questions = 0
         while st.queue and st.queue[0].due <= now:
@@ -170,8 +194,8 @@ class VoiceSim:
             self._talk(st, call, now)
             return
         call.failed += 1
-        if call.failed < OPTIONS.max_dials:
-            later = to_datetime(now) + OPTIONS.retry_after * 2 ** (call.failed - 1)
+        if call.failed < self.options.max_dials:
+            later = to_datetime(now) + self.options.retry_after * 2 ** (call.failed - 1)
             call.next_dial = to_us(within_window(later, sim.where, sim.site))
             return
         # end_call(status="failed"): post-session prompts back to the queue, reviews expire.
@@ -215,7 +239,7 @@ class VoiceSim:
         seconds += self.seconds(("goodbye",), lang)
         end = to_datetime(now + round(seconds * 1_000_000))
         st.pending = st.call = None
-        st.next_contact = to_us(within_window(end + OPTIONS.call_gap, sim.where, sim.site))
+        st.next_contact = to_us(within_window(end + self.options.call_gap, sim.where, sim.site))
         r.calls_answered += 1
         duration = math.ceil(seconds)  # Twilio reports whole seconds ...
         r.voice_seconds += duration

@@ -102,6 +102,45 @@ def _cards(db, learner, busy_items, *, due_by, limit) -> list[Card]:
     return list(db.exec(query.limit(limit)).all())
 
 
+def review_call_at(dues, *, min_questions: int, wait):
+    """When a call of reviews alone may be placed (the batching rule, ``VoiceOptions``).
+
+    ``dues``: when the cards a call could ask fall due, earliest first (at least the first
+    ``min_questions`` of them). The call goes when the ``min_questions``-th is due, or once
+    the earliest has waited ``wait``, whichever comes first; None without a card. One rule
+    for the planner (datetimes, ``wait`` a timedelta) and the simulator (microseconds on
+    its integer clock, ``wait`` in microseconds too). ``min_questions`` 1: the first due.
+    """
+    if not dues:
+        return None
+    at = dues[0] + wait
+    if len(dues) >= min_questions:
+        at = min(at, dues[max(min_questions, 1) - 1])
+    return at
+
+
+def held_until(db: Session, learner: Learner, *, now: datetime, options: VoiceOptions) -> datetime | None:
+    """When a review-only call held back for batching may go; None if it may go now.
+
+    Held back only with cards due and nothing else waiting: a queued post-session prompt
+    (the quiz after a session) is never held, nor is a callback (it does not come here).
+    """
+    n = options.batch_questions
+    if n <= 1:
+        return None
+    if db.exec(select(Prompt.id).where(Prompt.learner_id == learner.id, Prompt.status == "queued",
+                                       Prompt.due_at <= now).limit(1)).first() is not None:
+        return None
+    busy_items = {p.item_id for p in db.exec(select(Prompt).where(
+        Prompt.learner_id == learner.id, Prompt.status.in_(("queued", "pending")),
+        Prompt.item_id.is_not(None))).all()}
+    dues = [card.due for card in _cards(db, learner, busy_items, due_by=None, limit=n)]
+    if not dues or dues[0] > now:
+        return None  # nothing due: build_call finds nothing, as before
+    at = review_call_at(dues, min_questions=n, wait=options.batch_wait)
+    return at if at > now else None
+
+
 def build_call(db: Session, learner: Learner, *, now: datetime, purpose: str = "quiz",
                options: VoiceOptions | None = None) -> VoiceCall | None:
     """A call carrying the learner's due prompts, its first question already pending; or None."""
@@ -146,8 +185,14 @@ def plan_call(db: Session, learner: Learner, *, now: datetime, policy: Policy, s
     """The planner's hook for a voice learner: one call instead of one SMS (one capped contact).
 
     Runs inside the planner's window and cap checks, with an app context (for
-    ``SAATHI_PUBLIC_URL`` and the voice settings).
+    ``SAATHI_PUBLIC_URL`` and the voice settings). A call of reviews alone waits for
+    ``min_questions`` due cards (``held_until``): the learner is looked at again then.
     """
+    options = options or current_options()
+    held = held_until(db, learner, now=now, options=options)
+    if held is not None:
+        learner.next_contact_at = held
+        return None
     call = build_call(db, learner, now=now, purpose="quiz", options=options)
     if call is None:
         learner.next_contact_at = None

@@ -80,6 +80,16 @@ class VoiceOptions:
     callback_interval: timedelta = timedelta(minutes=30)  # at most one callback per learner
     callback_delay: timedelta = timedelta(seconds=10)     # let the missed call hang up first
     gather_timeout: int = 8                  # seconds to wait for a key
+    # Batching (``calls.review_call_at``): a call of reviews alone waits until this many
+    # questions are due, or until the oldest due one has waited ``batch_wait``. Post-session
+    # quizzes and callbacks never wait. 1 places a call as soon as one card is due.
+    min_questions: int = 1
+    batch_wait: timedelta = timedelta(days=7)
+
+    @property
+    def batch_questions(self) -> int:
+        """``min_questions`` within 1..``max_questions`` (a call cannot wait for more than it carries)."""
+        return max(1, min(self.min_questions, self.max_questions))
 
     @classmethod
     def from_config(cls, config) -> VoiceOptions:
@@ -95,6 +105,8 @@ class VoiceOptions:
             callback_interval=timedelta(minutes=float(get("CALLBACK_INTERVAL_MINUTES", 30))),
             callback_delay=timedelta(seconds=float(get("CALLBACK_DELAY_SECONDS", 10))),
             gather_timeout=int(get("GATHER_TIMEOUT_SECONDS", cls.gather_timeout)),
+            min_questions=int(get("MIN_QUESTIONS", cls.min_questions)),
+            batch_wait=timedelta(days=float(get("BATCH_WAIT_DAYS", 7))),
         )
 
 
