@@ -24,7 +24,7 @@ Specs, as given to ``saathi simulate --schedule``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from app.learning.policy import Policy
@@ -79,7 +79,7 @@ class Schedule:
     policy: Policy
     sends: bool = True
     family: str = "fsrs"  # fsrs | fixed | baseline
-    voice: VoiceOptions = VoiceOptions()  # voice learners' calls (batching: batch=N, wait=D)
+    voice: VoiceOptions = field(default_factory=VoiceOptions)  # voice learners' calls (batching: batch=N, wait=D)
 
 
 def _days(text: str) -> tuple[float, ...]:

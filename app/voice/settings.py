@@ -82,8 +82,10 @@ class VoiceOptions:
     gather_timeout: int = 8                  # seconds to wait for a key
     # Batching (``calls.review_call_at``): a call of reviews alone waits until this many
     # questions are due, or until the oldest due one has waited ``batch_wait``. Post-session
-    # quizzes and callbacks never wait. 1 places a call as soon as one card is due.
-    min_questions: int = 1
+    # quizzes and callbacks never wait. 1 places a call as soon as one card is due; 5 (a
+    # full call) buys more remembered items per rupee in simulation (docs/learning.md,
+    # "Batching calls").
+    min_questions: int = 5
     batch_wait: timedelta = timedelta(days=7)
 
     @property
