@@ -12,10 +12,10 @@ from functools import lru_cache
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler
 
+from app.config import LEARNING_DEFAULTS
+
 LEARNING_STEPS = (timedelta(days=1), timedelta(days=3))
 RELEARNING_STEPS = (timedelta(days=1),)
-# The policy passes its own (config MAX_INTERVAL_DAYS); this is for direct callers.
-MAXIMUM_INTERVAL_DAYS = 180
 # fsrs.Card() without an id takes the clock's milliseconds and sleeps 1 ms to keep them
 # unique; Saathi's cards are keyed by their own rows, so a fixed id keeps states
 # reproducible and the first answer to an item 1 ms faster.
@@ -23,9 +23,9 @@ CARD_ID = 0
 
 
 @lru_cache(maxsize=64)
-def scheduler(desired_retention: float = 0.85, learning_steps: tuple = LEARNING_STEPS,
-              relearning_steps: tuple = RELEARNING_STEPS,
-              maximum_interval: int = MAXIMUM_INTERVAL_DAYS) -> Scheduler:
+def scheduler(desired_retention: float = LEARNING_DEFAULTS["DESIRED_RETENTION"],
+              learning_steps: tuple = LEARNING_STEPS, relearning_steps: tuple = RELEARNING_STEPS,
+              maximum_interval: int = LEARNING_DEFAULTS["MAX_INTERVAL_DAYS"]) -> Scheduler:
     return Scheduler(desired_retention=desired_retention, learning_steps=learning_steps,
                      relearning_steps=relearning_steps, maximum_interval=maximum_interval,
                      enable_fuzzing=False)
@@ -36,7 +36,8 @@ def new_card_state(now: datetime) -> dict:
 
 
 def review(state: dict | None, *, correct: bool, now: datetime,
-           desired_retention: float = 0.85, sched: Scheduler | None = None) -> dict:
+           desired_retention: float = LEARNING_DEFAULTS["DESIRED_RETENTION"],
+           sched: Scheduler | None = None) -> dict:
     """The card's next FSRS state after an answer given at ``now``."""
     card = FsrsCard.from_dict(state) if state else FsrsCard(card_id=CARD_ID, due=now)
     sched = sched or scheduler(desired_retention)

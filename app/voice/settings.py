@@ -108,7 +108,7 @@ class VoiceOptions:
             callback_delay=timedelta(seconds=float(get("CALLBACK_DELAY_SECONDS", 10))),
             gather_timeout=int(get("GATHER_TIMEOUT_SECONDS", cls.gather_timeout)),
             min_questions=int(get("MIN_QUESTIONS", cls.min_questions)),
-            batch_wait=timedelta(days=float(get("BATCH_WAIT_DAYS", 7))),
+            batch_wait=timedelta(days=float(get("BATCH_WAIT_DAYS", cls.batch_wait / timedelta(days=1)))),
         )
 
 
