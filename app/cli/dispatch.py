@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 
 import click
 from flask import current_app
@@ -34,19 +35,34 @@ def worker_cmd(interval: float | None):
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
 
+    scheduler = BlockingScheduler()
+    stopping = threading.Event()
+
+    def stop(*_):
+        """SIGTERM (systemd, Kubernetes): finish the pass under way, start no other. It may
+        come before the scheduler runs (during the first pass), so it only sets a flag there."""
+        stopping.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
     def tick():
+        if stopping.is_set():  # a stop that came between the first pass and start()
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            return
         with dispatch_pass():  # every line of the pass, its failure too, carries the pass id
             try:
                 dispatch_once(app=app)  # logs one line per pass
             except Exception:  # one bad pass must not end the worker
                 log.exception("dispatch pass failed")
 
-    scheduler = BlockingScheduler()
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    signal.signal(signal.SIGTERM, stop)
     metrics.start_worker_server(app)  # SAATHI_METRICS_PORT, for a worker on its own machine
     log.info("worker started: a pass every %ss", seconds)
     tick()
+    if stopping.is_set():
+        return
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
