@@ -169,3 +169,37 @@ def test_reviews_come_back_when_due_and_score_reports_progress(app, db, clock):
     assert review.startswith(("A caller", "Someone", "Before"))  # a review, no Q-number
     reply = text(app, db, asha.phone, "SCORE", clock)
     assert "3 answers, right: 100%" in str(reply)
+
+
+def test_two_replies_posted_at_once_answer_two_questions_in_turn(app, db, clock):
+    """A learner sends "2" then "1" a moment apart and Twilio posts both to two web
+    workers at once: the second waits for the first and answers the next question
+    (it used to grade the same question again and fail on the stored answer)."""
+    import threading
+
+    from sqlmodel import Session
+
+    _, (asha, _) = setup_session(app, db, clock)
+    dispatch_once(app=app)
+    engine, replies, errors = app.extensions["saathi.engine"], {}, []
+
+    def second():
+        try:
+            with app.app_context(), Session(engine) as other:
+                replies["second"] = receive_sms(db=other, sid="SMsecond", from_number=asha.phone, body="1",
+                                                now=clock.now())
+                other.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with Session(engine) as first:
+        replies["first"] = receive_sms(db=first, sid="SMfirst", from_number=asha.phone, body="2", now=clock.now())
+        racing = threading.Thread(target=second)
+        racing.start()
+        racing.join(1.0)  # it waits for the first to finish with this learner
+        first.commit()
+    racing.join(30)
+    assert not errors, errors
+    assert "Q2/3" in str(replies["first"]) and "Q3/3" in str(replies["second"])
+    answers = db.exec(select(Answer).where(Answer.learner_id == asha.id).order_by(Answer.id)).all()
+    assert [(a.choice, a.correct) for a in answers] == [(2, True), (1, False)]

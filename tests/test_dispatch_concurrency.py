@@ -55,3 +55,33 @@ def test_two_workers_dispatching_at_once_send_each_prompt_once(app, db, clock, a
     assert len(outbox) == N_LEARNERS and {r.status for r in outbox} == {"delivered"}
     for w in workers:
         w.extensions["saathi.engine"].dispose()
+
+
+def test_a_worker_claiming_while_a_learner_texts_stop_skips_that_learner(app, db, clock):
+    """STOP and a dispatch pass at the same moment (PostgreSQL): the pass's claim skips the
+    rows the STOP is cancelling, so nothing goes out after the learner said stop."""
+    import pytest
+    from sqlmodel import Session
+
+    from app.learning.engine import opt_out
+    from app.models import Learner
+    from app.scheduling.delivery import claim
+    from app.scheduling.dispatcher import plan_due
+    from tests.factories import make_learners
+
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time: there is no race to lose")
+    module, learners = make_module(db), make_learners(db, clock.now())
+    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
+    db.commit()
+    plan_due(app, now=clock.now())
+    engine, asha = app.extensions["saathi.engine"], learners[0]
+    with Session(engine) as stopping:
+        opt_out(stopping, stopping.get(Learner, asha.id), now=clock.now(), reason="STOP")
+        with Session(engine) as worker:
+            claimed = [row.to_number for row in claim(worker, now=clock.now(), worker="w", limit=10)]
+            worker.commit()
+        stopping.commit()
+    assert claimed and asha.phone not in claimed
+    rows = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).all()
+    assert rows and {r.status for r in rows} == {"cancelled"}

@@ -175,8 +175,11 @@ def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> Non
     learner.updated_at = now
     db.add(learner)
     cancel_open_prompts(db, learner.id, now=now)
-    for row in db.exec(select(Outbox).where(Outbox.learner_id == learner.id,
-                                            Outbox.status == "queued")).all():
+    # Locked as they are read: a worker that claimed one between this read and the write
+    # below would have it marked cancelled and send it all the same. Now the worker either
+    # claimed it first (it is no longer "queued" here) or skips it.
+    for row in db.exec(select(Outbox).where(Outbox.learner_id == learner.id, Outbox.status == "queued")
+                       .with_for_update().execution_options(populate_existing=True)).all():
         row.status, row.updated_at = "cancelled", now
         db.add(row)
     db.flush()

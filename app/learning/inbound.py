@@ -56,7 +56,11 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
     existing = db.exec(select(Inbound).where(Inbound.sid == sid)).first()
     if existing is not None:
         return Reply(_split(existing.reply), duplicate=True)
-    learner = db.exec(select(Learner).where(Learner.phone == from_number)).first()
+    # One reply at a time per learner: two texts sent a moment apart may reach two web
+    # workers at once, and each would grade the same pending question. The lock also keeps
+    # the planner (which skips locked learners) from putting a new prompt in meanwhile.
+    learner = db.exec(select(Learner).where(Learner.phone == from_number).with_for_update()
+                      .execution_options(populate_existing=True)).first()
     inbound = Inbound(sid=sid, channel=channel, from_number=from_number, to_number=to_number,
                       body=body, learner_id=learner.id if learner else None,
                       received_at=now)

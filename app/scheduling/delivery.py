@@ -226,6 +226,17 @@ def _prompt_open(db: Session, row: Outbox) -> bool:
 LATE_EVENT_WINDOW = timedelta(days=1)
 
 
+def locked_row(db: Session, sid: str) -> Outbox | None:
+    """The row a callback reports on, locked and read afresh.
+
+    Two callbacks for one message (a pass applying a late "sent", the webhook applying
+    "delivered") each read the status, then write theirs. Without the lock the slower
+    write wins, whatever it says: "delivered" was seen overwritten by "sent".
+    """
+    return db.exec(select(Outbox).where(Outbox.sid == sid).with_for_update()
+                   .execution_options(populate_existing=True)).first()
+
+
 def apply_late_events(db: Session, *, now: datetime, max_attempts: int = 6, limit: int = 500) -> int:
     """Status callbacks that raced the commit of the SID they report on.
 
@@ -238,7 +249,8 @@ def apply_late_events(db: Session, *, now: datetime, max_attempts: int = 6, limi
                    .where(DeliveryEvent.applied.is_(False), DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW,
                           Outbox.kind == "sms")
                    .order_by(DeliveryEvent.id).limit(limit)
-                   .with_for_update(skip_locked=True, of=DeliveryEvent)).all()
+                   .with_for_update(skip_locked=True, of=[DeliveryEvent, Outbox])
+                   .execution_options(populate_existing=True)).all()
     for event, row in rows:
         apply_status(db, row, event.status, event.error_code, now=now, max_attempts=max_attempts)
         event.applied = True
@@ -258,7 +270,7 @@ def record_status(db: Session, *, sid: str, status: str, error_code: int | None,
     except IntegrityError:
         return False  # the same callback again
     metrics.status_callback(status)
-    row = db.exec(select(Outbox).where(Outbox.sid == sid)).first()
+    row = locked_row(db, sid)
     if row is not None:
         apply_status(db, row, status, error_code, now=now, max_attempts=max_attempts)
         event.applied = True

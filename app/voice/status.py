@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.models import DeliveryEvent, Learner, Outbox, Site
 from app.observability import metrics
+from app.scheduling.delivery import locked_row
 from app.voice.calls import (
     CALL_PATH,
     call_of_row,
@@ -48,7 +49,7 @@ def record_call_status(db: Session, *, sid: str, status: str, duration: int | No
     except IntegrityError:
         return False
     metrics.status_callback(status)
-    row = db.exec(select(Outbox).where(Outbox.sid == sid)).first()
+    row = locked_row(db, sid)
     if row is None:
         log.warning("call status %s for unknown call %s kept unapplied", status, sid)
         return True

@@ -7,6 +7,7 @@ must return a report for each; a report that says "ok" must describe a pack that
 """
 from __future__ import annotations
 
+import copy
 import io
 
 import pytest
@@ -84,6 +85,12 @@ def test_text_mutations_give_a_report_not_a_traceback(data):
     _report_is_sane(validate_files(files), set(files))
 
 
+def fresh(value):
+    """A copy of a drawn value: ``st.just`` hands out one object every time, and a tree
+    that held it twice could be edited into a cycle (or leak edits into later examples)."""
+    return copy.deepcopy(value)
+
+
 def _paths(node, path=()):
     yield path
     if isinstance(node, dict):
@@ -118,11 +125,11 @@ def test_tree_mutations_give_a_report_not_a_traceback(data):
             parent = parent[step]
         edit = data.draw(st.sampled_from(["replace", "delete", "add_key"]), label="edit")
         if edit == "replace":
-            parent[path[-1]] = data.draw(ODD_VALUES, label="value")
+            parent[path[-1]] = fresh(data.draw(ODD_VALUES, label="value"))
         elif edit == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[data.draw(st.text(min_size=1, max_size=12), label="key")] = data.draw(ODD_VALUES)
+            parent[data.draw(st.text(min_size=1, max_size=12), label="key")] = fresh(data.draw(ODD_VALUES))
     try:
         files[name] = _dump(tree)
     except Exception:  # noqa: BLE001 - a tree YAML cannot write (e.g. a non-string key type); not the validator's input
