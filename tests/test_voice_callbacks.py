@@ -218,6 +218,27 @@ def test_busy_and_unanswered_calls_are_retried_then_given_up_until_the_next_day(
     assert len(calls_to(fake_twilio, asha.phone)) == 4
 
 
+def test_a_busy_callback_that_outran_the_sid_commit_is_applied_by_the_next_pass(twilio_app, fake_twilio, db,
+                                                                               clock, learners):
+    """The call-status webhook waits a moment for the dial's SID and then keeps the event:
+    the next dispatch pass acts on it, and the learner is called again."""
+    from app.models import DeliveryEvent
+
+    asha, _, _ = learners
+    tick(twilio_app)
+    fresh(db)
+    (row,) = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).all()
+    assert row.kind == "call" and row.status == "accepted"
+    db.add(DeliveryEvent(sid=row.sid, status="busy", received_at=clock.now()))
+    db.commit()
+    clock.advance(seconds=20)
+    tick(twilio_app)
+    fresh(db)
+    rows = db.exec(select(Outbox).where(Outbox.learner_id == asha.id).order_by(Outbox.id)).all()
+    assert [(r.purpose, r.status) for r in rows] == [("prompt", "busy"), ("retry", "queued")]
+    assert db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == row.sid)).one().applied
+
+
 def test_retries_wait_for_the_send_window(twilio_app, fake_twilio, db, clock, learners):
     asha, _, _ = learners
     clock.set(datetime(2026, 3, 2, 19, 55, tzinfo=INDIA))

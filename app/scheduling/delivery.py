@@ -237,22 +237,30 @@ def locked_row(db: Session, sid: str) -> Outbox | None:
                    .execution_options(populate_existing=True)).first()
 
 
-def apply_late_events(db: Session, *, now: datetime, max_attempts: int = 6, limit: int = 500) -> int:
+def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_attempts: int = 6,
+                      limit: int = 500) -> int:
     """Status callbacks that raced the commit of the SID they report on.
 
     On PostgreSQL the webhook's transaction and the sender's can miss each other: the
     webhook finds no row with that SID yet, and the sender looked for early events just
-    before the webhook stored its one. Each pass picks such events up. A partial index
-    keeps this to the few unapplied events of the last day.
+    before the webhook stored its one. A call's status webhook waits a moment for the SID,
+    but not for ever. Each pass picks such events up; a partial index keeps this to the
+    few unapplied events of the last day.
     """
+    from app.voice.settings import VoiceOptions
+    from app.voice.status import apply_call_status
+
+    voice_options = voice_options or VoiceOptions()
     rows = db.exec(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
-                   .where(DeliveryEvent.applied.is_(False), DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW,
-                          Outbox.kind == "sms")
+                   .where(DeliveryEvent.applied.is_(False), DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW)
                    .order_by(DeliveryEvent.id).limit(limit)
                    .with_for_update(skip_locked=True, of=[DeliveryEvent, Outbox])
                    .execution_options(populate_existing=True)).all()
     for event, row in rows:
-        apply_status(db, row, event.status, event.error_code, now=now, max_attempts=max_attempts)
+        if row.kind == "call":
+            apply_call_status(db, row, event.status, None, now=now, options=voice_options)
+        else:
+            apply_status(db, row, event.status, event.error_code, now=now, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
     return len(rows)

@@ -23,6 +23,7 @@ from app.observability import carry_context, dispatch_pass, metrics
 from app.scheduling import delivery
 from app.scheduling.planner import PlanStats, plan
 from app.scheduling.throttle import SegmentThrottle
+from app.voice.settings import current_options
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def deliver(app: Flask, *, now: datetime, limit: int | None = None,
     max_attempts = int(app.config["SEND_MAX_ATTEMPTS"])
     with factory() as db:
         delivery.reconcile_stale(db, transport=transport, now=now, stats=stats)
-        delivery.apply_late_events(db, now=now, max_attempts=max_attempts)
+        delivery.apply_late_events(db, now=now, voice_options=current_options(app), max_attempts=max_attempts)
         db.commit()
 
     def send(row):

@@ -51,7 +51,7 @@ def record_call_status(db: Session, *, sid: str, status: str, duration: int | No
     metrics.status_callback(status)
     row = locked_row(db, sid)
     if row is None:
-        log.warning("call status %s for unknown call %s kept unapplied", status, sid)
+        log.warning("call status %s for a call not yet known (%s): kept for the next dispatch pass", status, sid)
         return True
     apply_call_status(db, row, status, duration, now=now, options=options)
     event.applied = True
