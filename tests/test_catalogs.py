@@ -47,6 +47,18 @@ def test_every_message_is_translated_with_the_same_placeholders(lang):
     assert problems == []
 
 
+def test_every_marked_string_in_the_code_is_in_every_catalog(tmp_path):
+    """A string marked in app/ but never merged would show in English to everyone."""
+    from app.cli.translate import extract_to
+
+    extract_to(tmp_path / "fresh.pot")
+    with (tmp_path / "fresh.pot").open("rb") as fh:
+        marked = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    for lang in LANGUAGES:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(lang) if m.id}
+        assert marked - known == set(), f"{lang}: run `saathi translate update`, then translate"
+
+
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_compiled_catalogs_have_no_format_errors(lang):
     cat = catalog(lang)

@@ -20,8 +20,12 @@ def pybabel(*args: str) -> None:
 @translate_cli.command("extract")
 def extract() -> None:
     """Collect every marked string from app/ into locales/messages.pot."""
+    extract_to(POT)
+
+
+def extract_to(pot) -> None:
     pybabel("extract", "-F", str(REPO_ROOT / "babel.cfg"), "-k", "_l", "-k", "N_", "-k", "say:2",
-            "--no-location", "-o", str(POT), str(REPO_ROOT / "app"))
+            "--no-location", "-o", str(pot), str(REPO_ROOT / "app"))
 
 
 @translate_cli.command("update")

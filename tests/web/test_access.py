@@ -18,6 +18,7 @@ def other_site_pages(w) -> list[str]:
         f"/sites/{w.site_b}/testimonials", f"/sites/{w.site_b}/recognition",
         f"/sites/{w.site_b}/reports/weekly", f"/sites/{w.site_b}/reports/monthly",
         f"/sites/{w.site_b}/reports/weekly.csv", f"/sites/{w.site_b}/reports/monthly.csv",
+        f"/sites/{w.site_b}/reports/weekly.pdf",
         f"/feedback?site={w.site_b}", f"/feedback?cohort={w.cohort_b}", f"/feedback?session={w.session_b}",
         f"/learners?site={w.site_b}", f"/learners?cohort={w.cohort_b}",
         f"/simulator/{w.amina}",

@@ -7,6 +7,8 @@ import html as html_lib
 import io
 import re
 
+import pytest
+
 from app.models import Feedback
 from tests.web.conftest import app_db
 
@@ -128,6 +130,43 @@ def test_weekly_and_monthly_reports_as_page_and_csv(as_user, world):
     assert client.get(f"/sites/{world.site_a}/reports/yearly").status_code == 404
     print_css = client.get("/static/saathi.css").data.decode()
     assert "@media print" in print_css
+
+
+def test_a_report_downloads_as_a_pdf_of_the_same_page(as_user, world):
+    """WeasyPrint renders the printable page: same figures, the site's own stylesheet, and
+    the Hindi UI's Devanagari as text (not boxes: the font is there)."""
+    from pypdf import PdfReader
+
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        pytest.skip("Pango is missing (scripts/apt-packages pdf installs it)")
+    client = as_user("supervisor_a")
+    response = client.get(f"/sites/{world.site_a}/reports/weekly.pdf?period=2026-03-04")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert 'filename="saathi-weekly-' in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Weekly report · Andheri Mall" in text and "Total 2 2 1 6 6 67 %" in " ".join(text.split())
+    assert "Download CSV" not in text  # the print stylesheet was applied
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert width > height  # A4 landscape, for the wide table
+    client.post("/language", data={"language": "hi"})
+    hindi = PdfReader(io.BytesIO(client.get(f"/sites/{world.site_a}/reports/monthly.pdf?period=2026-03").data))
+    assert "मासिक" in hindi.pages[0].extract_text()
+
+
+def test_without_pango_the_pdf_link_says_what_is_missing(as_user, world, monkeypatch):
+    from app.web.dashboard import reports
+    from app.web.dashboard.pdf import PdfUnavailable
+
+    def no_pango(html, *, base_url):
+        raise PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(reports, "render_pdf", no_pango)
+    response = as_user("supervisor_a").get(f"/sites/{world.site_a}/reports/weekly.pdf")
+    assert response.status_code == 503
+    assert "libpango-1.0-0" in response.data.decode() and "Print" in response.data.decode()
 
 
 def test_pages_render_in_every_ui_language(web_app, as_user, world):

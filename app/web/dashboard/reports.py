@@ -15,6 +15,7 @@ from app.reports.summary import KINDS, period_for, site_summary, summary_csv
 from app.web.auth.guards import get_or_404, scope
 from app.web.dashboard import bp
 from app.web.dashboard.params import visible_sites
+from app.web.dashboard.pdf import PdfUnavailable, render_pdf
 
 
 def _site(site_id: int) -> Site:
@@ -65,10 +66,28 @@ def report(site_id: int, kind: str):
     return render_template("dashboard/report.html", summary=summary, kind=kind)
 
 
+def _download_name(summary, kind: str, ext: str) -> str:
+    return f"saathi-{kind}-{summary.site.id}-{summary.period.slug}.{ext}"
+
+
+@bp.get("/sites/<int:site_id>/reports/<kind>.pdf")
+def report_pdf(site_id: int, kind: str):
+    """The printable page as a PDF, to mail or archive."""
+    summary = _summary(site_id, kind)
+    html = render_template("dashboard/report.html", summary=summary, kind=kind)
+    try:
+        pdf = render_pdf(html, base_url=request.url_root)
+    except PdfUnavailable:
+        abort(503, description=_("PDF needs the Pango library on the server "
+                                 "(apt-get install libpango-1.0-0 libpangoft2-1.0-0). "
+                                 "The Print button makes one from this page meanwhile."))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{_download_name(summary, kind, "pdf")}"'})
+
+
 @bp.get("/sites/<int:site_id>/reports/<kind>.csv")
 def report_csv(site_id: int, kind: str):
     """The same summary as a CSV download (one row per cohort and a TOTAL row)."""
     summary = _summary(site_id, kind)
-    name = f"saathi-{kind}-{summary.site.id}-{summary.period.slug}.csv"
-    return Response(summary_csv(summary), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(summary_csv(summary), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{_download_name(summary, kind, "csv")}"'})

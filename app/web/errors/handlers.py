@@ -33,6 +33,7 @@ def _titles() -> dict[int, str]:
         413: _("The file is too large."),
         429: _("Too many attempts. Please wait and try again."),
         500: _("Something went wrong on our side. It has been logged."),
+        503: _("This is not available on this server."),
     }
 
 
@@ -53,7 +54,7 @@ def http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
     custom = exc.description and exc.description != type(exc).description
-    description = exc.description if custom and exc.code in (400, 409, 413, 422) else None
+    description = exc.description if custom and exc.code in (400, 409, 413, 422, 503) else None
     return error_response(exc.code, description)
 
 
