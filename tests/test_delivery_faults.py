@@ -90,6 +90,31 @@ def test_a_worker_that_died_mid_send_is_reconciled_after_its_lease(app, db, cloc
     assert len(transport.sent) == 2
 
 
+def test_a_message_already_claimed_when_the_learner_texts_stop_does_not_go(app, db, clock):
+    """A claimed row can wait seconds for the segment throttle; a STOP in that time wins."""
+    from app.learning.inbound import receive_sms
+
+    asha, ravi = start(app, clock)
+
+    class StopWhileWaiting:
+        """The segment throttle; while the first message waits, Asha texts STOP."""
+
+        waits = 0
+
+        def acquire(self, segments):
+            self.waits += 1
+            if self.waits == 1:
+                with app.app_context(), session_scope(app) as s:
+                    receive_sms(db=s, sid="SMstop", from_number=asha, body=" stop ", now=clock.now())
+
+    app.extensions["saathi.throttle"] = StopWhileWaiting()
+    app.config["DELIVERY_THREADS"] = 1
+    stats = dispatch_once(app=app)
+    assert [m["to"] for m in app.extensions["saathi.transport"].sent] == [ravi]
+    assert (stats.delivery.sent, stats.delivery.cancelled) == (1, 1)
+    assert {r.to_number: r.status for r in outbox(app)}[asha] == "cancelled"
+
+
 def test_backoff_grows_and_is_jittered():
     import random
 

@@ -54,6 +54,7 @@ class DeliveryStats:
     failed: int = 0
     reconciled: int = 0
     requeued: int = 0
+    cancelled: int = 0
     segments: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -124,6 +125,22 @@ def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_ca
         apply_status(db, row, event.status, event.error_code, now=now)
         event.applied = True
         db.add(event)
+
+
+def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryStats) -> bool:
+    """Cancel a claimed row whose learner opted out (or proved unreachable) since the claim.
+
+    A row can wait seconds for the segment throttle, and STOP only cancels the rows still
+    queued. Meant for its own short transaction just before the send: on SQLite a
+    transaction open across the API call would keep every other sender waiting.
+    """
+    learner = db.get(Learner, row.learner_id) if row.learner_id else None
+    if learner is None or learner.active:
+        return False
+    row.status, row.claimed_by, row.claimed_until, row.updated_at = "cancelled", None, None, now
+    db.add(row)
+    stats.add(cancelled=1)
+    return True
 
 
 def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, stats) -> None:

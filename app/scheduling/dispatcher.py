@@ -78,6 +78,10 @@ def deliver(app: Flask, *, now: datetime, limit: int | None = None,
 
     def send(row):
         throttle.acquire(row.segments)
+        with factory() as db:  # a short look first, so no transaction waits on the API call
+            if delivery.drop_if_stopped(db, db.merge(row, load=False), now=now, stats=stats):
+                db.commit()
+                return
         with factory() as db:
             row = db.merge(row, load=False)
             delivery.deliver_row(db, row, transport=transport, now=now, max_attempts=max_attempts,
