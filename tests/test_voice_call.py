@@ -191,6 +191,48 @@ def test_a_replayed_gather_callback_stores_nothing_twice_and_gets_the_same_twiml
     assert db.exec(select(Prompt).where(Prompt.learner_id == asha.id, Prompt.status == "pending")).one().seq == 3
 
 
+def test_a_gather_retried_while_the_first_is_still_handled_stores_one_answer(app, db, clock, held, twilio_post,
+                                                                          monkeypatch):
+    """Twilio re-posts a Gather it thinks timed out while the first post is still being
+    handled: the second waits for the first and gets the same TwiML, not an error that
+    would end the learner's call."""
+    import threading
+    import time
+
+    from app.voice import flow
+    from tests.conftest import sign
+
+    asha, _, _ = held
+    dispatch_once(app=app)
+    path = gather_of(start_call(app, twilio_post, asha)).get("action")[len(PUBLIC_URL):]
+    read_choice, slow = flow.read_choice, [True]
+
+    def slow_first(*args, **kwargs):
+        if slow and slow.pop():
+            time.sleep(1.0)  # the first post is still working when the retry arrives
+        return read_choice(*args, **kwargs)
+
+    monkeypatch.setattr(flow, "read_choice", slow_first)
+    params, results = {"CallSid": "CAtest", "Digits": "2"}, {}
+
+    def post(name):
+        try:
+            results[name] = app.test_client().post(
+                path, data=params, headers={"X-Twilio-Signature": sign(PUBLIC_URL + path, params)})
+        except Exception as exc:  # noqa: BLE001 - the test app re-raises what would be a 500
+            results[name] = exc
+
+    first = threading.Thread(target=post, args=("first",))
+    first.start()
+    time.sleep(0.3)
+    post("retry")
+    first.join(30)
+    assert not [r for r in results.values() if isinstance(r, Exception)], results
+    assert results["first"].status_code == results["retry"].status_code == 200
+    assert results["first"].data == results["retry"].data
+    assert len(db.exec(select(Answer)).all()) == 1
+
+
 def test_no_key_or_a_wrong_key_repeats_the_question_once_then_moves_on_without_a_penalty(
         app, db, clock, held, twilio_post):
     asha, _, _ = held

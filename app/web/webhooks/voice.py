@@ -32,8 +32,13 @@ def _int(value: str | None) -> int | None:
 
 
 def _call():
+    """The call a TwiML request is about, locked: Twilio may post a Gather again while the
+    first post is still being handled, and both would grade the same question."""
     token = clean_text(request.args.get("call"), 32)
-    return get_db().exec(select(VoiceCall).where(VoiceCall.token == token)).first() if token else None
+    if not token:
+        return None
+    return get_db().exec(select(VoiceCall).where(VoiceCall.token == token).with_for_update()
+                         .execution_options(populate_existing=True)).first()
 
 
 def _lost_call():
