@@ -15,6 +15,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -105,14 +106,23 @@ class Learners:
                 self.posted[phone] += 1
 
 
+def _passes(log: Path) -> list[dict]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [entry["stats"] for entry in map(json.loads, (line for line in lines if line.startswith("{")))
+            if entry.get("msg") == "dispatch pass"]
+
+
 def test_three_workers_and_two_web_instances_share_the_work_without_duplicates(pg_url, fake, tmp_path):
-    phones = populate(pg_url, 120)
     port_a, port_b = free_port(), free_port()
     public = f"http://127.0.0.1:{port_a}"
     env = app_env(pg_url, fake, public_url=public, DISPATCH_BATCH=30, DELIVERY_THREADS=4)
     webs = [gunicorn(env, port, workers=2, log=tmp_path / f"web{port}.log") for port in (port_a, port_b)]
     workers = [saathi("worker", "--interval", "0.3", env=env, log=tmp_path / f"worker{i}.log") for i in range(3)]
     try:
+        # Every worker up and ticking before there is work, so they all compete for it
+        # (a worker that booted first could otherwise take every batch alone).
+        assert wait_for(lambda: all(_passes(tmp_path / f"worker{i}.log") for i in range(3)), timeout=60)
+        phones = populate(pg_url, 120)
         assert wait_for(lambda: len(fake.per_phone()) == len(phones), timeout=120), "not every learner was texted"
         learners = Learners(public, [port_a, port_b])
         started = time.monotonic()
@@ -123,11 +133,7 @@ def test_three_workers_and_two_web_instances_share_the_work_without_duplicates(p
         for proc in workers + webs:
             stop(proc)
     figures = exactly_once(phones, fake, pg_url)
-    worker_passes = Counter()
-    for i in range(3):
-        for line in (tmp_path / f"worker{i}.log").read_text().splitlines():
-            if line.startswith("{") and json.loads(line)["msg"] == "dispatch pass":
-                worker_passes[i] += json.loads(line)["stats"]["sent"]
+    worker_passes = Counter({i: sum(p["sent"] for p in _passes(tmp_path / f"worker{i}.log")) for i in range(3)})
     figures.update(answers=_count(pg_url, Answer), feedback=_count(pg_url, Feedback),
                    inbound_rows=_count(pg_url, Inbound), webhook_posts=sum(learners.posted.values()),
                    sent_by_worker=dict(worker_passes), answer_seconds=round(answering, 1),
