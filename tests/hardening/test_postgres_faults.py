@@ -122,6 +122,9 @@ def test_three_workers_and_two_web_instances_share_the_work_without_duplicates(p
         # Every worker up and ticking before there is work, so they all compete for it
         # (a worker that booted first could otherwise take every batch alone).
         assert wait_for(lambda: all(_passes(tmp_path / f"worker{i}.log") for i in range(3)), timeout=60)
+        # Twilio answering in 0.2 s, as over a real network: a pass of 30 takes over a second,
+        # so the other workers' ticks find work (on loopback one worker could do it all).
+        fake.fault("delay", count=120, seconds=0.2, accept=True)
         phones = populate(pg_url, 120)
         assert wait_for(lambda: len(fake.per_phone()) == len(phones), timeout=120), "not every learner was texted"
         learners = Learners(public, [port_a, port_b])
