@@ -55,6 +55,13 @@ def is_postgres(db_or_engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def locked(statement, **for_update):
+    """``statement`` as SELECT ... FOR UPDATE, its rows read afresh even if the session holds
+    them: for a read-then-write that another transaction may be doing at the same moment.
+    (SQLite ignores the lock; its writers take turns anyway.)"""
+    return statement.with_for_update(**for_update).execution_options(populate_existing=True)
+
+
 def get_db() -> Session:
     """The request's session, opened on first use and closed at teardown."""
     if "db" not in g:

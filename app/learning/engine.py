@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
 from app.learning.parsing import normalize, parse_choice, parse_number
@@ -178,8 +179,8 @@ def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> Non
     # Locked as they are read: a worker that claimed one between this read and the write
     # below would have it marked cancelled and send it all the same. Now the worker either
     # claimed it first (it is no longer "queued" here) or skips it.
-    for row in db.exec(select(Outbox).where(Outbox.learner_id == learner.id, Outbox.status == "queued")
-                       .with_for_update().execution_options(populate_existing=True)).all():
+    for row in db.exec(locked(select(Outbox).where(Outbox.learner_id == learner.id,
+                                                   Outbox.status == "queued"))).all():
         row.status, row.updated_at = "cancelled", now
         db.add(row)
     db.flush()

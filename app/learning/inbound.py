@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.learning import texts
 from app.learning.engine import handle_text
 from app.learning.policy import Policy
@@ -59,8 +60,7 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
     # One reply at a time per learner: two texts sent a moment apart may reach two web
     # workers at once, and each would grade the same pending question. The lock also keeps
     # the planner (which skips locked learners) from putting a new prompt in meanwhile.
-    learner = db.exec(select(Learner).where(Learner.phone == from_number).with_for_update()
-                      .execution_options(populate_existing=True)).first()
+    learner = db.exec(locked(select(Learner).where(Learner.phone == from_number))).first()
     inbound = Inbound(sid=sid, channel=channel, from_number=from_number, to_number=to_number,
                       body=body, learner_id=learner.id if learner else None,
                       received_at=now)

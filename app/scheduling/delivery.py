@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.messaging.transport import SendError, SendResult
 from app.models import DeliveryEvent, Learner, Outbox, Prompt
 from app.observability import metrics
@@ -250,8 +251,7 @@ def locked_row(db: Session, sid: str) -> Outbox | None:
     "delivered") each read the status, then write theirs. Without the lock the slower
     write wins, whatever it says: "delivered" was seen overwritten by "sent".
     """
-    return db.exec(select(Outbox).where(Outbox.sid == sid).with_for_update()
-                   .execution_options(populate_existing=True)).first()
+    return db.exec(locked(select(Outbox).where(Outbox.sid == sid))).first()
 
 
 def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_attempts: int = 6,
@@ -268,11 +268,11 @@ def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_att
     from app.voice.status import apply_call_status
 
     voice_options = voice_options or VoiceOptions()
-    rows = db.exec(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
-                   .where(DeliveryEvent.applied.is_(False), DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW)
-                   .order_by(DeliveryEvent.id).limit(limit)
-                   .with_for_update(skip_locked=True, of=[DeliveryEvent, Outbox])
-                   .execution_options(populate_existing=True)).all()
+    rows = db.exec(locked(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
+                          .where(DeliveryEvent.applied.is_(False),
+                                 DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW)
+                          .order_by(DeliveryEvent.id).limit(limit),
+                          skip_locked=True, of=[DeliveryEvent, Outbox])).all()
     for event, row in rows:
         if row.kind == "call":
             apply_call_status(db, row, event.status, None, now=now, options=voice_options)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.learning.inbound import clean_text
 from app.models import Inbound, Learner, Outbox
 from app.voice.calls import build_call, dial, dials_of, open_calls
@@ -67,7 +68,7 @@ def _call_back(db: Session, learner: Learner | None, *, now, options: VoiceOptio
     if learner is None:
         return MissedCall(UNKNOWN)
     # Lock the learner: two missed calls at once must not both pass the rate limit.
-    learner = db.exec(select(Learner).where(Learner.id == learner.id).with_for_update()).one()
+    learner = db.exec(locked(select(Learner).where(Learner.id == learner.id))).one()
     if not learner.active:
         return MissedCall(INACTIVE, learner)
     for call in open_calls(db, learner.id):

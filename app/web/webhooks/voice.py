@@ -10,7 +10,7 @@ from flask import abort, current_app, request, send_file
 from sqlmodel import select
 
 from app.clock import get_clock
-from app.db import get_db
+from app.db import get_db, locked
 from app.learning.inbound import clean_text
 from app.models import Item, VoiceCall
 from app.voice import flow, texts
@@ -37,8 +37,7 @@ def _call():
     token = clean_text(request.args.get("call"), 32)
     if not token:
         return None
-    return get_db().exec(select(VoiceCall).where(VoiceCall.token == token).with_for_update()
-                         .execution_options(populate_existing=True)).first()
+    return get_db().exec(locked(select(VoiceCall).where(VoiceCall.token == token))).first()
 
 
 def _lost_call():
