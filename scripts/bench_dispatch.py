@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -29,15 +29,15 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from app import create_app, migrate  # noqa: E402
-from app.clock import FrozenClock  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.learning import srs  # noqa: E402
-from app.models import Card, Cohort, Item, Learner, Module, Pack, Site  # noqa: E402
+from app import create_app, migrate
+from app.clock import FrozenClock
+from app.db import make_engine
+from app.learning import srs
+from app.models import Card, Cohort, Item, Learner, Module, Pack, Site
 
-NOW = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # 10:30 in India
+NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 10:30 in India
 
 
 def free_port() -> int:
@@ -116,7 +116,9 @@ def main() -> None:
             "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": base, "PUBLIC_URL": "http://127.0.0.1:9",
             "SEGMENTS_PER_SECOND": 0, "DISPATCH_BATCH": args.batch, "DAILY_CAP": 3,
         })
-        from app.scheduling.dispatcher import deliver, plan_due
+        from app.scheduling.dispatcher import Dispatch, deliver, plan_due
+
+        ctx = Dispatch.of(app)
 
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         plan_s = deliver_s = 0.0
@@ -124,16 +126,16 @@ def main() -> None:
         while True:
             passes += 1
             t = time.perf_counter()
-            planned = plan_due(app, now=NOW).planned
+            planned = plan_due(ctx, now=NOW).planned
             plan_s += time.perf_counter() - t
             t = time.perf_counter()
-            sent += deliver(app, now=NOW).sent
+            sent += deliver(ctx, now=NOW).sent
             deliver_s += time.perf_counter() - t
             if planned == 0:
                 break
         total = plan_s + deliver_s
         t = time.perf_counter()
-        plan_due(app, now=NOW + timedelta(minutes=1))
+        plan_due(ctx, now=NOW + timedelta(minutes=1))
         idle_ms = (time.perf_counter() - t) * 1000
         accepted = len(requests.get(f"{base}/_fake/messages", timeout=30).json())
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -61,3 +61,13 @@ def make_learners(db, now, csv_text: str = LEARNERS_CSV) -> list[Learner]:
 
 def cohort(db, name="andheri-march") -> Cohort:
     return db.exec(select(Cohort).where(Cohort.name == name)).one()
+
+
+def app_policy():
+    """The current app's policy: domain code such as ``receive_sms`` takes it as an argument,
+    the way the webhook passes it."""
+    from flask import current_app
+
+    from app.learning.policy import current_policy
+
+    return current_policy(current_app)

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from app.content.importer import ImportRefused, import_packs
 from app.content.validator import validate_paths
 from app.models import Answer, Card, Item, Learner, Module, Pack
+from tests.factories import app_policy as _policy
 
 PACKS = Path(__file__).parent / "data" / "packs"
 GOOD = PACKS / "good"
@@ -153,7 +154,7 @@ def learner_history(app, db, clock) -> tuple[int, int, int]:
     complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
     db.commit()
     dispatch_once(app=app)
-    receive_sms(db=db, sid="SM0001", from_number=learner.phone, body="2", now=clock.now())
+    receive_sms(db=db, sid="SM0001", from_number=learner.phone, body="2", now=clock.now(), policy=_policy())
     db.commit()
     answer = db.exec(select(Answer)).one()
     card = db.exec(select(Card).where(Card.item_id == answer.item_id, Card.learner_id == learner.id)).one()

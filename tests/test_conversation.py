@@ -10,11 +10,12 @@ from app.learning.inbound import receive_sms
 from app.learning.sessions import complete_session
 from app.models import Answer, Card, Feedback, Outbox, Prompt
 from app.scheduling.dispatcher import dispatch_once
+from tests.factories import app_policy as _policy
 from tests.factories import cohort, make_learners, make_module
 
 
 def text(app, db, phone, body, clock):
-    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now())
+    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now(), policy=_policy())
     db.commit()
     return reply
 
@@ -109,9 +110,9 @@ def test_hindi_stop_word_and_language_switch(app, db, clock):
 def test_replayed_message_sid_stores_one_answer_and_repeats_the_reply(app, db, clock):
     _, (asha, _) = setup_session(app, db, clock)
     dispatch_once(app=app)
-    first = receive_sms(db=db, sid="SMreplay", from_number=asha.phone, body="2", now=clock.now())
+    first = receive_sms(db=db, sid="SMreplay", from_number=asha.phone, body="2", now=clock.now(), policy=_policy())
     db.commit()
-    again = receive_sms(db=db, sid="SMreplay", from_number=asha.phone, body="2", now=clock.now())
+    again = receive_sms(db=db, sid="SMreplay", from_number=asha.phone, body="2", now=clock.now(), policy=_policy())
     db.commit()
     assert again.duplicate and again.messages == first.messages
     assert len(db.exec(select(Answer)).all()) == 1
@@ -187,13 +188,13 @@ def test_two_replies_posted_at_once_answer_two_questions_in_turn(app, db, clock)
         try:
             with app.app_context(), Session(engine) as other:
                 replies["second"] = receive_sms(db=other, sid="SMsecond", from_number=asha.phone, body="1",
-                                                now=clock.now())
+                                                now=clock.now(), policy=_policy())
                 other.commit()
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     with Session(engine) as first:
-        replies["first"] = receive_sms(db=first, sid="SMfirst", from_number=asha.phone, body="2", now=clock.now())
+        replies["first"] = receive_sms(db=first, sid="SMfirst", from_number=asha.phone, body="2", now=clock.now(), policy=_policy())
         racing = threading.Thread(target=second)
         racing.start()
         racing.join(1.0)  # it waits for the first to finish with this learner

@@ -12,6 +12,7 @@ from app.models import Learner, Outbox
 from app.scheduling.delivery import backoff
 from app.scheduling.dispatcher import dispatch_once
 from app.scheduling.throttle import SegmentThrottle
+from tests.factories import app_policy as _policy
 from tests.factories import cohort, make_learners, make_module
 
 
@@ -77,9 +78,9 @@ def test_a_worker_that_died_mid_send_is_reconciled_after_its_lease(app, db, cloc
     """A row left in 'sending' by a killed worker is looked up, then sent once."""
     start(app, clock)
     from app.scheduling import delivery
-    from app.scheduling.dispatcher import plan_due
+    from app.scheduling.dispatcher import Dispatch, plan_due
 
-    assert plan_due(app, now=clock.now()).planned == 2
+    assert plan_due(Dispatch.of(app), now=clock.now()).planned == 2
     with app.app_context(), session_scope(app) as s:
         claimed = delivery.claim(s, now=clock.now(), worker="dead-worker", limit=10)
         assert len(claimed) == 2
@@ -105,7 +106,7 @@ def test_a_message_already_claimed_when_the_learner_texts_stop_does_not_go(app, 
             self.waits += 1
             if self.waits == 1:
                 with app.app_context(), session_scope(app) as s:
-                    receive_sms(db=s, sid="SMstop", from_number=asha, body=" stop ", now=clock.now())
+                    receive_sms(db=s, sid="SMstop", from_number=asha, body=" stop ", now=clock.now(), policy=_policy())
 
     app.extensions["saathi.throttle"] = StopWhileWaiting()
     app.config["DELIVERY_THREADS"] = 1
@@ -168,6 +169,7 @@ def test_a_late_event_and_a_live_callback_for_one_message_do_not_undo_each_other
 
     from app.models import DeliveryEvent
     from app.scheduling.delivery import apply_late_events, record_status
+    from app.voice.settings import VoiceOptions
 
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite lets one writer in at a time: there is no race to lose")
@@ -180,11 +182,11 @@ def test_a_late_event_and_a_live_callback_for_one_message_do_not_undo_each_other
 
     def webhook():
         with Session(engine) as db:
-            record_status(db, sid="SMrace", status="delivered", error_code=None, now=now)
+            record_status(db, sid="SMrace", status="delivered", error_code=None, now=now, voice=VoiceOptions())
             db.commit()
 
     with Session(engine) as sweeping:
-        assert apply_late_events(sweeping, now=now) == 1  # "sent" applied, not yet committed
+        assert apply_late_events(sweeping, now=now, voice=VoiceOptions()) == 1  # "sent" applied, not yet committed
         callback = threading.Thread(target=webhook)
         callback.start()
         callback.join(1.0)  # it waits for the sweep's lock on the row

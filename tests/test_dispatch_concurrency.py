@@ -66,7 +66,7 @@ def test_a_worker_claiming_while_a_learner_texts_stop_skips_that_learner(app, db
     from app.learning.engine import opt_out
     from app.models import Learner
     from app.scheduling.delivery import claim
-    from app.scheduling.dispatcher import plan_due
+    from app.scheduling.dispatcher import Dispatch, plan_due
     from tests.factories import make_learners
 
     if app.config["DATABASE_URL"].startswith("sqlite"):
@@ -74,7 +74,7 @@ def test_a_worker_claiming_while_a_learner_texts_stop_skips_that_learner(app, db
     module, learners = make_module(db), make_learners(db, clock.now())
     complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
     db.commit()
-    plan_due(app, now=clock.now())
+    plan_due(Dispatch.of(app), now=clock.now())
     engine, asha = app.extensions["saathi.engine"], learners[0]
     with Session(engine) as stopping:
         opt_out(stopping, stopping.get(Learner, asha.id), now=clock.now(), reason="STOP")

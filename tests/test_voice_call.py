@@ -15,6 +15,7 @@ from app.messaging.transport import get_transport
 from app.models import Answer, Card, Feedback, Item, Outbox, Prompt, VoiceCall, VoiceSetting
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import PUBLIC_URL
+from tests.factories import app_policy as _policy
 from tests.factories import cohort, make_learners, make_module
 
 VOICE_LEARNERS = """phone,name,site,language,cohort,channel
@@ -151,7 +152,7 @@ def test_answers_by_keypad_land_as_the_same_cards_as_answers_by_sms(app, db, clo
     for key in ("2", "1", "1"):
         root = press(twilio_post, root, key)
     for body in ("2", "1", "1"):
-        receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=sunil.phone, body=body, now=clock.now())
+        receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=sunil.phone, body=body, now=clock.now(), policy=_policy())
         db.commit()
 
     def record(learner):

@@ -17,6 +17,7 @@ from app.learning.sessions import complete_session
 from app.models import Answer, Inbound, Learner, Outbox, Prompt, VoiceCall
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, sign
+from tests.factories import app_policy as _policy
 from tests.factories import cohort, make_learners, make_module
 
 INDIA = ZoneInfo("Asia/Kolkata")
@@ -96,7 +97,7 @@ def test_a_missed_call_from_a_learner_is_rejected_and_called_back_exactly_once(t
     for body in ("2", "2", "1", "5", "0"):  # Sunil did his quiz by SMS; now he wants to practise
         if body == "2" and not db.exec(select(Prompt).where(Prompt.status == "pending")).first():
             tick(twilio_app)
-        receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=sunil.phone, body=body, now=clock.now())
+        receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=sunil.phone, body=body, now=clock.now(), policy=_policy())
         db.commit()
     relay = Relay(twilio_app, fake_twilio)
     relay()
@@ -314,14 +315,16 @@ def test_status_callbacks_over_http_from_the_fake_api(live_app, fake_twilio, db,
 def test_an_undeliverable_prompt_sms_can_become_a_call_for_a_learner_who_takes_both(twilio_app, fake_twilio,
                                                                                    db, clock, learners):
     from app.voice.calls import call_instead_of_sms
+    from app.voice.settings import current_options
 
     _, ravi, sunil = learners
     tick(twilio_app)
     fresh(db)
     rows = {r.learner_id: r for r in db.exec(select(Outbox).where(Outbox.kind == "sms")).all()}
+    options = current_options(twilio_app)
     with twilio_app.app_context():
-        assert call_instead_of_sms(db, rows[sunil.id], now=clock.now()) is None  # SMS only
-        placed = call_instead_of_sms(db, rows[ravi.id], now=clock.now())
+        assert call_instead_of_sms(db, rows[sunil.id], now=clock.now(), options=options) is None  # SMS only
+        placed = call_instead_of_sms(db, rows[ravi.id], now=clock.now(), options=options)
     db.commit()
     assert (placed.kind, placed.purpose) == ("call", "retry")  # the same contact, not a new one
     tick(twilio_app)

@@ -21,6 +21,12 @@ LEARNERS = """phone,name,site,language,cohort,channel
 """
 
 
+def _env(app):
+    from app.voice.flow import Env
+
+    return Env.from_app(app)
+
+
 def held(db, clock):
     module = make_module(db)
     learners = make_learners(db, clock.now(), LEARNERS)
@@ -31,7 +37,7 @@ def held(db, clock):
 
 def test_a_whole_call_reads_as_text_and_stores_what_a_real_call_would(app, db, clock):
     asha, _ = held(db, clock)
-    lines = voice_session_as_text(db, learner=asha, keys=["2", "9", None, "1", "4"], now=clock.now())
+    lines = voice_session_as_text(db, learner=asha, keys=["2", "9", None, "1", "4"], now=clock.now(), env=_env(app))
     assert lines == [
         ("Hello Asha, this is Saathi. Thank you for today's session on UPI safety. "
          "Answer each question with the keys on your phone."),
@@ -78,11 +84,11 @@ def test_step_by_step_for_a_page_that_keeps_the_action_between_requests(app, db,
     _, ravi = held(db, clock)
     with app.app_context(), Session(get_engine(app)) as dbs:
         ravi = dbs.get(Learner, ravi.id)
-        step = start_voice_session(dbs, learner=ravi, now=clock.now())
+        step = start_voice_session(dbs, learner=ravi, now=clock.now(), env=_env(app))
         assert not step.ended and step.keys == "1-3"
         assert step.twiml.startswith("<?xml") and 'voice="Polly.Aditi"' in step.twiml
         assert any("UPI PIN माँगे" in line for line in step.lines)
-        step = press_key(dbs, action=step.action, key="2", now=clock.now())
+        step = press_key(dbs, action=step.action, key="2", now=clock.now(), env=_env(app))
         assert step.keys == "1-3" and step.lines[0] == say("hi", "Correct!")
         dbs.rollback()  # a dry run: nothing of it is kept
     assert db.exec(select(Answer)).all() == []
@@ -91,11 +97,11 @@ def test_step_by_step_for_a_page_that_keeps_the_action_between_requests(app, db,
 
 def test_the_simulator_channel_turns_typed_keys_into_a_call(app, db, clock):
     asha, _ = held(db, clock)
-    heard = voice_channel(db=db, learner=asha, text="call me", now=clock.now())
+    heard = voice_channel(db=db, learner=asha, text="call me", now=clock.now(), env=_env(app))
     assert heard[0].startswith("Hello Asha") and heard[0].endswith("[waits for a key: 1-3]")
-    assert voice_channel(db=db, learner=asha, text="2", now=clock.now())[0].startswith("Correct!")
-    assert voice_channel(db=db, learner=asha, text="-", now=clock.now())[0].startswith("I did not hear a key.")
-    assert voice_channel(db=db, learner=asha, text="hang up", now=clock.now()) == ["[hangs up]"]
+    assert voice_channel(db=db, learner=asha, text="2", now=clock.now(), env=_env(app))[0].startswith("Correct!")
+    assert voice_channel(db=db, learner=asha, text="-", now=clock.now(), env=_env(app))[0].startswith("I did not hear a key.")
+    assert voice_channel(db=db, learner=asha, text="hang up", now=clock.now(), env=_env(app)) == ["[hangs up]"]
     db.commit()
     inbound = db.exec(select(Inbound).order_by(Inbound.id)).all()
     assert [(m.channel, m.body) for m in inbound] == [("voice", "call me"), ("voice", "2"), ("voice", "-"),
@@ -107,13 +113,13 @@ def test_the_simulator_channel_turns_typed_keys_into_a_call(app, db, clock):
     second = db.exec(select(Prompt).where(Prompt.learner_id == asha.id, Prompt.seq == 2)).one()
     assert second.status == "queued"
     # The next text calls again, and carries on where the learner left off.
-    heard = voice_channel(db=db, learner=asha, text="again", now=clock.now())
+    heard = voice_channel(db=db, learner=asha, text="again", now=clock.now(), env=_env(app))
     assert "Question 2 of 3." in heard[0]
 
 
 def test_nothing_to_ask_says_so_and_hangs_up(app, db, clock):
     learners = make_learners(db, clock.now(), LEARNERS)
-    step = start_voice_session(db, learner=learners[0], now=clock.now())
+    step = start_voice_session(db, learner=learners[0], now=clock.now(), env=_env(app))
     assert step.ended and step.lines == ["There are no questions for you right now. Goodbye!", "[hangs up]"]
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.observability import dispatch_pass, metrics
+from app.observability.worker_health import WorkerHealth
 from app.scheduling.dispatcher import dispatch_once
 
 
@@ -27,13 +28,18 @@ def dispatch_cmd(once: bool):
 @click.option("--interval", type=float, help="Seconds between passes (default SAATHI_DISPATCH_INTERVAL_SECONDS).")
 @with_appcontext
 def worker_cmd(interval: float | None):
-    """Dispatch on an APScheduler tick until stopped. Run as many as you like."""
+    """Dispatch on an APScheduler tick until stopped. Run as many as you like.
+
+    Passes run on the scheduler's threads, without an app context: each gets what it needs
+    from ``Dispatch.of(app)``. ``/healthz`` on ``SAATHI_METRICS_PORT`` says 503 when passes fail.
+    """
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     app = current_app._get_current_object()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
+    health = WorkerHealth(stale_after=max(10 * seconds, 300.0))
 
     scheduler = BlockingScheduler()
     stopping = threading.Event()
@@ -52,15 +58,25 @@ def worker_cmd(interval: float | None):
             return
         with dispatch_pass():  # every line of the pass, its failure too, carries the pass id
             try:
-                dispatch_once(app=app)  # logs one line per pass
-            except Exception:  # one bad pass must not end the worker
+                stats = dispatch_once(app=app)  # logs one line per pass
+            except Exception as exc:  # one bad pass must not end the worker, but it is not healthy
                 log.exception("dispatch pass failed")
+                health.failed(type(exc).__name__)
+                return
+            if stats.plan.skipped:
+                health.failed("database unavailable for planning")
+            else:
+                health.passed()
 
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
     signal.signal(signal.SIGTERM, stop)
-    metrics.start_worker_server(app)  # SAATHI_METRICS_PORT, for a worker on its own machine
+    metrics.start_worker_server(app, health)  # SAATHI_METRICS_PORT: /metrics and /healthz
     log.info("worker started: a pass every %ss", seconds)
-    tick()
+    # The first pass runs on a thread of its own too, exactly as every later one does: a pass
+    # that only works inside the command's app context would fail here, not hours later.
+    first = threading.Thread(target=tick, name="saathi-first-pass")
+    first.start()
+    first.join()
     if stopping.is_set():
         return
     try:

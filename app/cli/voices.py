@@ -3,12 +3,14 @@ call played as text in the terminal."""
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import Session
 
 from app.cli.people import _find as find_learner
 from app.clock import get_clock
 from app.db import get_engine, session_scope
+from app.voice.flow import Env
 from app.voice.settings import all_voices, set_voice
 from app.voice.transcript import press_key, start_voice_session
 
@@ -52,9 +54,9 @@ def voices_set(language, say_language, voice, speech_language, no_speech):
 def voices_call(phone, keys, keep):
     """Play the call PHONE would get now, as text, answering on the keyboard."""
     presses = [k.strip() for k in keys.split(",")] if keys else None
-    now = get_clock().now()
+    now, env = get_clock().now(), Env.from_app(current_app._get_current_object())
     with Session(get_engine(), expire_on_commit=False) as db:
-        step = start_voice_session(db, learner=find_learner(db, phone), now=now)
+        step = start_voice_session(db, learner=find_learner(db, phone), now=now, env=env)
         while True:
             for line in step.lines:
                 click.echo(line)
@@ -64,7 +66,7 @@ def voices_call(phone, keys, keep):
                 f"key ({step.keys}, - for none)", default="-", show_default=False)
             key = None if key in ("", "-") else key[:1]
             click.echo(f"[presses {key or 'nothing'}]")
-            step = press_key(db, action=step.action, key=key, now=now)
+            step = press_key(db, action=step.action, key=key, now=now, env=env)
         if keep:
             db.commit()
         else:

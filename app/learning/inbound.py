@@ -45,13 +45,8 @@ class Reply:
 
 
 def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: datetime,
-                to_number: str | None = None, policy: Policy | None = None,
-                channel: str = "sms") -> Reply:
+                policy: Policy, to_number: str | None = None, channel: str = "sms") -> Reply:
     """Store an inbound message and return Saathi's reply to it."""
-    if policy is None:
-        from app.learning.policy import current_policy
-
-        policy = current_policy()
     sid, from_number, body = clean_text(sid, 64), clean_text(from_number, 32), clean_text(body)
     to_number = clean_text(to_number, 32) or None
     existing = db.exec(select(Inbound).where(Inbound.sid == sid)).first()

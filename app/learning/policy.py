@@ -28,7 +28,7 @@ class Policy:
     card_scheduler: object | None = None
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
+    def from_config(cls, config) -> Policy:
         return cls(
             desired_retention=float(config["DESIRED_RETENTION"]),
             daily_cap=int(config["DAILY_CAP"]),
@@ -52,10 +52,8 @@ class Policy:
         return srs.review(state, correct=correct, now=now, sched=self.scheduler)
 
 
-def current_policy(app=None) -> Policy:
-    from flask import current_app
-
-    app = app or current_app
+def current_policy(app) -> Policy:
+    """The app's policy, read once; takes the app, never ``current_app`` (see ``current_options``)."""
     policy = app.extensions.get("saathi.policy")
     if policy is None:
         policy = app.extensions["saathi.policy"] = Policy.from_config(app.config)

@@ -22,10 +22,10 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
-    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
@@ -49,6 +49,13 @@ DISPATCH_PASS = Histogram("saathi_dispatch_pass_seconds", "Duration of one dispa
 WEBHOOK_SECONDS = Histogram("saathi_webhook_seconds", "Time to answer a Twilio webhook", ["endpoint"],
                             buckets=WEBHOOK_BUCKETS)
 HTTP_REQUESTS = Counter("saathi_http_requests", "HTTP requests answered", ["endpoint", "status"])
+LEARNER_FAILURES = Counter("saathi_dispatch_learner_failures",
+                           "Learners (planning) or outbox rows (sending) a pass skipped because they raised",
+                           ["stage"])
+PASS_FAILURES = Counter("saathi_dispatch_pass_failures", "Dispatch passes that failed as a whole")
+LAST_GOOD_PASS = Gauge("saathi_dispatch_last_success_timestamp_seconds",
+                       "When this worker last finished a dispatch pass without failing (Unix time)",
+                       multiprocess_mode="max")
 
 
 def multiprocess_dir() -> str | None:
@@ -68,6 +75,17 @@ def retried(channel: str, purpose: str) -> None:
 
 def failed(channel: str, purpose: str, reason: str) -> None:
     FAILED.labels(channel, purpose, reason or "unknown").inc()
+
+
+def learner_failed(stage: str) -> None:
+    LEARNER_FAILURES.labels(stage).inc()
+
+
+def pass_finished(ok: bool, at: float) -> None:
+    if ok:
+        LAST_GOOD_PASS.set(at)
+    else:
+        PASS_FAILURES.inc()
 
 
 def status_callback(status: str) -> None:
@@ -141,10 +159,12 @@ def metrics_view():
     return Response(exposition(current_app._get_current_object()), mimetype=CONTENT_TYPE_LATEST)
 
 
-def start_worker_server(app: Flask):
-    """``saathi worker`` on its own machine: serve its metrics on ``SAATHI_METRICS_PORT``.
+def start_worker_server(app: Flask, health):
+    """``saathi worker``: serve its ``/metrics`` and ``/healthz`` on ``SAATHI_METRICS_PORT``.
 
     Returns the server (``.shutdown()`` stops it), or None when no port is configured."""
+    from app.observability import worker_health
+
     port = app.config.get("METRICS_PORT")
     if not port:
         return None
@@ -152,9 +172,8 @@ def start_worker_server(app: Flask):
     if multiprocess_dir():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    server, _thread = start_http_server(int(port), addr=str(app.config.get("METRICS_ADDR") or "127.0.0.1"),
-                                        registry=registry)
-    return server
+    return worker_health.serve(health, registry, host=str(app.config.get("METRICS_ADDR") or "127.0.0.1"),
+                               port=int(port))
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,7 @@ from app.db import locked
 from app.messaging.transport import SendError, SendResult
 from app.models import DeliveryEvent, Learner, Outbox, Prompt
 from app.observability import metrics
+from app.voice.settings import VoiceOptions
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -57,6 +58,7 @@ class DeliveryStats:
     requeued: int = 0
     cancelled: int = 0
     segments: int = 0
+    send_errors: int = 0  # rows whose sending raised (not a Twilio error): logged, retried later
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **counts: int) -> None:
@@ -96,7 +98,7 @@ def _send(transport, row: Outbox, status_callback: str | None) -> SendResult:
 
 
 def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_callback: str | None,
-                max_attempts: int, stats: DeliveryStats) -> None:
+                max_attempts: int, voice: VoiceOptions, stats: DeliveryStats) -> None:
     """Send one claimed row and record the outcome (in ``db``; the caller commits)."""
     try:
         sid = None
@@ -108,7 +110,7 @@ def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_ca
         else:
             result = _send(transport, row, status_callback)
     except SendError as exc:
-        _failed_attempt(db, row, exc, now=now, max_attempts=max_attempts, stats=stats)
+        _failed_attempt(db, row, exc, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
         return
     row.sid, row.sent_at, row.uncertain = result.sid, now, False
     row.status = "delivered" if result.status == "delivered" else "accepted"
@@ -123,7 +125,7 @@ def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_ca
     db.flush()
     for event in db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == result.sid,
                                                      DeliveryEvent.applied.is_(False))).all():
-        apply_status(db, row, event.status, event.error_code, now=now)
+        apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
 
@@ -144,7 +146,7 @@ def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryS
     return True
 
 
-def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, stats) -> None:
+def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, voice: VoiceOptions, stats) -> None:
     row.error_code, row.error_message = exc.code, exc.message[:400]
     row.claimed_by = row.claimed_until = None
     row.updated_at = now
@@ -162,9 +164,22 @@ def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, stats
         if learner is not None and exc.verdict in ("opted_out", "invalid_number"):
             _flag_learner(db, learner, exc.verdict, exc.code, now=now)
         else:
-            give_up(db, row, now=now)
+            give_up(db, row, now=now, voice=voice)
         log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, exc)
     db.add(row)
+
+
+def unexpected_failure(db: Session, row_id: int, exc: Exception, *, now: datetime, max_attempts: int,
+                       voice: VoiceOptions, stats: DeliveryStats) -> None:
+    """A claimed row whose sending raised something other than a ``SendError`` (a bug, a lost
+    database connection): treated as a timed-out attempt. It may have reached Twilio, so it
+    is looked up there before it is sent again, after the usual backoff; a row that keeps
+    failing ends ``dead`` like any other, instead of failing on every pass."""
+    row = db.exec(locked(select(Outbox).where(Outbox.id == row_id))).first()
+    if row is None or row.status != "sending":
+        return  # it got as far as a recorded outcome
+    error = SendError("retry", None, None, f"{type(exc).__name__} while sending")
+    _failed_attempt(db, row, error, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
 
 
 def _flag_learner(db: Session, learner: Learner, verdict: str, code: int | None, *, now: datetime) -> None:
@@ -178,12 +193,12 @@ def _flag_learner(db: Session, learner: Learner, verdict: str, code: int | None,
         db.add(learner)
 
 
-def give_up(db: Session, row: Outbox, *, now: datetime) -> None:
+def give_up(db: Session, row: Outbox, *, now: datetime, voice: VoiceOptions) -> None:
     """An SMS prompt that will not get through: a learner who also takes calls (channel
     "both") is called with it instead; anyone else gets the prompt again later."""
     from app.voice.calls import call_instead_of_sms
 
-    if row.kind == "sms" and row.purpose in ("prompt", "reminder") and call_instead_of_sms(db, row, now=now):
+    if row.kind == "sms" and row.purpose in ("prompt", "reminder") and call_instead_of_sms(db, row, now=now, options=voice):
         return
     release_prompt(db, row, now=now)
 
@@ -203,7 +218,7 @@ def release_prompt(db: Session, row: Outbox, *, now: datetime) -> None:
 
 
 def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, *, now: datetime,
-                 max_attempts: int = 6) -> None:
+                 voice: VoiceOptions, max_attempts: int = 6) -> None:
     """Move a row forward to a reported status; a failed prompt is queued once more."""
     current = STATUS_RANK.get(row.status, 0)
     if row.status in ("dead", "cancelled", "replied") or STATUS_RANK.get(status, -1) <= current:
@@ -229,7 +244,7 @@ def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, 
                       attempts=row.attempts, next_attempt_at=now + backoff(row.attempts),
                       created_at=now, updated_at=now))
     else:
-        give_up(db, row, now=now)
+        give_up(db, row, now=now, voice=voice)
 
 
 def _prompt_open(db: Session, row: Outbox) -> bool:
@@ -254,7 +269,7 @@ def locked_row(db: Session, sid: str) -> Outbox | None:
     return db.exec(locked(select(Outbox).where(Outbox.sid == sid))).first()
 
 
-def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_attempts: int = 6,
+def apply_late_events(db: Session, *, now: datetime, voice: VoiceOptions, max_attempts: int = 6,
                       limit: int = 500) -> int:
     """Status callbacks that raced the commit of the SID they report on.
 
@@ -264,10 +279,8 @@ def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_att
     but not for ever. Each pass picks such events up; a partial index keeps this to the
     few unapplied events of the last day.
     """
-    from app.voice.settings import VoiceOptions
     from app.voice.status import apply_call_status
 
-    voice_options = voice_options or VoiceOptions()
     rows = db.exec(locked(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
                           .where(DeliveryEvent.applied.is_(False),
                                  DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW)
@@ -275,16 +288,16 @@ def apply_late_events(db: Session, *, now: datetime, voice_options=None, max_att
                           skip_locked=True, of=[DeliveryEvent, Outbox])).all()
     for event, row in rows:
         if row.kind == "call":
-            apply_call_status(db, row, event.status, None, now=now, options=voice_options)
+            apply_call_status(db, row, event.status, None, now=now, options=voice)
         else:
-            apply_status(db, row, event.status, event.error_code, now=now, max_attempts=max_attempts)
+            apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
     return len(rows)
 
 
 def record_status(db: Session, *, sid: str, status: str, error_code: int | None, now: datetime,
-                  max_attempts: int = 6) -> bool:
+                  voice: VoiceOptions, max_attempts: int = 6) -> bool:
     """Store a status callback (once per sid and status) and apply it if its row is known."""
     status = (status or "").lower()
     try:
@@ -297,7 +310,7 @@ def record_status(db: Session, *, sid: str, status: str, error_code: int | None,
     metrics.status_callback(status)
     row = locked_row(db, sid)
     if row is not None:
-        apply_status(db, row, status, error_code, now=now, max_attempts=max_attempts)
+        apply_status(db, row, status, error_code, now=now, voice=voice, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
     return True

@@ -2,12 +2,18 @@
 
 Any number of passes may run at once, in threads, processes or machines: planning locks
 the learners it works on, and delivery claims outbox rows, so each message goes once.
+
+A pass runs on the worker's scheduler thread, where there is no Flask app context: it
+gets everything it uses from a ``Dispatch`` built once from the app's settings, and the
+code below it takes its settings as arguments. One learner's (or one row's) failure is
+logged by id, counted and skipped; it never stops the pass for the others.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
@@ -15,15 +21,14 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.clock import get_clock
 from app.db import get_engine
-from app.learning.policy import current_policy
-from app.messaging.transport import get_transport
+from app.learning.policy import Policy, current_policy
+from app.models import Outbox
 from app.observability import carry_context, dispatch_pass, metrics
 from app.scheduling import delivery
 from app.scheduling.planner import PlanStats, plan
 from app.scheduling.throttle import SegmentThrottle
-from app.voice.settings import current_options
+from app.voice.settings import VoiceOptions, current_options
 
 log = logging.getLogger(__name__)
 
@@ -38,60 +43,81 @@ class DispatchStats:
                 for f in fields(part) if not f.name.startswith("_")}
 
 
-def _db_factory(app: Flask):
-    engine = get_engine(app)
+@dataclass(frozen=True)
+class Dispatch:
+    """What a pass needs, read once from the app: safe to use from any thread."""
 
-    @contextmanager
-    def factory():
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
+    sessions: Callable[[], AbstractContextManager[Session]]
+    clock: object
+    transport: object
+    throttle: SegmentThrottle
+    policy: Policy
+    voice: VoiceOptions
+    batch: int
+    max_attempts: int
+    threads: int
+    callbacks: bool  # Twilio reports delivery to SAATHI_PUBLIC_URL (not with the console transport)
 
-    return factory
+    @classmethod
+    def of(cls, app: Flask) -> Dispatch:
+        """What the app's settings say; needs the app object, not an app context. Cheap:
+        the engine, policy, voice options and throttle are the app's own, made once."""
+        engine, config = get_engine(app), app.config
+
+        @contextmanager
+        def sessions():
+            with Session(engine, expire_on_commit=False) as db:
+                yield db
+
+        throttle = app.extensions.get("saathi.throttle")
+        if throttle is None:  # one per process: every pass of this worker shares the pace
+            throttle = app.extensions["saathi.throttle"] = SegmentThrottle(float(config["SEGMENTS_PER_SECOND"]))
+        return cls(sessions=sessions, clock=app.extensions["saathi.clock"], transport=app.extensions["saathi.transport"],
+                   throttle=throttle, policy=current_policy(app), voice=current_options(app),
+                   batch=int(config["DISPATCH_BATCH"]), max_attempts=int(config["SEND_MAX_ATTEMPTS"]),
+                   threads=max(1, int(config["DELIVERY_THREADS"])), callbacks=config["TRANSPORT"] == "twilio")
+
+    def status_callback(self, kind: str) -> str | None:
+        if not self.callbacks:
+            return None
+        return self.voice.base_url + ("/twilio/call-status" if kind == "call" else "/twilio/status")
 
 
-def throttle_for(app: Flask) -> SegmentThrottle:
-    throttle = app.extensions.get("saathi.throttle")
-    if throttle is None:
-        throttle = app.extensions["saathi.throttle"] = SegmentThrottle(
-            float(app.config["SEGMENTS_PER_SECOND"]))
-    return throttle
-
-
-def status_callback_url(app: Flask, kind: str) -> str | None:
-    if app.config["TRANSPORT"] != "twilio":
-        return None
-    path = "/twilio/call-status" if kind == "call" else "/twilio/status"
-    return app.config["PUBLIC_URL"].rstrip("/") + path
-
-
-def deliver(app: Flask, *, now: datetime, limit: int | None = None,
+def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
             stats: delivery.DeliveryStats | None = None) -> delivery.DeliveryStats:
     """Send queued outbox rows, in claimed batches, paced by the segment throttle."""
     stats = stats or delivery.DeliveryStats()
-    factory, transport, throttle = _db_factory(app), get_transport(app), throttle_for(app)
-    me, limit = delivery.worker_id(), limit or int(app.config["DISPATCH_BATCH"])
-    max_attempts = int(app.config["SEND_MAX_ATTEMPTS"])
-    with factory() as db:
-        delivery.reconcile_stale(db, transport=transport, now=now, stats=stats)
-        delivery.apply_late_events(db, now=now, voice_options=current_options(app), max_attempts=max_attempts)
+    me, limit = delivery.worker_id(), limit or ctx.batch
+    with ctx.sessions() as db:
+        delivery.reconcile_stale(db, transport=ctx.transport, now=now, stats=stats)
+        delivery.apply_late_events(db, now=now, voice=ctx.voice, max_attempts=ctx.max_attempts)
         db.commit()
 
-    def send(row):
-        throttle.acquire(row.segments)
-        with factory() as db:  # a short look first, so no transaction waits on the API call
-            if delivery.drop_if_stopped(db, db.merge(row, load=False), now=now, stats=stats):
+    def send(row: Outbox) -> None:
+        try:
+            ctx.throttle.acquire(row.segments)
+            with ctx.sessions() as db:  # a short look first, so no transaction waits on the API call
+                if delivery.drop_if_stopped(db, db.merge(row, load=False), now=now, stats=stats):
+                    db.commit()
+                    return
+            with ctx.sessions() as db:
+                row_here = db.merge(row, load=False)
+                delivery.deliver_row(db, row_here, transport=ctx.transport, now=now, max_attempts=ctx.max_attempts,
+                                     status_callback=ctx.status_callback(row.kind), voice=ctx.voice, stats=stats)
                 db.commit()
-                return
-        with factory() as db:
-            row = db.merge(row, load=False)
-            delivery.deliver_row(db, row, transport=transport, now=now, max_attempts=max_attempts,
-                                 status_callback=status_callback_url(app, row.kind), stats=stats)
-            db.commit()
+        except Exception as exc:
+            log.exception("sending outbox %s failed (learner %s)", row.id, row.learner_id,
+                          extra={"learner_id": row.learner_id, "outbox_id": row.id})
+            metrics.learner_failed("send")
+            stats.add(send_errors=1)
+            with ctx.sessions() as db:
+                delivery.unexpected_failure(db, row.id, exc, now=now, max_attempts=ctx.max_attempts,
+                                            voice=ctx.voice, stats=stats)
+                db.commit()
 
-    threads = max(1, int(app.config["DELIVERY_THREADS"]))
-    with ThreadPoolExecutor(threads, thread_name_prefix="saathi-send") as pool:
+    with ThreadPoolExecutor(ctx.threads, thread_name_prefix="saathi-send") as pool:
         while limit > 0:
-            with factory() as db:
+            with ctx.sessions() as db:
                 rows = delivery.claim(db, now=now, worker=me, limit=min(limit, 100))
                 db.commit()
             if not rows:
@@ -103,20 +129,26 @@ def deliver(app: Flask, *, now: datetime, limit: int | None = None,
     return stats
 
 
-def plan_due(app: Flask, *, now: datetime) -> PlanStats:
-    """Write the due prompts, reminders and expiries to the outbox (nothing is sent yet)."""
+def plan_due(ctx: Dispatch, *, now: datetime) -> PlanStats:
+    """Write the due prompts, reminders and expiries to the outbox (nothing is sent yet).
+    If the database refuses (restarting, SQLite busy) the stats say ``skipped``: the next
+    tick tries again, and the worker counts the pass as failed."""
     try:
-        return plan(_db_factory(app), now=now, policy=current_policy(app),
-                    batch=int(app.config["DISPATCH_BATCH"]))
-    except OperationalError as exc:  # database restarting or SQLite busy: the next tick retries
+        return plan(ctx.sessions, now=now, policy=ctx.policy, voice=ctx.voice, batch=ctx.batch)
+    except OperationalError as exc:
         log.warning("planning skipped: %s", getattr(exc, "orig", exc))
-        return PlanStats()
+        return PlanStats(skipped=True)
+
+
+def run_pass(ctx: Dispatch, *, now: datetime | None = None) -> DispatchStats:
+    """Plan, then deliver; one log line per pass, tagged with the pass id like all within it."""
+    now = now or ctx.clock.now()
+    with dispatch_pass(), metrics.timed_pass():
+        stats = DispatchStats(plan=plan_due(ctx, now=now), delivery=deliver(ctx, now=now))
+        log.info("dispatch pass", extra={"stats": stats.as_dict()})
+    return stats
 
 
 def dispatch_once(*, app: Flask, now: datetime | None = None) -> DispatchStats:
-    """Plan, then deliver; one log line per pass, tagged with the pass id like all within it."""
-    now = now or get_clock(app).now()
-    with dispatch_pass(), metrics.timed_pass():
-        stats = DispatchStats(plan=plan_due(app, now=now), delivery=deliver(app, now=now))
-        log.info("dispatch pass", extra={"stats": stats.as_dict()})
-    return stats
+    """One pass with the app's settings (the CLI, the simulator page and tests call this)."""
+    return run_pass(Dispatch.of(app), now=now)

@@ -8,8 +8,10 @@ questions to the same phone.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import exists, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -20,10 +22,16 @@ from app.learning.prompts import Outgoing, activate_next_queued, create_review
 from app.learning.texts import reminder_text
 from app.messaging.segments import count_segments
 from app.models import Card, Item, Learner, Outbox, Prompt, Site
+from app.observability import metrics
 from app.scheduling.window import in_window, local_day_start, next_window_start
 from app.voice.calls import expire_stale, plan_call
+from app.voice.settings import VoiceOptions
 
+log = logging.getLogger(__name__)
 CAPPED_PURPOSES = ("prompt", "reminder")
+# A learner whose planning raised is looked at again after this, not on every tick: one
+# broken record must neither stop the pass for the others nor fill the log.
+FAILED_LEARNER_RETRY = timedelta(minutes=15)
 
 
 @dataclass
@@ -34,6 +42,8 @@ class PlanStats:
     outside_window: int = 0
     over_cap: int = 0
     contended: int = 0
+    plan_errors: int = 0  # learners whose planning raised: logged by id, looked at again later
+    skipped: bool = False  # the database refused the whole planning step
 
 
 def _ready(now: datetime):
@@ -143,7 +153,8 @@ def write_outbox(db: Session, learner: Learner, out: Outgoing, *, now: datetime,
     return row
 
 
-def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy, stats: PlanStats) -> Outbox | None:
+def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy, voice: VoiceOptions,
+                 stats: PlanStats) -> Outbox | None:
     """The next message for one locked learner, or None (and when to look again)."""
     site = db.get(Site, learner.site_id)
     # No re-check for a pending prompt: candidates had none, the row lock keeps other workers
@@ -151,7 +162,7 @@ def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy
     if not _may_send(db, learner, site, now, policy, stats):
         return None
     if learner.channel == "voice":  # a call instead of a text (app/voice/calls.py)
-        return plan_call(db, learner, now=now, policy=policy, stats=stats)
+        return plan_call(db, learner, now=now, policy=policy, options=voice, stats=stats)
     out = activate_next_queued(db, learner, now=now)
     if out is None:
         card = db.exec(select(Card).join(Item, Item.id == Card.item_id)
@@ -191,8 +202,32 @@ def remind_or_expire(db: Session, prompt: Prompt, learner: Learner, *, now: date
     return None
 
 
-def plan(db_factory, *, now: datetime, policy: Policy, batch: int = 500, chunk: int = 100) -> PlanStats:
-    """One planning pass: reminders and expiries first, then new prompts."""
+def _isolated(db: Session, learner: Learner, step, *, now: datetime, stats: PlanStats, stage: str) -> None:
+    """Run ``step()`` for one locked learner in a savepoint, so that whatever it raises undoes
+    only that learner's changes: it is logged by id (never the phone number), counted, and
+    the learner is looked at again later; the rest of the chunk goes on."""
+    try:
+        with db.begin_nested():
+            step()
+            db.add(learner)
+    except IntegrityError:
+        stats.contended += 1  # another worker put a prompt to this learner first
+    except Exception:
+        log.exception("planning failed for learner %s", learner.id, extra={"learner_id": learner.id})
+        stats.plan_errors += 1
+        metrics.learner_failed(stage)
+        with db.begin_nested():
+            learner.next_contact_at = now + FAILED_LEARNER_RETRY
+            db.add(learner)
+
+
+def plan(db_factory, *, now: datetime, policy: Policy, voice: VoiceOptions, batch: int = 500,
+         chunk: int = 100) -> PlanStats:
+    """One planning pass: reminders and expiries first, then new prompts.
+
+    Everything it needs comes in as arguments (``voice`` for calls, ``policy`` for texts):
+    a pass runs on the worker's scheduler thread, where there is no app context.
+    """
     stats = PlanStats()
     with db_factory() as db:
         stale = stale_pending(db, now=now, policy=policy, limit=batch)
@@ -206,8 +241,8 @@ def plan(db_factory, *, now: datetime, policy: Policy, batch: int = 500, chunk: 
                 if learner is None or prompt.status != "pending":
                     stats.contended += learner is None
                     continue
-                remind_or_expire(db, prompt, learner, now=now, policy=policy, stats=stats)
-                db.add(learner)
+                step = partial(remind_or_expire, db, prompt, learner, now=now, policy=policy, stats=stats)
+                _isolated(db, learner, step, now=now, stats=stats, stage="remind")
             db.commit()
     with db_factory() as db:
         ids = candidate_learners(db, now=now, limit=batch)
@@ -218,11 +253,7 @@ def plan(db_factory, *, now: datetime, policy: Policy, batch: int = 500, chunk: 
             stats.contended += len(wanted) - len(locked)
             prefetch_sent_today(db, locked, now)
             for learner in locked:
-                try:
-                    with db.begin_nested():
-                        plan_learner(db, learner, now=now, policy=policy, stats=stats)
-                        db.add(learner)
-                except IntegrityError:
-                    stats.contended += 1  # another worker put a prompt to this learner first
+                step = partial(plan_learner, db, learner, now=now, policy=policy, voice=voice, stats=stats)
+                _isolated(db, learner, step, now=now, stats=stats, stage="plan")
             db.commit()
     return stats

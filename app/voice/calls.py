@@ -20,7 +20,7 @@ from app.learning.prompts import QUESTION_KINDS, mark_sent, pending_prompt
 from app.models import Card, Item, Learner, Outbox, Prompt, Site, VoiceCall
 from app.models.voice import OPEN_CALL_STATUSES
 from app.scheduling.window import in_window, next_window_start
-from app.voice.settings import VoiceOptions, current_options, public_base
+from app.voice.settings import VoiceOptions
 
 ASKABLE_KINDS = (*QUESTION_KINDS, "rating")
 POST_SESSION_KINDS = ("greeting", "question", "rating", "comment")
@@ -141,10 +141,9 @@ def held_until(db: Session, learner: Learner, *, now: datetime, options: VoiceOp
     return at if at > now else None
 
 
-def build_call(db: Session, learner: Learner, *, now: datetime, purpose: str = "quiz",
-               options: VoiceOptions | None = None) -> VoiceCall | None:
+def build_call(db: Session, learner: Learner, *, now: datetime, options: VoiceOptions,
+               purpose: str = "quiz") -> VoiceCall | None:
     """A call carrying the learner's due prompts, its first question already pending; or None."""
-    options = options or current_options()
     if not learner.active:
         return None
     for stale in open_calls(db, learner.id):  # superseded: its prompts go back first
@@ -170,25 +169,25 @@ def build_call(db: Session, learner: Learner, *, now: datetime, purpose: str = "
 
 
 def dial(db: Session, call: VoiceCall, learner: Learner, *, now: datetime, purpose: str,
-         base_url: str | None = None, at: datetime | None = None) -> Outbox:
-    """An outbox row that places (or re-places) ``call``: body is its TwiML URL."""
+         base_url: str, at: datetime | None = None) -> Outbox:
+    """An outbox row that places (or re-places) ``call``: body is its TwiML URL at ``base_url``
+    (``VoiceOptions.base_url``; a retry keeps the address its first dial used)."""
     waiting = pending_prompt(db, learner.id)
     row = Outbox(learner_id=learner.id, prompt_id=waiting.id if waiting else None, kind="call", purpose=purpose,
-                 to_number=learner.phone, body=call_url(base_url or public_base(), call.token),
+                 to_number=learner.phone, body=call_url(base_url, call.token),
                  segments=0, status="queued", next_attempt_at=at or now, created_at=now, updated_at=now)
     db.add(row)
     return row
 
 
-def plan_call(db: Session, learner: Learner, *, now: datetime, policy: Policy, stats=None,
-              options: VoiceOptions | None = None) -> Outbox | None:
+def plan_call(db: Session, learner: Learner, *, now: datetime, policy: Policy, options: VoiceOptions,
+              stats=None) -> Outbox | None:
     """The planner's hook for a voice learner: one call instead of one SMS (one capped contact).
 
-    Runs inside the planner's window and cap checks, with an app context (for
-    ``SAATHI_PUBLIC_URL`` and the voice settings). A call of reviews alone waits for
+    Runs inside the planner's window and cap checks, on whatever thread the pass runs:
+    everything it needs (the voice settings, where Twilio fetches TwiML) comes in ``options``. A call of reviews alone waits for
     ``min_questions`` due cards (``held_until``): the learner is looked at again then.
     """
-    options = options or current_options()
     held = held_until(db, learner, now=now, options=options)
     if held is not None:
         learner.next_contact_at = held
@@ -199,7 +198,7 @@ def plan_call(db: Session, learner: Learner, *, now: datetime, policy: Policy, s
         return None
     if stats is not None:
         stats.planned += 1
-    return dial(db, call, learner, now=now, purpose="prompt")
+    return dial(db, call, learner, now=now, purpose="prompt", base_url=options.base_url)
 
 
 def release(db: Session, prompt: Prompt, *, now: datetime) -> None:
@@ -287,8 +286,7 @@ def expire_stale(db: Session, prompt: Prompt, learner: Learner, *, now: datetime
     return
 
 
-def call_instead_of_sms(db: Session, row: Outbox, *, now: datetime,
-                        options: VoiceOptions | None = None) -> Outbox | None:
+def call_instead_of_sms(db: Session, row: Outbox, *, now: datetime, options: VoiceOptions) -> Outbox | None:
     """Voice as the fallback of a prompt SMS that could not be delivered (channel "both").
 
     Meant for the delivery code, once an SMS prompt is given up on: the prompt is put back
@@ -305,4 +303,5 @@ def call_instead_of_sms(db: Session, row: Outbox, *, now: datetime,
     if call is None:
         return None
     site = db.get(Site, learner.site_id)
-    return dial(db, call, learner, now=now, purpose="retry", at=within_window(now, learner, site))
+    return dial(db, call, learner, now=now, purpose="retry", base_url=options.base_url,
+                at=within_window(now, learner, site))

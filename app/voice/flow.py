@@ -26,7 +26,7 @@ from app.learning.texts import text_in
 from app.models import Answer, Feedback, Item, Learner, Module, Pack, Prompt, VoiceCall
 from app.voice import texts
 from app.voice.calls import ASKABLE_KINDS, end_call, next_contact_after, prompts_of, release
-from app.voice.settings import VoiceOptions, current_options, public_base, voice_for
+from app.voice.settings import VoiceOptions, current_options, voice_for
 from app.voice.twiml import Part, Speaker, answer_url, audio_url, hang_up
 
 RATING_MAX = 5
@@ -43,19 +43,19 @@ NUMBER_WORDS = {
 class Env:
     """What a call needs from the app: where Twilio reaches us, the policies, the packs."""
 
-    base_url: str
     policy: Policy
     options: VoiceOptions
     content_dir: str | None = None
 
-    @classmethod
-    def from_app(cls, app=None) -> Env:
-        from flask import current_app
+    @property
+    def base_url(self) -> str:
+        return self.options.base_url
 
+    @classmethod
+    def from_app(cls, app) -> Env:
         from app.learning.policy import current_policy
 
-        app = app or current_app._get_current_object()
-        return cls(base_url=public_base(app), policy=current_policy(app), options=current_options(app),
+        return cls(policy=current_policy(app), options=current_options(app),
                    content_dir=app.config.get("CONTENT_DIR"))
 
 

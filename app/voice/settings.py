@@ -87,6 +87,9 @@ class VoiceOptions:
     # "Batching calls").
     min_questions: int = 5
     batch_wait: timedelta = timedelta(days=7)
+    # Where Twilio fetches a call's TwiML (``SAATHI_PUBLIC_URL``, no trailing slash): a call
+    # planned on the worker's thread needs it as much as one answered in a web request.
+    base_url: str = "http://127.0.0.1:5000"
 
     @property
     def batch_questions(self) -> int:
@@ -109,21 +112,14 @@ class VoiceOptions:
             gather_timeout=int(get("GATHER_TIMEOUT_SECONDS", cls.gather_timeout)),
             min_questions=int(get("MIN_QUESTIONS", cls.min_questions)),
             batch_wait=timedelta(days=float(get("BATCH_WAIT_DAYS", cls.batch_wait / timedelta(days=1)))),
+            base_url=str(config.get("PUBLIC_URL") or cls.base_url).rstrip("/"),
         )
 
 
-def current_options(app=None) -> VoiceOptions:
-    from flask import current_app
-
-    app = app or current_app
+def current_options(app) -> VoiceOptions:
+    """The app's voice options, read once. Takes the app itself, never ``current_app``:
+    the worker's passes run on the scheduler's threads, where no app context exists."""
     options = app.extensions.get("saathi.voice")
     if options is None:
         options = app.extensions["saathi.voice"] = VoiceOptions.from_config(app.config)
     return options
-
-
-def public_base(app=None) -> str:
-    """Where Twilio reaches this app (``SAATHI_PUBLIC_URL``), without a trailing slash."""
-    from flask import current_app
-
-    return (app or current_app).config["PUBLIC_URL"].rstrip("/")

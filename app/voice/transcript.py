@@ -45,9 +45,8 @@ class VoiceStep:
     twiml: str = ""
 
 
-def start_voice_session(db: Session, *, learner: Learner, now: datetime, env: flow.Env | None = None) -> VoiceStep:
+def start_voice_session(db: Session, *, learner: Learner, now: datetime, env: flow.Env) -> VoiceStep:
     """Call ``learner`` (on paper): their due prompts, or practice if nothing is due."""
-    env = env or flow.Env.from_app()
     call = build_call(db, learner, now=now, purpose="simulator", options=env.options)
     if call is None:
         speaker = Speaker(voice_for(db, learner.language))
@@ -57,9 +56,8 @@ def start_voice_session(db: Session, *, learner: Learner, now: datetime, env: fl
     return _step(db, str(response))
 
 
-def press_key(db: Session, *, action: str, key: str | None, now: datetime, env: flow.Env | None = None) -> VoiceStep:
+def press_key(db: Session, *, action: str, key: str | None, now: datetime, env: flow.Env) -> VoiceStep:
     """Press ``key`` ("1".."9"), or nothing (None: the Gather times out), and hear what follows."""
-    env = env or flow.Env.from_app()
     call, prompt_id, attempt = _parse(db, action)
     if call is None:
         return VoiceStep(["[the call has ended]"], ended=True)
@@ -77,7 +75,7 @@ def hang_up(db: Session, *, action: str, now: datetime) -> None:
 
 
 def voice_session_as_text(db: Session, *, learner: Learner, keys: Iterable[str | None], now: datetime,
-                          env: flow.Env | None = None) -> list[str]:
+                          env: flow.Env) -> list[str]:
     """A whole call as lines: each turn's speech, then ``[presses 2]`` for each key given
     (None: presses nothing). Stops when the call ends or the keys run out."""
     step = start_voice_session(db, learner=learner, now=now, env=env)
@@ -95,8 +93,7 @@ HANG_UP_WORDS = {"hangup", "hang up", "bye", "end", "stop call"}
 NO_KEY_WORDS = {"-", "none", "wait", "nothing"}
 
 
-def voice_channel(*, db: Session, learner: Learner, text: str, now: datetime,
-                  env: flow.Env | None = None) -> list[str]:
+def voice_channel(*, db: Session, learner: Learner, text: str, now: datetime, env: flow.Env) -> list[str]:
     """The simulator's voice channel (its ``Handler`` signature): typed text as a phone's keypad.
 
     With no simulated call waiting for a key, any text places one (on paper); then each

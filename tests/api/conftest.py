@@ -18,6 +18,7 @@ from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 from app.web.api.auth import issue_token
+from tests.factories import app_policy as _policy
 from tests.factories import make_module
 
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
@@ -99,7 +100,7 @@ def world(app, clock) -> World:
         with session_scope(app) as db:
             for phone, replies in REPLIES.items():
                 for body in replies:
-                    receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now())
+                    receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now(), policy=_policy())
             learners = {learner.phone: learner.id for learner in db.exec(select(Learner)).all()}
             w.ids.update(asha=learners["+919876543210"], ravi=learners["+919876543211"],
                          amina=learners["+4791000001"], tesfaye=learners["+4791000002"])

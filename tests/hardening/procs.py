@@ -105,6 +105,9 @@ class FakeProcess:
     def messages(self) -> list[dict]:
         return requests.get(f"{self.base}/_fake/messages", timeout=30).json()
 
+    def calls(self) -> list[dict]:
+        return requests.get(f"{self.base}/_fake/calls", timeout=30).json()
+
     def per_phone(self) -> Counter:
         return Counter(m["to"] for m in self.messages())
 

@@ -20,6 +20,7 @@ from app.models import Cohort, Feedback, Inbound, Learner
 from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
+from tests.factories import app_policy as _policy
 from tests.factories import make_module
 from tests.hardening.conftest import sign_in
 
@@ -47,7 +48,7 @@ def _world(app, now):
     with app.app_context(), session_scope(app) as db:
         for phone in ("+919876543210", "+919876543211"):
             for text in REPLIES:
-                receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=text, now=now)
+                receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=text, now=now, policy=_policy())
 
 
 def _get_routes(app) -> list[str]:

@@ -108,12 +108,12 @@ def test_healthz_is_503_when_the_database_is_gone(app_config, tmp_path, json_log
 
 # -- metrics -----------------------------------------------------------------------------------
 def test_metrics_count_sends_lag_webhooks_and_the_outbox(app, client, clock, learning, twilio_post):
-    from app.scheduling.dispatcher import plan_due
+    from app.scheduling.dispatcher import Dispatch, plan_due
 
     sent = metric("saathi_messages_sent_total", channel="sms", purpose="prompt")
     lag = metric("saathi_dispatch_lag_seconds_count", channel="sms")
     hooks = metric("saathi_webhook_seconds_count", endpoint="twilio.inbound_sms")
-    plan_due(app, now=clock.now())
+    plan_due(Dispatch.of(app), now=clock.now())
     clock.advance(minutes=5)  # planned five minutes before the pass that sends them
     text = client.get("/metrics").get_data(as_text=True)
     assert 'saathi_outbox_depth{status="queued"} 2.0' in text
@@ -175,18 +175,41 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path, database_url):
     assert "saathi_outbox_depth" in out
 
 
-def test_a_worker_on_its_own_machine_serves_its_metrics(app_config):
+def test_a_worker_on_its_own_machine_serves_its_metrics_and_health(app_config):
     import requests
 
     from app.observability.metrics import start_worker_server
+    from app.observability.worker_health import WorkerHealth
     from tests.hardening.procs import free_port
 
-    assert start_worker_server(create_app(app_config)) is None  # no SAATHI_METRICS_PORT: nothing
+    now = [1000.0]
+    health = WorkerHealth(stale_after=60, clock=lambda: now[0])
+    assert start_worker_server(create_app(app_config), health) is None  # no SAATHI_METRICS_PORT: nothing
     port = free_port()
-    server = start_worker_server(create_app({**app_config, "METRICS_PORT": port}))
+    server = start_worker_server(create_app({**app_config, "METRICS_PORT": port}), health)
+    base = f"http://127.0.0.1:{port}"
     try:
-        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-        assert "saathi_dispatch_pass_seconds" in text
+        text = requests.get(f"{base}/metrics", timeout=5).text
+        assert "saathi_dispatch_pass_seconds" in text and "saathi_dispatch_learner_failures" in text
+        starting = requests.get(f"{base}/healthz", timeout=5)
+        assert starting.status_code == 200 and starting.json()["status"] == "starting"
+        health.passed()
+        assert requests.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
+        from prometheus_client import REGISTRY
+
+        failures_before = REGISTRY.get_sample_value("saathi_dispatch_pass_failures_total") or 0
+        health.failed("OperationalError")  # a pass that failed as a whole
+        failing = requests.get(f"{base}/healthz", timeout=5)
+        assert failing.status_code == 503
+        assert failing.json() == {"status": "failing", "last_error": "OperationalError",
+                                  "consecutive_failures": 1, "seconds_since_success": 0.0}
+        assert f"saathi_dispatch_pass_failures_total {failures_before + 1}" in requests.get(f"{base}/metrics",
+                                                                                           timeout=5).text
+        health.passed()
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        now[0] += 61  # no good pass for longer than it may take: stuck
+        stalled = requests.get(f"{base}/healthz", timeout=5)
+        assert stalled.status_code == 503 and stalled.json()["status"] == "stalled"
     finally:
         server.shutdown()
 

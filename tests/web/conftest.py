@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from contextlib import contextmanager
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -23,6 +23,7 @@ from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 from app.web.auth.accounts import create_user
+from tests.factories import app_policy as _policy
 from tests.factories import make_module
 
 PASSWORD = "correct horse battery"
@@ -94,7 +95,7 @@ def app_db(app):
 
 
 def say(db, phone: str, body: str, now) -> str:
-    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=now)
+    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=now, policy=_policy())
     db.commit()
     return str(reply)
 

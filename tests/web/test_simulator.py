@@ -85,7 +85,7 @@ def test_free_test_numbers_are_valid_and_unused(web_app, world):
 def test_another_channel_can_plug_in(web_app, as_user, world):
     seen = []
 
-    def voice(*, db, learner, text, now):
+    def voice(*, db, learner, text, now, env):
         seen.append((learner.id, text))
         return []
 

@@ -5,9 +5,9 @@ own entry point here and appears in the simulator's channel menu.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
@@ -15,7 +15,8 @@ from sqlmodel import Session
 from app.learning.inbound import receive_sms
 from app.models import Learner
 
-# handler(db=, learner=, text=, now=) -> the messages Saathi answers with, in order
+# handler(db=, learner=, text=, now=, env=) -> the messages Saathi answers with, in order;
+# ``env`` (app.voice.flow.Env) carries the settings: the policy, the voice options
 Handler = Callable[..., list[str]]
 
 
@@ -38,14 +39,15 @@ def simulated_sid() -> str:
     return "SIM" + uuid.uuid4().hex
 
 
-def _sms(*, db: Session, learner: Learner, text: str, now: datetime) -> list[str]:
-    return receive_sms(db=db, sid=simulated_sid(), from_number=learner.phone, body=text, now=now).messages
+def _sms(*, db: Session, learner: Learner, text: str, now: datetime, env) -> list[str]:
+    return receive_sms(db=db, sid=simulated_sid(), from_number=learner.phone, body=text, now=now,
+                       policy=env.policy).messages
 
 
-def _voice(*, db: Session, learner: Learner, text: str, now: datetime) -> list[str]:
+def _voice(*, db: Session, learner: Learner, text: str, now: datetime, env) -> list[str]:
     from app.voice.transcript import voice_channel
 
-    return voice_channel(db=db, learner=learner, text=text, now=now)
+    return voice_channel(db=db, learner=learner, text=text, now=now, env=env)
 
 
 register_channel("sms", _l("SMS"), _sms)

@@ -16,6 +16,7 @@ from app.models import Cohort, Learner, Prompt, Site
 from app.people.learners import import_learners
 from app.reports.queries import in_sites
 from app.scheduling.dispatcher import dispatch_once
+from app.voice.flow import Env
 from app.web.auth.guards import get_or_404, scope
 from app.web.dashboard.params import arg_int, visible_cohorts, visible_sites
 from app.web.simulator import bp
@@ -96,7 +97,8 @@ def send(learner_id: int):
         abort(400)
     text = (request.form.get("body") or "")[:MAX_TEXT]
     if text.strip():
-        channel.handle(db=db, learner=learner, text=text, now=get_clock().now())
+        channel.handle(db=db, learner=learner, text=text, now=get_clock().now(),
+                       env=Env.from_app(current_app._get_current_object()))
         db.commit()
     return redirect(url_for("simulator.conversation", learner_id=learner.id))
 

@@ -3,5 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
-from app.web.webhooks import routes  # noqa: E402,F401  (registers the views on bp)
-from app.web.webhooks import voice  # noqa: E402,F401  (voice calls: app.voice)
+from app.web.webhooks import (
+    routes,  # noqa: E402,F401  (registers the views on bp)
+    voice,  # noqa: E402,F401  (voice calls: app.voice)
+)

@@ -6,7 +6,9 @@ from flask import abort, current_app, request
 from app.clock import get_clock
 from app.db import get_db
 from app.learning.inbound import clean_text, receive_sms
+from app.learning.policy import current_policy
 from app.scheduling.delivery import record_status
+from app.voice.settings import current_options
 from app.web.webhooks import bp
 from app.web.webhooks.signature import twilio_only
 from app.web.webhooks.twiml import messages
@@ -29,7 +31,8 @@ def inbound_sms():
     sender = _field("From", limit=32)
     db = get_db()
     reply = receive_sms(db=db, sid=sid, from_number=sender, body=request.form.get("Body") or "",
-                        to_number=_field("To", required=False, limit=32), now=get_clock().now())
+                        to_number=_field("To", required=False, limit=32), now=get_clock().now(),
+                        policy=current_policy(current_app))
     db.commit()
     return messages(reply.messages)
 
@@ -43,6 +46,7 @@ def message_status():
     code = _field("ErrorCode", required=False, limit=8)
     db = get_db()
     record_status(db=db, sid=sid, status=status, error_code=int(code) if code and code.isdecimal() else None,
-                  now=get_clock().now(), max_attempts=int(current_app.config["SEND_MAX_ATTEMPTS"]))
+                  now=get_clock().now(), max_attempts=int(current_app.config["SEND_MAX_ATTEMPTS"]),
+                  voice=current_options(current_app))
     db.commit()
     return "", 204

@@ -15,7 +15,7 @@ from app.learning.inbound import clean_text
 from app.models import Item, VoiceCall
 from app.voice import flow, texts
 from app.voice.incoming import receive_missed_call
-from app.voice.settings import current_options, public_base, voice_for
+from app.voice.settings import current_options, voice_for
 from app.voice.status import record_call_status
 from app.voice.twiml import Speaker, hang_up, reject
 from app.web.webhooks import bp
@@ -29,6 +29,14 @@ def _form(name: str, limit: int = 64) -> str | None:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdecimal() else None  # "²".isdigit(), but int("²") fails
+
+
+def _options():
+    return current_options(current_app._get_current_object())
+
+
+def _env() -> flow.Env:
+    return flow.Env.from_app(current_app._get_current_object())
 
 
 def _call():
@@ -56,7 +64,7 @@ def voice_call():
         return _lost_call()
     db = get_db()
     response = flow.start(db, call=call, call_sid=_form("CallSid"), now=get_clock().now(),
-                          env=flow.Env.from_app())
+                          env=_env())
     db.commit()
     return twiml(response)
 
@@ -73,7 +81,7 @@ def voice_answer():
     db = get_db()
     response = flow.answer(db, call=call, prompt_id=prompt_id, attempt=_int(request.args.get("try")) or 1,
                            digits=_form("Digits", 8), speech=_form("SpeechResult", 200),
-                           now=get_clock().now(), env=flow.Env.from_app())
+                           now=get_clock().now(), env=_env())
     db.commit()
     return twiml(response)
 
@@ -88,7 +96,7 @@ def voice_incoming():
         abort(400, description="missing CallSid or From")
     db = get_db()
     result = receive_missed_call(db=db, sid=sid, from_number=caller, to_number=_form("To", 32),
-                                 now=get_clock().now(), options=current_options(), base_url=public_base())
+                                 now=get_clock().now(), options=_options(), base_url=_options().base_url)
     db.commit()
     if result.known:
         return twiml(reject())
@@ -106,7 +114,7 @@ def call_status():
         abort(400, description="missing CallSid or CallStatus")
     db = get_db()
     record_call_status(db, sid=sid, status=status, duration=_int(_form("CallDuration", 8)),
-                       now=get_clock().now(), options=current_options())
+                       now=get_clock().now(), options=_options())
     db.commit()
     return "", 204
 
