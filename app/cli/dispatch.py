@@ -37,6 +37,8 @@ def worker_cmd(interval: float | None):
 
     app = current_app._get_current_object()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
+    # Nor a warning per tick while a long pass runs: a skipped tick is how the interval is meant to work.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
     health = WorkerHealth(stale_after=max(10 * seconds, 300.0))
