@@ -41,7 +41,9 @@ def worker_cmd(interval: float | None):
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
-    health = WorkerHealth(stale_after=max(10 * seconds, 300.0))
+    # A pass of a big backlog at one segment a second can take many minutes: "stalled" means
+    # no pass has finished in an hour (or ten intervals, if longer).
+    health = WorkerHealth(stale_after=max(10 * seconds, 3600.0))
 
     scheduler = BlockingScheduler()
     stopping = threading.Event()
