@@ -11,6 +11,13 @@ so the app's ``X-Twilio-Signature`` check runs for real.
     python scripts/fake_twilio.py --port 8099          # local demo server
     with FakeTwilio() as fake:                          # in a pytest fixture
         client = make_client(fake.base_url, fake.account_sid, fake.auth_token)
+
+Like the network, not like a function call: each API request takes ``latency`` seconds
+(± ``jitter``), at most ``max_in_flight`` requests of the account are served at once
+(more get HTTP 429 with Twilio's code 20429, as the real API does beyond its concurrency
+limit), and a share ``error_rate`` of creates fail with 500/503. The command line's
+defaults are what production sees (0.2 s ± 0.05, 100 in flight); the in-process class
+defaults to an instant, unlimited API for unit tests that do not measure anything.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ import argparse
 import http.client
 import json
 import queue
+import random
 import re
 import signal
 import sys
@@ -99,11 +107,18 @@ class FakeTwilio:
     def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = "test-token",
                  host: str = "127.0.0.1", port: int = 0, *, auto_callbacks: bool = True,
                  callback_delay: float = 0.0, callback_workers: int = 4, call_duration: int = 12,
-                 service_number: str = "+15005550006", verbose: bool = False):
+                 service_number: str = "+15005550006", verbose: bool = False, latency: float = 0.0,
+                 jitter: float = 0.0, max_in_flight: int | None = None, error_rate: float = 0.0,
+                 seed: int | None = None):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.host, self.port, self.verbose = host, port, verbose
         self.auto_callbacks, self.callback_delay = auto_callbacks, callback_delay
         self.call_duration, self.service_number = call_duration, service_number
+        self.latency, self.jitter, self.max_in_flight, self.error_rate = latency, jitter, max_in_flight, error_rate
+        self._rng = random.Random(seed)
+        self._api_in_flight = 0
+        self.peak_in_flight = 0   # the most API requests served at once (for benchmarks)
+        self.refused = 0          # requests answered 429 because too many were in flight
         self.opted_out: set[str] = set()
         self.unreachable: set[str] = set()
         self.message_outcomes: dict[str, tuple[str, int]] = {}
@@ -309,6 +324,28 @@ class FakeTwilio:
         return self._api(request, request.form)(environ, start_response)
 
     def _api(self, request: Request, form) -> Response:
+        """One API request, through the network model: the concurrency cap, then latency."""
+        with self._lock:
+            if self.max_in_flight and self._api_in_flight >= self.max_in_flight:
+                self.refused += 1
+                return _error(429, 20429, "Too Many Requests: concurrency limit reached", {"Retry-After": "1"})
+            self._api_in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._api_in_flight)
+            pause = max(0.0, self.latency + self._rng.uniform(-self.jitter, self.jitter)) if self.latency else 0.0
+            fails = bool(self.error_rate) and request.method == "POST" and self._rng.random() < self.error_rate
+            status = self._rng.choice((500, 503)) if fails else None
+        try:
+            if pause:
+                time.sleep(pause)
+            if status is not None:
+                headers = {"Retry-After": "1"} if status == 503 else {}
+                return _error(status, *FAULT_CODES[status], headers)
+            return self._serve(request, form)
+        finally:
+            with self._lock:
+                self._api_in_flight -= 1
+
+    def _serve(self, request: Request, form) -> Response:
         auth = request.authorization
         if not auth or auth.username != self.account_sid or auth.password != self.auth_token:
             return _error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
@@ -458,10 +495,11 @@ class FakeTwilio:
 
     def _control(self, request: Request) -> Response:
         """Out-of-process control, JSON in and out. GET ``/_fake/messages``, ``/_fake/calls``,
-        ``/_fake/callbacks``; POST ``/_fake/reset``, ``/_fake/callbacks/deliver`` ({"sid"?}),
+        ``/_fake/callbacks``, ``/_fake/stats``; POST ``/_fake/reset``, ``/_fake/callbacks/deliver`` ({"sid"?}),
         ``/_fake/faults`` ({"type": "fail"|"delay"|"reset", **kwargs of fail_next/delay_next})
         and ``/_fake/config`` (any of opted_out, unreachable, message_outcomes, call_outcomes,
-        auto_callbacks, callback_delay: replaces those attributes)."""
+        auto_callbacks, callback_delay, latency, jitter, max_in_flight, error_rate: replaces
+        those attributes)."""
         path, body = request.path, (request.get_json(silent=True) or {})
         route = (request.method, path)
         if route in (("GET", "/_fake/messages"), ("GET", "/_fake/calls")):
@@ -480,10 +518,13 @@ class FakeTwilio:
             except (KeyError, TypeError, ValueError) as exc:
                 return _error(400, 20001, f"bad fault {kind!r}: {exc!r}")
             data = {"ok": True}
+        elif route == ("GET", "/_fake/stats"):
+            data = {"peak_in_flight": self.peak_in_flight, "refused": self.refused}
         elif route == ("POST", "/_fake/config"):
             convert = {"opted_out": set, "unreachable": set, "call_outcomes": dict, "auto_callbacks": bool,
                        "message_outcomes": lambda d: {k: tuple(v) for k, v in d.items()},
-                       "callback_delay": float}
+                       "callback_delay": float, "latency": float, "jitter": float, "error_rate": float,
+                       "max_in_flight": lambda v: int(v) if v else None}
             for name in convert.keys() & body.keys():
                 setattr(self, name, convert[name](body[name]))
             data = {"ok": True}
@@ -530,9 +571,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--auth-token", default="test-token")
     parser.add_argument("--callback-delay", type=float, default=1.0, help="seconds before status callbacks")
     parser.add_argument("--quiet", action="store_true", help="don't log each request")
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per API request (default 0.2)")
+    parser.add_argument("--jitter", type=float, default=0.05, help="± seconds around the latency (default 0.05)")
+    parser.add_argument("--max-in-flight", type=int, default=100,
+                        help="account-wide requests served at once; more get 429/20429 (default 100, 0: no cap)")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of creates answered 500/503 (default 0)")
+    parser.add_argument("--seed", type=int, help="for the jitter and the errors")
     args = parser.parse_args(argv)
     fake = FakeTwilio(args.account_sid, args.auth_token, args.host, args.port,
-                      callback_delay=args.callback_delay, verbose=not args.quiet).start()
+                      callback_delay=args.callback_delay, verbose=not args.quiet, latency=args.latency,
+                      jitter=args.jitter, max_in_flight=args.max_in_flight or None, error_rate=args.error_rate,
+                      seed=args.seed).start()
     print(f"fake Twilio on {fake.base_url}  account {fake.account_sid}  token {fake.auth_token}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops it cleanly too
     try:

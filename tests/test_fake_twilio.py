@@ -236,3 +236,58 @@ def test_throughput_smoke(fake, client):
     assert fake.wait_for_callbacks(10)
     assert len(fake.messages) == 200 and {m["status"] for m in fake.messages} == {"delivered"}
     assert time.perf_counter() - start < 10
+
+
+# -- the network model: latency, a cap on requests in flight, random 5xx -----------------------
+def test_beyond_the_accounts_requests_in_flight_twilio_answers_429_20429(fake, client):
+    fake.latency, fake.max_in_flight = 1.0, 2  # long enough that all five overlap
+    outcomes: list = []
+
+    def send():
+        try:
+            client.messages.create(to=TO, from_=FROM, body="hello")
+            outcomes.append("created")
+        except TwilioRestException as exc:
+            outcomes.append((exc.status, exc.code))
+
+    threads = [threading.Thread(target=send) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes, key=str) == sorted(["created"] * 2 + [(429, 20429)] * 3, key=str)
+    assert fake.peak_in_flight == 2 and fake.refused == 3
+    assert len(fake.messages) == 2  # a refused request records nothing
+
+
+def test_latency_is_spent_per_request(fake, client):
+    fake.latency = 0.3
+    started = time.monotonic()
+    client.messages.create(to=TO, from_=FROM, body="hello")
+    assert time.monotonic() - started >= 0.3  # a lower bound only: never flaky on a slow machine
+
+
+def test_an_error_rate_answers_creates_with_5xx(fake, client):
+    fake.error_rate = 1.0
+    with pytest.raises(TwilioRestException) as failed:
+        client.messages.create(to=TO, from_=FROM, body="hello")
+    assert (failed.value.status, failed.value.code) in ((500, 20500), (503, 20503))
+    assert fake.messages == []
+
+
+def test_the_command_line_fake_defaults_to_the_network_production_sees(monkeypatch):
+    from scripts.fake_twilio import main
+
+    seen = {}
+
+    class Started(Exception):
+        pass
+
+    def capture(self, *args, **kwargs):
+        seen.update(kwargs)
+        raise Started
+
+    monkeypatch.setattr(FakeTwilio, "__init__", capture)
+    with pytest.raises(Started):
+        main(["--port", "0"])
+    assert (seen["latency"], seen["jitter"], seen["max_in_flight"], seen["error_rate"]) == (0.2, 0.05, 100, 0.0)

@@ -87,11 +87,14 @@ def noon_zone(now: datetime | None = None) -> str:
 class FakeProcess:
     """scripts/fake_twilio.py as a subprocess, driven through its /_fake/ control API."""
 
-    def __init__(self, callbacks: bool = False):
+    def __init__(self, callbacks: bool = False, network: bool = False):
+        """``network``: the fake's own defaults, as over a real network (0.2 s a request, 100
+        in flight); otherwise instant and unlimited, for tests that time nothing."""
         self.port = free_port()
+        instant = [] if network else ["--latency", "0", "--max-in-flight", "0"]
         self.proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "scripts" / "fake_twilio.py"),
                                       "--port", str(self.port), "--quiet", "--auth-token", TOKEN,
-                                      "--callback-delay", "0"], stdout=subprocess.DEVNULL)
+                                      "--callback-delay", "0", *instant], stdout=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
         self.base = f"http://127.0.0.1:{self.port}"
         self.config(auto_callbacks=callbacks)
