@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -34,15 +35,32 @@ def test_429_and_500_are_retried_with_backoff_until_twilio_recovers(live_app, fa
     fake_twilio.fail_next(2, status=429)
     fake_twilio.fail_next(1, status=500)
     stats = dispatch_once(app=live_app)
-    assert stats.delivery.retried == 2 and stats.delivery.sent == 0
+    assert stats.delivery.rate_limited == 2 and stats.delivery.sent == 0 and stats.delivery.retried == 0
     rows = outbox(live_app)
     assert {r.status for r in rows} == {"queued"} and {r.error_code for r in rows} == {20429}
+    assert {r.attempts for r in rows} == {0}  # a 429 is not a failed attempt
+    assert all(r.next_attempt_at <= clock.now() + timedelta(seconds=10) for r in rows)
     clock.advance(minutes=2)
     stats = dispatch_once(app=live_app)  # one more 500, then success
     clock.advance(minutes=5)
     dispatch_once(app=live_app)
     assert Counter(m["to"] for m in fake_twilio.messages) == Counter(phones)
     assert {r.status for r in outbox(live_app)} <= {"accepted", "sent", "delivered"}
+
+
+def test_a_rate_limited_account_never_gives_a_message_up(live_app, fake_twilio, clock):
+    """However long the account is over its concurrency limit, 429s never use up the
+    attempts that real failures get: the message goes once the account has room."""
+    live_app.config["SEND_MAX_ATTEMPTS"] = 2
+    phones = start(live_app, clock)
+    fake_twilio.fail_next(2 * 8, status=429)
+    for _ in range(8):
+        stats = dispatch_once(app=live_app)
+        assert stats.delivery.failed == 0 and stats.delivery.sent == 0
+        clock.advance(seconds=11)
+    dispatch_once(app=live_app)
+    assert Counter(m["to"] for m in fake_twilio.messages) == Counter(phones)
+    assert {r.attempts for r in outbox(live_app)} == {1}
 
 
 def test_a_timed_out_send_that_twilio_accepted_is_reconciled_not_resent(live_app, fake_twilio, clock):

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
+RATE_LIMIT_RETRY_SECONDS = 10  # after a 429: again within this, not after the failure backoff
 # Twilio statuses in the order they can follow each other; a late callback never moves back.
 STATUS_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "receiving": 2,
                "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
@@ -59,6 +60,7 @@ class DeliveryStats:
     cancelled: int = 0
     segments: int = 0
     send_errors: int = 0  # rows whose sending raised (not a Twilio error): logged, retried later
+    rate_limited: int = 0  # 429/20429: queued again at once, not counted as an attempt
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **counts: int) -> None:
@@ -146,12 +148,26 @@ def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryS
     return True
 
 
+def rate_limited(exc: SendError) -> bool:
+    """Twilio's "too many requests" (HTTP 429, code 20429): nothing was sent and nothing is
+    wrong with the message; the account is busy. Always safe to send again."""
+    return exc.status == 429 or exc.code == 20429
+
+
 def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, voice: VoiceOptions, stats) -> None:
     row.error_code, row.error_message = exc.code, exc.message[:400]
     row.claimed_by = row.claimed_until = None
     row.updated_at = now
     learner = db.get(Learner, row.learner_id) if row.learner_id else None
-    if exc.verdict == "retry" and row.attempts < max_attempts:
+    if rate_limited(exc):
+        # Not an attempt: it does not count towards SEND_MAX_ATTEMPTS, and the row goes
+        # again soon (a few seconds, jittered so the workers do not come back together).
+        row.status, row.attempts = "queued", max(row.attempts - 1, 0)
+        row.next_attempt_at = now + timedelta(seconds=random.uniform(RATE_LIMIT_RETRY_SECONDS / 2,
+                                                                     RATE_LIMIT_RETRY_SECONDS))
+        stats.add(rate_limited=1)
+        metrics.retried(row.kind, row.purpose)
+    elif exc.verdict == "retry" and row.attempts < max_attempts:
         row.status = "queued"
         row.uncertain = exc.status is None  # a timeout: Twilio may have it
         row.next_attempt_at = now + backoff(row.attempts)
