@@ -16,13 +16,15 @@ from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
 from app.learning.parsing import normalize, parse_choice, parse_number
+from app.learning.optout import opt_in, opt_out
 from app.learning.policy import Policy
 from app.learning.prompts import (
-    QUESTION_KINDS, Outgoing, activate_next_queued, cancel_open_prompts, create_review,
-    pending_prompt, practice_card, render,
+    QUESTION_KINDS, Outgoing, activate_next_queued, create_review, pending_prompt, practice_card, render,
 )
 from app.messaging.segments import count_segments
-from app.models import Answer, Card, Feedback, Item, Learner, Outbox, Prompt
+from app.models import Answer, Card, Feedback, Item, Learner, Prompt
+
+__all__ = ["grade_answer", "handle_text", "opt_out", "record_rating", "record_review", "score"]
 
 SKIP_WORDS = {"0", "skip", "no", "nahi", "नहीं", "nei", "nee", "-"}
 LOW_RATING = 2
@@ -170,27 +172,8 @@ def _command(db, learner, command, *, now, policy, channel) -> list[Outgoing]:
     return [out]
 
 
-def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> None:
-    """Stop everything at once: the learner's open prompts and unsent messages are cancelled."""
-    learner.status, learner.status_reason, learner.opted_out_at = "opted_out", reason, now
-    learner.updated_at = now
-    db.add(learner)
-    cancel_open_prompts(db, learner.id, now=now)
-    # Locked as they are read: a worker that claimed one between this read and the write
-    # below would have it marked cancelled and send it all the same. Now the worker either
-    # claimed it first (it is no longer "queued" here) or skips it.
-    for row in db.exec(locked(select(Outbox).where(Outbox.learner_id == learner.id,
-                                                   Outbox.status == "queued"))).all():
-        row.status, row.updated_at = "cancelled", now
-        db.add(row)
-    db.flush()
-
-
 def _start(db, learner, now) -> list[Outgoing]:
-    learner.status, learner.status_reason, learner.opted_out_at = "active", None, None
-    learner.updated_at, learner.next_contact_at = now, None
-    db.add(learner)
-    db.flush()
+    opt_in(db, learner, now=now)  # the paused quiz goes back to the dispatcher, not into this reply
     return [Outgoing(texts.started_text(learner.language), purpose="reply")]
 
 
