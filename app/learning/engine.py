@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
+from app.learning.feedback import store_comment, store_rating
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.optout import opt_in, opt_out
 from app.learning.policy import Policy
@@ -22,12 +23,11 @@ from app.learning.prompts import (
     QUESTION_KINDS, Outgoing, activate_next_queued, create_review, pending_prompt, practice_card, render,
 )
 from app.messaging.segments import count_segments
-from app.models import Answer, Card, Feedback, Item, Learner, Prompt
+from app.models import Answer, Card, Item, Learner, Prompt
 
 __all__ = ["grade_answer", "handle_text", "opt_out", "record_rating", "record_review", "score"]
 
 SKIP_WORDS = {"0", "skip", "no", "nahi", "नहीं", "nei", "nee", "-"}
-LOW_RATING = 2
 
 
 def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, policy: Policy,
@@ -110,8 +110,7 @@ def _rating(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
 
 def record_rating(db: Session, *, learner: Learner, prompt: Prompt, rating: int, now: datetime) -> None:
     """Store a 1-5 usefulness rating (low ones flagged for the supervisor) and close the prompt."""
-    db.add(Feedback(learner_id=learner.id, prompt_id=prompt.id, rating=rating, created_at=now,
-                    training_session_id=prompt.training_session_id, flagged=rating <= LOW_RATING))
+    store_rating(db, learner=learner, prompt=prompt, rating=rating, now=now)
     _close(db, prompt, now)
 
 
@@ -119,8 +118,7 @@ def _comment(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
     if normalize(text) in SKIP_WORDS or not normalize(text):
         _close(db, prompt, now, status="skipped")
         return _then_next(db, learner, None, now=now, channel=channel)
-    db.add(Feedback(learner_id=learner.id, prompt_id=prompt.id, comment=text.strip()[:1600],
-                    created_at=now, training_session_id=prompt.training_session_id, flagged=True))
+    store_comment(db, learner=learner, prompt=prompt, comment=text.strip(), now=now)
     _close(db, prompt, now)
     return _then_next(db, learner, texts.thanks_comment_text(learner.language), now=now, channel=channel)
 
