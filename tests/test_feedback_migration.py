@@ -70,22 +70,23 @@ def legacy_rows(url) -> dict:
         db.commit()
         ids = {"session": session.id, **{name: l.id for name, l in learners.items()},
                "outside": outside.id, "outside_comment": outside_comment.id}
+    day, minute = timedelta(days=1), timedelta(minutes=1)
     rows = [
         # Asha: rating, then a comment that became a testimonial and was followed up.
-        dict(learner="asha", kind="rating", rating=5, comment=None, flagged=False, testimonial=False,
-             consent=None, reviewed=None, at=T0),
-        dict(learner="asha", kind="comment", rating=None, comment="Great trainer", flagged=False, testimonial=True,
-             consent=T0 + timedelta(days=1), reviewed=T0 + timedelta(days=2), at=T0 + timedelta(minutes=3)),
+        {"learner": "asha", "kind": "rating", "rating": 5, "comment": None, "flagged": False,
+         "testimonial": False, "consent": None, "reviewed": None, "at": T0},
+        {"learner": "asha", "kind": "comment", "rating": None, "comment": "Great trainer", "flagged": False,
+         "testimonial": True, "consent": T0 + day, "reviewed": T0 + 2 * day, "at": T0 + 3 * minute},
         # Ravi: comment row stored first (lower id), a low rating still to follow up.
-        dict(learner="ravi", kind="comment", rating=None, comment="Too fast", flagged=False, testimonial=False,
-             consent=None, reviewed=T0 + timedelta(days=1), at=T0 + timedelta(minutes=5)),
-        dict(learner="ravi", kind="rating", rating=2, comment=None, flagged=True, testimonial=False,
-             consent=None, reviewed=None, at=T0 + timedelta(minutes=4)),
+        {"learner": "ravi", "kind": "comment", "rating": None, "comment": "Too fast", "flagged": False,
+         "testimonial": False, "consent": None, "reviewed": T0 + day, "at": T0 + 5 * minute},
+        {"learner": "ravi", "kind": "rating", "rating": 2, "comment": None, "flagged": True,
+         "testimonial": False, "consent": None, "reviewed": None, "at": T0 + 4 * minute},
         # Sunil rated only; Meena commented only, plus feedback outside any session.
-        dict(learner="sunil", kind="rating", rating=4, comment=None, flagged=False, testimonial=False,
-             consent=None, reviewed=None, at=T0),
-        dict(learner="meena", kind="comment", rating=None, comment="Loud room", flagged=True, testimonial=False,
-             consent=None, reviewed=None, at=T0),
+        {"learner": "sunil", "kind": "rating", "rating": 4, "comment": None, "flagged": False,
+         "testimonial": False, "consent": None, "reviewed": None, "at": T0},
+        {"learner": "meena", "kind": "comment", "rating": None, "comment": "Loud room", "flagged": True,
+         "testimonial": False, "consent": None, "reviewed": None, "at": T0},
     ]
     with engine.begin() as conn:
         for row in rows:

@@ -14,6 +14,7 @@ from app.learning.sessions import complete_session
 from app.models import Answer, Feedback, Item, Outbox, Prompt, Site
 from app.scheduling.dispatcher import dispatch_once
 from tests.factories import cohort, make_learners, make_module
+from tests.test_voice_call import VOICE_LEARNERS, gather_of, post, press, said
 
 
 def text(db, phone, body, clock):
@@ -166,7 +167,6 @@ def test_a_pending_review_at_stop_comes_back_as_its_card_is_still_due(app, db, c
 
 # ---- voice learners ------------------------------------------------------------------------
 
-from tests.test_voice_call import VOICE_LEARNERS, gather_of, post, press, said  # noqa: E402
 
 
 def voice_held(db, clock):

@@ -12,15 +12,20 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
 from app.learning.feedback import store_comment, store_rating
-from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.optout import opt_in, opt_out
+from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
 from app.learning.prompts import (
-    QUESTION_KINDS, Outgoing, activate_next_queued, create_review, pending_prompt, practice_card, render,
+    QUESTION_KINDS,
+    Outgoing,
+    activate_next_queued,
+    create_review,
+    pending_prompt,
+    practice_card,
+    render,
 )
 from app.messaging.segments import count_segments
 from app.models import Answer, Card, Item, Learner, Prompt

@@ -14,7 +14,13 @@ from app.models import Feedback, Learner, Site
 from app.reports import feedback as fb
 from app.web.auth.guards import get_or_404, roles_required, scope
 from app.web.dashboard import bp
-from app.web.dashboard.params import arg_int, visible_cohort, visible_cohorts, visible_session, visible_sites
+from app.web.dashboard.params import (
+    arg_int,
+    visible_cohort,
+    visible_cohorts,
+    visible_session,
+    visible_sites,
+)
 
 log = logging.getLogger(__name__)
 
