@@ -12,20 +12,27 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
+from app.learning.feedback import store_comment, store_rating
+from app.learning.optout import opt_in, opt_out
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
 from app.learning.prompts import (
-    QUESTION_KINDS, Outgoing, activate_next_queued, cancel_open_prompts, create_review,
-    pending_prompt, practice_card, render,
+    QUESTION_KINDS,
+    Outgoing,
+    activate_next_queued,
+    create_review,
+    pending_prompt,
+    practice_card,
+    render,
 )
 from app.messaging.segments import count_segments
-from app.models import Answer, Card, Feedback, Item, Learner, Outbox, Prompt
+from app.models import Answer, Card, Item, Learner, Prompt
+
+__all__ = ["grade_answer", "handle_text", "opt_out", "record_rating", "record_review", "score"]
 
 SKIP_WORDS = {"0", "skip", "no", "nahi", "नहीं", "nei", "nee", "-"}
-LOW_RATING = 2
 
 
 def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, policy: Policy,
@@ -108,8 +115,7 @@ def _rating(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
 
 def record_rating(db: Session, *, learner: Learner, prompt: Prompt, rating: int, now: datetime) -> None:
     """Store a 1-5 usefulness rating (low ones flagged for the supervisor) and close the prompt."""
-    db.add(Feedback(learner_id=learner.id, prompt_id=prompt.id, rating=rating, created_at=now,
-                    training_session_id=prompt.training_session_id, flagged=rating <= LOW_RATING))
+    store_rating(db, learner=learner, prompt=prompt, rating=rating, now=now)
     _close(db, prompt, now)
 
 
@@ -117,8 +123,7 @@ def _comment(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
     if normalize(text) in SKIP_WORDS or not normalize(text):
         _close(db, prompt, now, status="skipped")
         return _then_next(db, learner, None, now=now, channel=channel)
-    db.add(Feedback(learner_id=learner.id, prompt_id=prompt.id, comment=text.strip()[:1600],
-                    created_at=now, training_session_id=prompt.training_session_id, flagged=True))
+    store_comment(db, learner=learner, prompt=prompt, comment=text.strip(), now=now)
     _close(db, prompt, now)
     return _then_next(db, learner, texts.thanks_comment_text(learner.language), now=now, channel=channel)
 
@@ -170,27 +175,8 @@ def _command(db, learner, command, *, now, policy, channel) -> list[Outgoing]:
     return [out]
 
 
-def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> None:
-    """Stop everything at once: the learner's open prompts and unsent messages are cancelled."""
-    learner.status, learner.status_reason, learner.opted_out_at = "opted_out", reason, now
-    learner.updated_at = now
-    db.add(learner)
-    cancel_open_prompts(db, learner.id, now=now)
-    # Locked as they are read: a worker that claimed one between this read and the write
-    # below would have it marked cancelled and send it all the same. Now the worker either
-    # claimed it first (it is no longer "queued" here) or skips it.
-    for row in db.exec(locked(select(Outbox).where(Outbox.learner_id == learner.id,
-                                                   Outbox.status == "queued"))).all():
-        row.status, row.updated_at = "cancelled", now
-        db.add(row)
-    db.flush()
-
-
 def _start(db, learner, now) -> list[Outgoing]:
-    learner.status, learner.status_reason, learner.opted_out_at = "active", None, None
-    learner.updated_at, learner.next_contact_at = now, None
-    db.add(learner)
-    db.flush()
+    opt_in(db, learner, now=now)  # the paused quiz goes back to the dispatcher, not into this reply
     return [Outgoing(texts.started_text(learner.language), purpose="reply")]
 
 

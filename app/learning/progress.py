@@ -36,6 +36,7 @@ def learner_record(*, db: Session, learner: Learner) -> dict:
             "reps": c.reps, "lapses": c.lapses,
             "last_review": c.last_review.isoformat() if c.last_review else None,
         } for c in cards],
-        "feedback": [{"rating": f.rating, "comment": f.comment, "created_at": f.created_at.isoformat()}
+        "feedback": [{"session_id": f.training_session_id, "rating": f.rating, "comment": f.comment,
+                      "created_at": f.created_at.isoformat(), "updated_at": f.updated_at.isoformat()}
                      for f in feedback],
     }

@@ -16,6 +16,9 @@ from app.learning import texts
 from app.models import Card, Item, Learner, Module, Prompt, TrainingSession
 
 QUESTION_KINDS = ("question", "review", "practice")
+# What marking a session as held queues: asked until answered (or skipped), whatever befalls
+# a call or an SMS on the way; a review is only a card falling due, and comes again by itself.
+POST_SESSION_KINDS = ("greeting", "question", "rating", "comment")
 
 
 @dataclass
@@ -105,13 +108,3 @@ def practice_card(db: Session, learner: Learner) -> Card | None:
     return db.exec(select(Card).join(Item, Item.id == Card.item_id)
                    .where(Card.learner_id == learner.id, Item.active)
                    .order_by(Card.due, Card.id)).first()
-
-
-def cancel_open_prompts(db: Session, learner_id: int, *, now: datetime) -> int:
-    prompts = db.exec(select(Prompt).where(Prompt.learner_id == learner_id,
-                                           Prompt.status.in_(("queued", "pending")))).all()
-    for prompt in prompts:
-        prompt.status, prompt.closed_at = "cancelled", now
-        db.add(prompt)
-    db.flush()
-    return len(prompts)

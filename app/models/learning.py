@@ -15,7 +15,9 @@ from app.clock import utcnow
 from app.models.types import UTCDateTime
 
 PROMPT_KINDS = ("greeting", "question", "review", "practice", "rating", "comment")
-PROMPT_STATUSES = ("queued", "pending", "answered", "expired", "skipped", "cancelled")
+# paused: a post-session prompt left unanswered by STOP, queued again by START
+# (app/learning/optout.py); nothing sends it meanwhile.
+PROMPT_STATUSES = ("queued", "pending", "answered", "expired", "skipped", "cancelled", "paused")
 
 
 class TrainingSession(SQLModel, table=True):
@@ -79,11 +81,21 @@ class Answer(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
-    """A usefulness rating (1-5) or a free-text comment about a session."""
+    """What one learner said about one session: the 1-5 rating and the comment, together.
+
+    One row per learner and session (``uq_feedback_learner_session``), so a supervisor reads
+    a rating beside the words that explain it and follows both up at once. ``prompt_id`` is
+    the rating's prompt, ``comment_prompt_id`` the comment's; either may be missing (a
+    rating left unanswered, a comment skipped). Feedback outside any session keeps a row
+    per prompt: NULL sessions never collide in the unique constraint.
+    """
+
+    __table_args__ = (UniqueConstraint("learner_id", "training_session_id", name="uq_feedback_learner_session"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True)
-    prompt_id: int = Field(foreign_key="prompt.id", unique=True)
+    prompt_id: int | None = Field(default=None, foreign_key="prompt.id", unique=True)
+    comment_prompt_id: int | None = Field(default=None, foreign_key="prompt.id", unique=True)
     training_session_id: int | None = Field(default=None, foreign_key="training_session.id", index=True)
     rating: int | None = None
     comment: str | None = Field(default=None, max_length=1600)
@@ -91,7 +103,9 @@ class Feedback(SQLModel, table=True):
     testimonial: bool = False
     consent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # When the first part arrived, and the last (a comment usually follows the rating).
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
 
 
 class Card(SQLModel, table=True):

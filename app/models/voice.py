@@ -17,8 +17,9 @@ from app.models.types import UTCDateTime
 
 CALL_PURPOSES = ("quiz", "callback", "simulator")
 # planned: waiting to be dialled (again); in-progress: Twilio fetched its TwiML;
-# completed / failed (gave up dialling) / expired (left unfinished) / abandoned (superseded).
-CALL_STATUSES = ("planned", "in-progress", "completed", "failed", "expired", "abandoned")
+# completed / failed (gave up dialling) / expired (left unfinished) / abandoned (superseded) /
+# stopped (the learner sent STOP).
+CALL_STATUSES = ("planned", "in-progress", "completed", "failed", "expired", "abandoned", "stopped")
 OPEN_CALL_STATUSES = ("planned", "in-progress")
 
 

@@ -1,7 +1,8 @@
 """What learners said: ratings and comments to review, follow up and (with consent) quote.
 
-Low ratings and every comment arrive ``flagged`` (the engine sets it); a supervisor
-clears the flag once followed up. A comment becomes a testimonial only with the
+One entry per learner and session holds both the rating and the comment. Low ratings and
+every comment arrive ``flagged`` (the engine sets it); a supervisor removes the flag once
+followed up, or flags an entry by hand. A comment becomes a testimonial only with the
 learner's consent recorded (``consent_at``), and leaves the bank if consent is withdrawn.
 """
 from __future__ import annotations
@@ -12,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.learning.feedback import LOW_RATING
 from app.models import Cohort, Feedback, Learner, Module, Site, TrainingSession
 from app.reports.queries import in_sites
 
-LOW_RATING = 2
 PAGE_SIZE = 50
 
 
@@ -49,7 +50,7 @@ class FeedbackFilter:
     comments: bool = False
     flagged: bool | None = None  # True: needing follow-up only; False: followed up only
     learner_id: int | None = None
-    since: datetime | None = None
+    since: datetime | None = None  # entries with a part (rating or comment) received since then
 
 
 def feedback_query(columns, *, site_ids, f: FeedbackFilter):
@@ -80,17 +81,17 @@ def feedback_query(columns, *, site_ids, f: FeedbackFilter):
     if f.learner_id is not None:
         query = query.where(Feedback.learner_id == f.learner_id)
     if f.since is not None:
-        query = query.where(Feedback.created_at >= f.since)
+        query = query.where(Feedback.updated_at >= f.since)
     return query
 
 
 def list_feedback(*, db: Session, site_ids: set[int] | None, filters: FeedbackFilter | None = None,
                   page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[FeedbackRow], int]:
-    """One page of feedback, newest first, and how many match in all."""
+    """One page of feedback, the most recently added to first, and how many match in all."""
     f = filters or FeedbackFilter()
     total = db.exec(feedback_query([func.count(Feedback.id)], site_ids=site_ids, f=f)).one()
     query = feedback_query([Feedback, Learner, Site, TrainingSession, Cohort, Module], site_ids=site_ids, f=f) \
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc()) \
+        .order_by(Feedback.updated_at.desc(), Feedback.id.desc()) \
         .offset((max(page, 1) - 1) * page_size).limit(page_size)
     return [FeedbackRow(*row) for row in db.exec(query)], total
 
@@ -99,10 +100,10 @@ def flagged_count(*, db: Session, site_ids: set[int] | None) -> int:
     return db.exec(feedback_query([func.count(Feedback.id)], site_ids=site_ids, f=FeedbackFilter(flagged=True))).one()
 
 
-def set_followed_up(*, db: Session, feedback: Feedback, done: bool, now: datetime) -> None:
-    """Clear the follow-up flag (recording when it was reviewed), or raise it again."""
-    feedback.flagged = not done
-    feedback.reviewed_at = now if done else None
+def set_flagged(*, db: Session, feedback: Feedback, flagged: bool, now: datetime) -> None:
+    """Flag an entry for follow-up, or remove the flag once followed up (recording when)."""
+    feedback.flagged = flagged
+    feedback.reviewed_at = None if flagged else now
     db.add(feedback)
     db.flush()
 

@@ -16,14 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 from sqlmodel import Session, select
 
 from app.learning.policy import Policy
-from app.learning.prompts import QUESTION_KINDS, mark_sent, pending_prompt
+from app.learning.prompts import POST_SESSION_KINDS, QUESTION_KINDS, mark_sent, pending_prompt
 from app.models import Card, Item, Learner, Outbox, Prompt, Site, VoiceCall
 from app.models.voice import OPEN_CALL_STATUSES
 from app.scheduling.window import in_window, next_window_start
 from app.voice.settings import VoiceOptions
 
 ASKABLE_KINDS = (*QUESTION_KINDS, "rating")
-POST_SESSION_KINDS = ("greeting", "question", "rating", "comment")
 CALL_PATH = "/twilio/voice"
 
 

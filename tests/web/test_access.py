@@ -27,7 +27,7 @@ def other_site_pages(w) -> list[str]:
 
 def other_site_posts(w) -> list[tuple[str, dict]]:
     return [
-        (f"/feedback/{w.feedback_b}/follow-up", {"done": "1"}),
+        (f"/feedback/{w.feedback_b}/unflag", {}),
         (f"/feedback/{w.feedback_b}/testimonial", {"consent": "1", "confirm": "yes"}),
         (f"/learners/{w.amina}/erase", {"confirm": "ERASE"}),
         (f"/simulator/{w.amina}/send", {"body": "2"}),

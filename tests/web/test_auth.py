@@ -107,7 +107,7 @@ def test_forms_without_a_csrf_token_are_refused(csrf_app, world):
                                            "csrf_token": csrf_token(page)})
     assert response.status_code == 302
     for path, data in [("/logout", {}), ("/language", {"language": "hi"}),
-                       (f"/feedback/{world.feedback_a}/follow-up", {"done": "1"}),
+                       (f"/feedback/{world.feedback_a}/unflag", {}), (f"/feedback/{world.feedback_a}/flag", {}),
                        ("/workspace/sessions", {"cohort": world.cohort_a, "module": world.module}),
                        (f"/learners/{world.asha}/erase", {"confirm": "ERASE"}),
                        ("/simulator/dispatch", {}), (f"/simulator/{world.asha}/send", {"body": "2"})]:

@@ -23,8 +23,8 @@ def text_of(html: str) -> str:
 def test_overview_lists_the_users_sites_with_numbers(as_user, world):
     page = text_of(as_user("admin").get("/").data.decode())
     assert "Andheri Mall" in page and "Oslo Læringssenter" in page
-    assert "3 ratings or comments need follow-up." not in page  # 3 at Andheri + 2 at Oslo
-    assert "5 ratings or comments need follow-up." in page
+    assert "2 ratings or comments need follow-up." not in page  # 2 entries at Andheri + 2 at Oslo
+    assert "4 ratings or comments need follow-up." in page
 
 
 def test_site_dashboard_has_numbers_tables_and_server_drawn_charts(as_user, world):
@@ -60,24 +60,25 @@ def test_session_page_shows_items_and_feedback(as_user, world):
 def test_feedback_review_filters(as_user, world):
     client = as_user("supervisor_a")
     page = text_of(client.get("/feedback").data.decode())
-    assert "Feedback (4)" in page
+    assert "Feedback (2)" in page  # one entry per learner and session: rating and comment together
+    assert "2 /5 “Too fast for me”" in page and "5 /5 “Very useful, thank you”" in page
     assert "Feedback (1)" in text_of(client.get("/feedback?rating=2").data.decode())
     low = text_of(client.get("/feedback?low=1").data.decode())
     assert "Feedback (1)" in low and "Ravi Kumar" in low
     comments = text_of(client.get(f"/feedback?comments=1&site={world.site_a}&cohort={world.cohort_a}").data.decode())
     assert "Feedback (2)" in comments and "Too fast for me" in comments
-    assert "Feedback (3)" in text_of(client.get("/feedback?flagged=1").data.decode())
-    assert "Feedback (4)" in text_of(client.get(f"/feedback?session={world.session_a}").data.decode())
+    assert "Feedback (2)" in text_of(client.get("/feedback?flagged=1").data.decode())
+    assert "Feedback (2)" in text_of(client.get(f"/feedback?session={world.session_a}").data.decode())
 
 
-def test_following_up_clears_the_flag(web_app, as_user, world):
+def test_removing_the_flag_clears_it_and_flagging_raises_it_again(web_app, as_user, world):
     client = as_user("supervisor_a")
-    response = client.post(f"/feedback/{world.feedback_a}/follow-up", data={"done": "1", "next": "/feedback"})
+    response = client.post(f"/feedback/{world.feedback_a}/unflag", data={"next": "/feedback"})
     assert response.status_code == 302 and response.headers["Location"] == "/feedback"
     with app_db(web_app) as db:
         row = db.get(Feedback, world.feedback_a)
         assert not row.flagged and row.reviewed_at is not None
-    client.post(f"/feedback/{world.feedback_a}/follow-up", data={"done": "0"})
+    client.post(f"/feedback/{world.feedback_a}/flag")
     with app_db(web_app) as db:
         assert db.get(Feedback, world.feedback_a).flagged
 
@@ -104,7 +105,9 @@ def test_testimonial_needs_consent_then_appears_in_the_bank(web_app, as_user, wo
 def test_trainers_read_feedback_but_do_not_change_it(as_user, world):
     client = as_user("trainer_a")
     assert client.get("/feedback").status_code == 200
-    assert client.post(f"/feedback/{world.feedback_a}/follow-up", data={"done": "1"}).status_code == 403
+    assert client.post(f"/feedback/{world.feedback_a}/unflag").status_code == 403
+    assert client.post(f"/feedback/{world.feedback_a}/flag").status_code == 403
+    assert "Remove flag" not in client.get("/feedback").data.decode()
 
 
 def test_recognition_page_is_printable(as_user, world):

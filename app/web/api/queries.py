@@ -240,4 +240,4 @@ def list_feedback(*, db: Session, site_ids, q: s.FeedbackQuery) -> s.FeedbackPag
         id=f.id, learner=_ref(learner), site=_ref(site), session_id=f.training_session_id, cohort=_ref(c),
         module_key=module.key if module is not None else None, rating=f.rating, comment=f.comment,
         flagged=f.flagged, testimonial=f.testimonial, consent_at=f.consent_at, reviewed_at=f.reviewed_at,
-        created_at=f.created_at) for f, learner, site, _session, c, module in rows])
+        created_at=f.created_at, updated_at=f.updated_at) for f, learner, site, _session, c, module in rows])

@@ -106,7 +106,8 @@ class FeedbackQuery(ListQuery):
     learner_id: DbId | None = Field(None, description="Only this learner's feedback.")
     session_id: DbId | None = Field(None, description="Only feedback about this session.")
     flagged: bool | None = Field(None, description="Only feedback awaiting (or cleared of) follow-up.")
-    since: Since | None = Field(None, description="Only feedback received at or after this time.")
+    since: Since | None = Field(None, description="Only feedback with a rating or comment received at or "
+                                "after this time (`updated_at`).")
 
 
 # ---- request bodies ------------------------------------------------------------------
@@ -233,19 +234,22 @@ class AnswerOut(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    """One learner's feedback on one session: the rating and the comment together."""
+
     id: int
     learner: Ref
     site: Ref
     session_id: int | None
     cohort: Ref | None
     module_key: str | None
-    rating: int | None = Field(description="1-5, or null for a comment.")
-    comment: str | None
+    rating: int | None = Field(description="1-5, or null while the learner has given none.")
+    comment: str | None = Field(description="The learner's words, or null if none (yet, or skipped).")
     flagged: bool = Field(description="Awaiting follow-up by a supervisor.")
     testimonial: bool
     consent_at: datetime | None
     reviewed_at: datetime | None
-    created_at: datetime
+    created_at: datetime = Field(description="When the first part (usually the rating) arrived.")
+    updated_at: datetime = Field(description="When the last part arrived; `since` filters on it.")
 
 
 Row = TypeVar("Row")

@@ -1,10 +1,12 @@
 """Feedback review, follow-up and the testimonial bank."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timezone
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.clock import get_clock
 from app.db import get_db
@@ -12,7 +14,15 @@ from app.models import Feedback, Learner, Site
 from app.reports import feedback as fb
 from app.web.auth.guards import get_or_404, roles_required, scope
 from app.web.dashboard import bp
-from app.web.dashboard.params import arg_int, visible_cohort, visible_cohorts, visible_session, visible_sites
+from app.web.dashboard.params import (
+    arg_int,
+    visible_cohort,
+    visible_cohorts,
+    visible_session,
+    visible_sites,
+)
+
+log = logging.getLogger(__name__)
 
 
 def _filters() -> fb.FeedbackFilter:
@@ -54,15 +64,36 @@ def _back():
         "dashboard.feedback_list"))
 
 
-@bp.post("/feedback/<int:feedback_id>/follow-up")
+@bp.post("/feedback/<int:feedback_id>/flag")
 @roles_required("supervisor", "admin")
-def feedback_follow_up(feedback_id: int):
-    """Mark a flagged rating or comment as followed up (``done=0`` raises the flag again)."""
+def feedback_flag(feedback_id: int):
+    """Flag an entry for follow-up. 403 for trainers, 404 outside the user's sites."""
+    return _set_flag(feedback_id, flagged=True)
+
+
+@bp.post("/feedback/<int:feedback_id>/unflag")
+@roles_required("supervisor", "admin")
+def feedback_unflag(feedback_id: int):
+    """Remove the flag once the entry is followed up. 403 for trainers, 404 outside the user's sites."""
+    return _set_flag(feedback_id, flagged=False)
+
+
+def _set_flag(feedback_id: int, *, flagged: bool):
+    """One action per URL, so a replayed or stale form does what its button said, never the opposite."""
     db = get_db()
     row = _feedback_or_404(feedback_id)
-    fb.set_followed_up(db=db, feedback=row, done=request.form.get("done", "1") == "1", now=get_clock().now())
+    learner = db.get(Learner, row.learner_id)
+    fb.set_flagged(db=db, feedback=row, flagged=flagged, now=get_clock().now())
     db.commit()
-    flash(_("Saved."), "success")
+    # Who changed which entry, for the record (ids only: no names or numbers in the logs).
+    log.info("feedback flag %s", "raised" if flagged else "removed",
+             extra={"feedback_id": row.id, "user_id": current_user.id})
+    if flagged:
+        flash(_("Feedback #%(id)s from %(learner)s is flagged for follow-up.", id=row.id, learner=learner.name),
+              "success")
+    else:
+        flash(_("Flag removed from feedback #%(id)s from %(learner)s: marked as followed up.", id=row.id,
+                learner=learner.name), "success")
     return _back()
 
 

@@ -63,7 +63,8 @@ def erase_learner(*, db: Session, learner: Learner) -> dict[str, int]:
     sids = [s for s in db.exec(select(Outbox.sid).where(outbox_filter)).all() if s]
     statements = {
         "answer": delete(Answer).where(or_(Answer.learner_id == lid, Answer.prompt_id.in_(prompt_ids))),
-        "feedback": delete(Feedback).where(or_(Feedback.learner_id == lid, Feedback.prompt_id.in_(prompt_ids))),
+        "feedback": delete(Feedback).where(or_(Feedback.learner_id == lid, Feedback.prompt_id.in_(prompt_ids),
+                                                 Feedback.comment_prompt_id.in_(prompt_ids))),
         "inbound": delete(Inbound).where(or_(Inbound.learner_id == lid, Inbound.from_number == phone,
                                              Inbound.prompt_id.in_(prompt_ids))),
         "delivery_event": delete(DeliveryEvent).where(DeliveryEvent.sid.in_(sids)) if sids else None,
