@@ -13,11 +13,12 @@ from app.learning.sessions import complete_session
 from app.models import Feedback, Prompt
 from app.reports import feedback as fb
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import app_policy, cohort, make_learners, make_module
 
 
 def text(db, phone, body, clock):
-    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now())
+    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now(),
+                        policy=app_policy())
     db.commit()
     return str(reply)
 

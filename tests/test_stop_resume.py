@@ -13,12 +13,13 @@ from app.learning.inbound import receive_sms
 from app.learning.sessions import complete_session
 from app.models import Answer, Feedback, Item, Outbox, Prompt, Site
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import app_policy, cohort, make_learners, make_module
 from tests.test_voice_call import VOICE_LEARNERS, gather_of, post, press, said
 
 
 def text(db, phone, body, clock):
-    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now())
+    reply = receive_sms(db=db, sid="SM" + uuid.uuid4().hex, from_number=phone, body=body, now=clock.now(),
+                        policy=app_policy())
     db.commit()
     return str(reply)
 
@@ -86,10 +87,10 @@ def test_stop_before_the_first_message_then_start_sends_the_greeting_and_all_que
 
 def test_a_question_only_queued_in_the_outbox_at_stop_is_asked_after_start(app, db, clock):
     """The dispatcher wrote Q1 to the outbox but had not sent it when STOP came."""
-    from app.scheduling.dispatcher import plan_due
+    from app.scheduling.dispatcher import Dispatch, plan_due
 
     asha, _ = held(db, clock)
-    plan_due(app, now=clock.now())
+    plan_due(Dispatch.of(app), now=clock.now())
     db.expire_all()
     assert db.exec(select(Outbox).where(Outbox.to_number == asha.phone, Outbox.status == "queued")).one()
     text(db, asha.phone, "STOP", clock)
