@@ -48,7 +48,8 @@ def repo_state() -> tuple[str, str]:
 def checkout():
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=REPO, capture_output=True, text=True)
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=REPO, capture_output=True, text=True,
+                            check=False)
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         pytest.skip("not a git checkout")
     if not SAATHI.exists():
@@ -62,7 +63,7 @@ def test_commands_a_user_runs_change_no_file_of_the_repository(checkout, databas
     env.pop("SAATHI_ENV", None)
     before = repo_state()
     for args in COMMANDS:
-        result = subprocess.run([str(SAATHI), *args], cwd=checkout, env=env, capture_output=True, text=True,
+        result = subprocess.run([str(SAATHI), *args], check=False, cwd=checkout, env=env, capture_output=True, text=True,
                                 timeout=240)
         assert result.returncode == 0, f"saathi {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
         assert repo_state() == before, f"`saathi {' '.join(args)}` changed the checkout:\n{repo_state()[0]}"

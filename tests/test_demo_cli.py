@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func
@@ -15,7 +15,7 @@ from app.models import Answer, Card, Feedback, Learner, Site, TrainingSession, U
 
 # A Wednesday in the middle of a month, 12:00 UTC: both sites inside their send windows,
 # and the month far enough along for "learners of the month" to mean something.
-NOW = datetime(2026, 3, 18, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,7 @@ def demo_app(app_config, clock, tmp_path, monkeypatch):
 
 def _counts(app) -> dict:
     with app.app_context(), session_scope() as db:
-        count = lambda model, *where: db.exec(select(func.count(model.id)).where(*where)).one()  # noqa: E731
+        count = lambda model, *where: db.exec(select(func.count(model.id)).where(*where)).one()
         return {"sites": count(Site), "learners": count(Learner), "sessions": count(TrainingSession),
                 "answers": count(Answer), "reviews": count(Answer, Answer.kind == "review"),
                 "wrong": count(Answer, Answer.correct.is_(False)), "by voice": count(Answer, Answer.channel == "voice"),

@@ -49,7 +49,7 @@ def demo_cmd():
         if has_history(db, cohorts):
             summary = "history exists already"
         else:
-            trainer = db.exec(select(User).where(User.role == "trainer", User.email.endswith("@demo.saathi"))).first()
+            trainer = db.exec(select(User).where(User.email == programme.TRAINER)).first()
             played = History(db, now=now, learners=programme.LEARNERS, sessions=programme.SESSIONS,
                              policy=current_policy(app), env=Env.from_app(app), options=current_options(app),
                              created_by=trainer.id if trainer else None).play()

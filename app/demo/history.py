@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -37,7 +38,18 @@ from app.learning.inbound import receive_sms
 from app.learning.policy import Policy
 from app.learning.prompts import QUESTION_KINDS, pending_prompt
 from app.learning.sessions import complete_session
-from app.models import Answer, Cohort, Feedback, Item, Learner, Module, Outbox, Prompt, Site, TrainingSession
+from app.models import (
+    Answer,
+    Cohort,
+    Feedback,
+    Item,
+    Learner,
+    Module,
+    Outbox,
+    Prompt,
+    Site,
+    TrainingSession,
+)
 from app.reports.feedback import set_followed_up, set_testimonial
 from app.scheduling import delivery
 from app.scheduling.planner import plan
@@ -126,14 +138,10 @@ class History:
             self.items[item_id] = ItemFacts(f"{module.key}/{item.slug}", item.answer, len(item.options))
         return self.items[item_id]
 
-    def _factory(self):
-        from contextlib import contextmanager
-
-        @contextmanager
-        def factory():
-            yield self.db
-
-        return factory
+    @contextmanager
+    def _session(self):
+        """The planner's session factory: the whole history runs in one session."""
+        yield self.db
 
     # -- the loop ----------------------------------------------------------------------
     def play(self) -> HistoryReport:
@@ -200,7 +208,7 @@ class History:
     def _dispatch(self, tick: datetime) -> None:
         """One dispatcher pass at ``tick``, then each learner sees what reached them."""
         db = self.db
-        plan(self._factory(), now=tick, policy=self.policy, batch=10_000)
+        plan(self._session, now=tick, policy=self.policy, batch=10_000)
         stats, sent = delivery.DeliveryStats(), []
         while rows := delivery.claim(db, now=tick, worker="demo", limit=500):
             for row in rows:

@@ -53,11 +53,12 @@ HAMAR = DemoSite("Hamar Læringssenter", "NO", "Europe/Oslo")
 SITES = (PUNE, HAMAR)
 SESSION_HOUR = {PUNE.name: 11, HAMAR.name: 10}  # local time a classroom session ends
 
+TRAINER = "trainer@demo.saathi"  # records the demo's sessions
 # (e-mail, role, display name, sites, UI language): one sign-in per role, and a
 # supervisor for each site so that each sees only their own.
 STAFF = (
     ("admin@demo.saathi", "admin", "Admin", (), "en"),
-    ("trainer@demo.saathi", "trainer", "Rohan Mehta", (PUNE.name, HAMAR.name), "en"),
+    (TRAINER, "trainer", "Rohan Mehta", (PUNE.name, HAMAR.name), "en"),
     ("supervisor.pune@demo.saathi", "supervisor", "Priya Deshmukh", (PUNE.name,), "hi"),
     ("supervisor.hamar@demo.saathi", "supervisor", "Ingrid Haugen", (HAMAR.name,), "nb"),
 )
