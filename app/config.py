@@ -54,6 +54,8 @@ def defaults(instance_path: str) -> dict:
         "SEND_MAX_ATTEMPTS": 6,
         "DELIVERY_THREADS": 4,
         "SQLALCHEMY_ECHO": False,
+        # Development demo (scripts/dev sets it): the sign-in page lists the demo sign-ins.
+        "DEMO": False,
     }
 
 
@@ -76,6 +78,16 @@ def load_config(app, test_config: dict | None = None) -> None:
     check_config(app.config)
 
 
+def _on(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def demo_mode(config) -> bool:
+    """``SAATHI_DEMO=1`` on a development machine: the sign-in page shows the demo sign-ins.
+    Never in production, where ``check_config`` refuses the setting outright."""
+    return config.get("ENV") != "production" and _on(config.get("DEMO"))
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message names the environment variable."""
 
@@ -95,6 +107,8 @@ def check_config(config) -> None:
             )
     if config["ENV"] == "production" and config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise ConfigError("SAATHI_SECRET_KEY must be set to a random value in production")
+    if config["ENV"] == "production" and _on(config.get("DEMO")):
+        raise ConfigError("SAATHI_DEMO is for development machines: unset it when SAATHI_ENV=production")
     if not 0.5 < float(config["DESIRED_RETENTION"]) < 1:
         raise ConfigError("SAATHI_DESIRED_RETENTION must be between 0.5 and 1")
     max_interval = config["MAX_INTERVAL_DAYS"]

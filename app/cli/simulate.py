@@ -1,7 +1,10 @@
 """``saathi simulate``: what a schedule will cost and what it will leave remembered.
 
 Thin adapter over ``app.simulation``: parses options, runs the comparison, prints the
-table and writes the chart. docs/learning.md explains the figures and shows a run.
+table and, when asked with ``--plot PATH``, draws the chart. Nothing is written anywhere
+else: a run from a checkout must not change a tracked file (docs/learning-results.png is
+redrawn on purpose, with ``--plot docs/learning-results.png``). docs/learning.md explains
+the figures and shows a run.
 """
 from __future__ import annotations
 
@@ -46,8 +49,8 @@ def _csv(value: str) -> tuple[str, ...]:
                    "planner, outbox and engine on SQLite (about 100 times slower, same figures).")
 @click.option("--jobs", type=int, default=lambda: os.cpu_count() or 1, show_default="CPU count",
               help="Parallel processes.")
-@click.option("--plot", "plot_path", default="docs/learning-results.png", show_default=True,
-              help="Chart to write (.png or .svg); '-' for none.")
+@click.option("--plot", "plot_path", metavar="PATH",
+              help="Also draw the chart into PATH (.png or .svg). Without it no file is written.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown too.")
 @with_appcontext
 def simulate_cmd(learners, days, seed, pack, languages, session_every, model_name, specs, checkpoints,

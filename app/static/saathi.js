@@ -15,6 +15,11 @@
     });
     // Simulator: show the newest message and keep the cursor in the reply box.
     document.querySelectorAll(".thread").forEach(function (thread) { thread.scrollTop = thread.scrollHeight; });
+    // Simulator: the dispatch button keeps the channel picked in the menu beside the reply box.
+    document.querySelectorAll("input[data-follows]").forEach(function (input) {
+      var source = document.getElementById(input.getAttribute("data-follows"));
+      if (source) { source.addEventListener("change", function () { input.value = source.value; }); }
+    });
     var reply = document.querySelector(".compose input[name=body]");
     if (reply) { reply.focus(); }
     // Print buttons on reports and the recognition page.

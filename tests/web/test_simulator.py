@@ -111,3 +111,35 @@ def test_voice_as_text_through_the_simulator(as_user, world):
     page = client.post(f"/simulator/{world.asha}/send", data={"body": "2", "channel": "voice"},
                        follow_redirects=True).data.decode()
     assert bubbles(page)[-1].startswith("Correct!")
+
+
+def picked(html: str) -> str | None:
+    """The channel the simulator's menu has selected, and the one its dispatch button carries."""
+    import re
+
+    menu = re.search(r'<option value="(\w+)" selected>', html)
+    carried = re.search(r'<input type="hidden" name="channel" value="(\w+)" data-follows="channel">', html)
+    assert menu and carried and menu.group(1) == carried.group(1)
+    return menu.group(1)
+
+
+def test_the_simulator_keeps_the_channel_the_trainer_picked(web_app, as_user, world):
+    client = as_user("trainer_a")
+    assert picked(client.get(f"/simulator/{world.asha}").data.decode()) == "sms"  # Asha takes SMS
+    page = client.post(f"/simulator/{world.asha}/send", data={"body": "hello", "channel": "voice"},
+                       follow_redirects=True).data.decode()
+    assert picked(page) == "voice" and "[waits for a key" in page
+    page = client.post(f"/simulator/{world.asha}/send", data={"body": "1", "channel": "voice"},
+                       follow_redirects=True).data.decode()
+    assert picked(page) == "voice"
+    page = client.post("/simulator/dispatch", data={"learner": world.asha, "channel": "voice"},
+                       follow_redirects=True).data.decode()
+    assert "Dispatch pass" in text_of(page) and picked(page) == "voice"
+    page = client.post(f"/simulator/{world.asha}/send", data={"body": "SCORE", "channel": "sms"},
+                       follow_redirects=True).data.decode()
+    assert picked(page) == "sms"
+    with app_db(web_app) as db:
+        learner = db.get(Learner, world.asha)
+        learner.channel = "voice"
+        db.add(learner)
+    assert picked(client.get(f"/simulator/{world.asha}").data.decode()) == "voice"  # a voice-only learner

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.clock import get_clock
+from app.config import demo_mode
 from app.db import get_db
 from app.i18n import LANGUAGES
 from app.web.auth import bp
@@ -67,7 +68,17 @@ def login():
             session.clear()  # a fresh session for the signed-in user
             login_user(StaffUser(user))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, demo=_demo_sign_ins()), status
+
+
+def _demo_sign_ins() -> list:
+    """The demo accounts and their password, in demo mode only (``SAATHI_DEMO=1``, never in
+    production): a newcomer who ran scripts/dev signs in without digging through its output."""
+    if not demo_mode(current_app.config):
+        return []
+    from app.demo.accounts import sign_ins
+
+    return sign_ins(db=get_db(), instance_path=current_app.instance_path)
 
 
 @bp.post("/logout")

@@ -84,12 +84,22 @@ def conversation(learner_id: int):
                                                          Prompt.status == "queued")).one()
     return render_template("simulator/conversation.html", learner=learner, site=db.get(Site, learner.site_id),
                            bubbles=thread_of(db=db, learner=learner), channels=CHANNELS.values(),
+                           channel=picked_channel(learner, request.args.get("channel")),
                            pending=pending, queued=queued)
+
+
+def picked_channel(learner: Learner, asked: str | None) -> str:
+    """The channel the menu shows: the one the trainer used last (carried in ``?channel=``
+    from one action to the next), else the learner's own (a call for a voice-only learner)."""
+    if asked in CHANNELS:
+        return asked
+    return "voice" if learner.channel == "voice" and "voice" in CHANNELS else "sms"
 
 
 @bp.post("/<int:learner_id>/send")
 def send(learner_id: int):
-    """Deliver the typed text as if the learner had sent it on ``channel`` (SMS by default)."""
+    """Deliver the typed text as if the learner had sent it on ``channel`` (SMS by default);
+    back to the conversation with that channel still picked."""
     db = get_db()
     learner = get_or_404(Learner, learner_id)
     channel = CHANNELS.get(request.form.get("channel") or "sms")
@@ -100,7 +110,7 @@ def send(learner_id: int):
         channel.handle(db=db, learner=learner, text=text, now=get_clock().now(),
                        env=Env.from_app(current_app._get_current_object()))
         db.commit()
-    return redirect(url_for("simulator.conversation", learner_id=learner.id))
+    return redirect(url_for("simulator.conversation", learner_id=learner.id, channel=channel.name))
 
 
 @bp.post("/dispatch")
@@ -116,5 +126,7 @@ def dispatch():
             "outside their send window, %(capped)d over the daily cap.", planned=plan.planned, sent=sent.sent,
             waiting=plan.outside_window, capped=plan.over_cap), "info")
     if back is not None:
-        return redirect(url_for("simulator.conversation", learner_id=back))
+        channel = request.form.get("channel")
+        return redirect(url_for("simulator.conversation", learner_id=back,
+                                channel=channel if channel in CHANNELS else None))
     return redirect(url_for("simulator.index"))
