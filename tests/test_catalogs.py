@@ -18,8 +18,10 @@ TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 
 
 def catalog(lang: str):
+    """The catalog, read strictly: a malformed entry (say, a msgid without its msgstr, as a
+    careless merge leaves it) fails here instead of silently dropping that message."""
     with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return read_po(fh, locale=lang)
+        return read_po(fh, locale=lang, abort_invalid=True)
 
 
 def sms_msgids() -> set[str]:

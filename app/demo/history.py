@@ -15,7 +15,7 @@ that a send window is open, in order:
 
 The same seed gives the same history relative to ``now``. Sessions held "now" are queued
 last and left for the worker, so a fresh ``scripts/dev`` has a quiz to send at once.
-Needs an app context: the planner's voice hook reads the voice settings from the app.
+Everything it needs (policy, voice options) comes in as arguments.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from app.models import (
     Site,
     TrainingSession,
 )
-from app.reports.feedback import set_followed_up, set_testimonial
+from app.reports.feedback import set_flagged, set_testimonial
 from app.scheduling import delivery
 from app.scheduling.planner import plan
 from app.simulation.world import SimTransport
@@ -208,12 +208,12 @@ class History:
     def _dispatch(self, tick: datetime) -> None:
         """One dispatcher pass at ``tick``, then each learner sees what reached them."""
         db = self.db
-        plan(self._session, now=tick, policy=self.policy, batch=10_000)
+        plan(self._session, now=tick, policy=self.policy, voice=self.options, batch=10_000)
         stats, sent = delivery.DeliveryStats(), []
         while rows := delivery.claim(db, now=tick, worker="demo", limit=500):
             for row in rows:
                 delivery.deliver_row(db, row, transport=self.transport, now=tick, status_callback=None,
-                                     max_attempts=6, stats=stats)
+                                     max_attempts=6, voice=self.options, stats=stats)
                 sent.append(row)
         db.commit()
         self.report.sent += stats.sent
@@ -315,5 +315,5 @@ def supervise(db: Session, *, now: datetime, learners: tuple[DemoLearner, ...], 
                   .where(Learner.phone.in_(phones), Feedback.flagged,
                          Feedback.created_at < now - timedelta(days=follow_up_after_days))).all()
     for row in old:
-        set_followed_up(db=db, feedback=row, done=True, now=min(row.created_at + timedelta(days=2), now))
+        set_flagged(db=db, feedback=row, flagged=False, now=min(row.created_at + timedelta(days=2), now))
     db.flush()
