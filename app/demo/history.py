@@ -1,20 +1,22 @@
 """Weeks of demo history, made by the real engine on a clock stepped through past days.
 
-Nothing here writes an answer, a card or a rating itself. Every hour of simulated time
-that a send window is open, in order:
+Nothing here writes an answer, a card or a rating itself. Every hour of simulated time,
+in order:
 
 1. learners' texts sent since the last step go through ``receive_sms`` at the moment they
    were sent, as the Twilio webhook passes them on (graded, stored, card moved on FSRS,
    the next quiz question chained in the reply); STOP goes the same way;
 2. sessions held by then are recorded with ``complete_session``;
-3. one dispatcher pass: ``planner.plan`` then ``delivery.claim``/``deliver_row``, to a
-   transport that sends nothing (the demo's numbers are fictional);
+3. while some site's send window is open, one dispatcher pass: ``planner.plan`` then
+   ``delivery.claim``/``deliver_row``, to a transport that sends nothing (the demo's
+   numbers are fictional);
 4. each learner shown a new question decides whether and when to answer; a voice learner
    picks up (or not) and keys in answers through the voice flow Twilio would drive
    (``flow.start``/``flow.answer``, then the call status callback).
 
 The same seed gives the same history relative to ``now``. Sessions held "now" are queued
-last and left for the worker, so a fresh ``scripts/dev`` has a quiz to send at once.
+last and left to the worker, so a fresh ``scripts/dev`` has a live quiz in the queue (sent as
+each learner's window and daily cap allow, like any other).
 Everything it needs (policy, voice options) comes in as arguments.
 """
 from __future__ import annotations
