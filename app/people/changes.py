@@ -25,6 +25,12 @@ from app.scheduling.window import Window
 EDITABLE = ("name", "language", "channel", "timezone")
 
 
+def late_join_window(config, *, wanted: bool = True) -> timedelta | None:
+    """How far back a newcomer is caught up (``LATE_JOIN_DAYS``); None when unticked or 0."""
+    days = int(config.get("LATE_JOIN_DAYS") or 0)
+    return timedelta(days=days) if wanted and days > 0 else None
+
+
 class LearnerError(ValueError):
     """The change cannot be made; the message is for the person who asked."""
 
