@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from app.i18n import LANGUAGES
-from app.models import Learner, Site
+from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
 from app.people.changes import edit_learner, learner_added, move_learner
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
@@ -79,11 +79,15 @@ def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int |
         rows.append((number, row))
     sites = _resolve_sites(db=db, rows=rows, report=report)
     seen: dict[str, int] = {}
+    # Cohorts with a session to catch up on, found once: most imports have none to look up per row.
+    catching_up = set(db.exec(select(TrainingSession.cohort_id).where(
+        TrainingSession.held_at >= now - late_join)).all()) if late_join else set()
     for number, row in rows:
         try:
             with db.begin_nested():  # a refused row leaves nothing behind
                 _import_row(db=db, row=row, site=sites.get(row["site"]), now=now, report=report,
-                            seen=seen, number=number, user_id=user_id, late_join=late_join)
+                            seen=seen, number=number, user_id=user_id, late_join=late_join,
+                            catching_up=catching_up)
         except (ValueError, PhoneError, SiteError) as exc:
             report.errors.append(RowError(number, str(exc)))
     return report
@@ -114,7 +118,7 @@ def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site
     return existing
 
 
-def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join) -> None:
+def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join, catching_up) -> None:
     for column in REQUIRED:
         if not row.get(column):
             raise ValueError(f"'{column}' is empty")
@@ -139,6 +143,7 @@ def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join)
     name = row["name"][:120]
     cohort = get_or_create_cohort(db=db, name=row["cohort"], site=site)
     seen[phone] = number
+    late_join = late_join if cohort.id in catching_up else None
     learner = db.exec(select(Learner).where(Learner.phone == phone)).first()
     if learner is None:
         learner = Learner(phone=phone, name=name, site_id=site.id, cohort_id=cohort.id, language=language,
@@ -148,6 +153,10 @@ def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join)
         report.created += 1
         report.caught_up += bool(learner_added(db, learner=learner, now=now, user_id=user_id, how="import",
                                                late_join=late_join))
+        return
+    if (learner.name, learner.language, learner.channel, learner.timezone, learner.cohort_id) == \
+            (name, language, channel, tz, cohort.id):
+        report.unchanged += 1  # the common re-import: no lock, no re-planning to consider
         return
     moved = move_learner(db, learner=learner, cohort=cohort, now=now, user_id=user_id, late_join=late_join)
     edited = edit_learner(db, learner=learner, now=now, user_id=user_id, name=name, language=language,
