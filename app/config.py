@@ -47,6 +47,9 @@ def defaults(instance_path: str) -> dict:
         "PROMPT_EXPIRY_HOURS": 24,
         "SEND_WINDOW_START": "09:00",
         "SEND_WINDOW_END": "20:00",
+        # A learner who joins a cohort gets the quiz of its sessions held this many days back
+        # (0: none); the import page, the learner forms and the CLI can still leave it out.
+        "LATE_JOIN_DAYS": 30,
         # Dispatch.
         "DISPATCH_INTERVAL_SECONDS": 20,
         "DISPATCH_BATCH": 500,
@@ -111,6 +114,9 @@ def check_config(config) -> None:
         raise ConfigError("SAATHI_DEMO is for development machines: unset it when SAATHI_ENV=production")
     if not 0.5 < float(config["DESIRED_RETENTION"]) < 1:
         raise ConfigError("SAATHI_DESIRED_RETENTION must be between 0.5 and 1")
+    late = config["LATE_JOIN_DAYS"]
+    if isinstance(late, bool) or not isinstance(late, int) or not 0 <= late <= 365:
+        raise ConfigError("SAATHI_LATE_JOIN_DAYS must be a whole number of days between 0 and 365")
     max_interval = config["MAX_INTERVAL_DAYS"]
     if isinstance(max_interval, bool) or not isinstance(max_interval, int) or not 1 <= max_interval <= 36500:
         raise ConfigError("SAATHI_MAX_INTERVAL_DAYS must be a whole number of days between 1 and 36500")

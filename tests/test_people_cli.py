@@ -101,3 +101,74 @@ def test_session_complete_and_learner_show_json(runner, app, tmp_path):
     record = json.loads(shown.output)
     assert record["pending_prompt"]["item"] == "digital-banking/upi-safety/never-share-pin"
     assert record["answers"] == [] and record["cards"] == []
+
+
+def _held_session(runner, app, tmp_path):
+    runner.invoke(args=["sites", "add", "Andheri Mall"])
+    runner.invoke(args=["learners", "import", write(tmp_path, "a.csv",
+                  "phone,name,site,language,cohort\n+919820000001,Asha,Andheri Mall,en,c1\n")])
+    with app.app_context():
+        from app.db import session_scope
+        with session_scope() as db:
+            make_module(db)
+    assert runner.invoke(args=["sessions", "complete", "--cohort", "c1",
+                               "--module", "digital-banking/upi-safety"]).exit_code == 0
+
+
+def _prompts(app, phone):
+    from app.db import session_scope
+    from app.models import Prompt
+
+    with app.app_context(), session_scope() as db:
+        learner = db.exec(select(Learner).where(Learner.phone == phone)).one()
+        return len(db.exec(select(Prompt).where(Prompt.learner_id == learner.id)).all())
+
+
+def test_newcomers_get_the_held_sessions_quiz_unless_told_not_to(runner, app, tmp_path):
+    _held_session(runner, app, tmp_path)
+    late = runner.invoke(args=["learners", "import", write(tmp_path, "b.csv",
+                         "phone,name,site,language,cohort\n+919820000002,Ravi,Andheri Mall,en,c1\n")])
+    assert "1 got the quiz of sessions already held" in late.output
+    assert _prompts(app, "+919820000002") == 6
+    runner.invoke(args=["learners", "import", "--no-held-sessions", write(tmp_path, "c.csv",
+                  "phone,name,site,language,cohort\n+919820000003,Meena,Andheri Mall,en,c1\n")])
+    assert _prompts(app, "+919820000003") == 0
+
+
+def test_sites_set_moves_a_learner_put_off_by_the_old_window(runner, app, clock, tmp_path):
+    from datetime import datetime, timezone
+
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 20:30 in Mumbai
+    _held_session(runner, app, tmp_path)
+    runner.invoke(args=["dispatch", "--once"])
+    assert _outbox(app) == 0
+    result = runner.invoke(args=["sites", "set", "Andheri Mall", "--window", "08:00-21:00"])
+    assert result.exit_code == 0, result.output
+    assert "send_end: 20:00 -> 21:00" in result.output and "rescheduled learners: 1" in result.output
+    runner.invoke(args=["dispatch", "--once"])
+    assert _outbox(app) == 1
+    bad = runner.invoke(args=["sites", "set", "Andheri Mall", "--window", "21:00-08:00"])
+    assert bad.exit_code != 0 and "must start before it ends" in bad.output
+
+
+def _outbox(app):
+    from app.db import session_scope
+    from app.models import Outbox
+
+    with app.app_context(), session_scope() as db:
+        return len(db.exec(select(Outbox)).all())
+
+
+def test_learners_set_deactivate_and_reactivate(runner, app, tmp_path):
+    _held_session(runner, app, tmp_path)
+    changed = runner.invoke(args=["learners", "set", "09820000001", "--channel", "voice", "--timezone", "Asia/Singapore"])
+    assert changed.exit_code == 0, changed.output
+    assert "channel: sms -> voice" in changed.output and "timezone: None -> Asia/Singapore" in changed.output
+    assert runner.invoke(args=["learners", "deactivate", "09820000001", "--reason", "left"]).exit_code == 0
+    assert runner.invoke(args=["dispatch", "--once"]).exit_code == 0
+    assert _outbox(app) == 0
+    again = runner.invoke(args=["learners", "deactivate", "09820000001"])
+    assert again.exit_code != 0 and "only an active learner" in again.output
+    assert runner.invoke(args=["learners", "reactivate", "09820000001"]).exit_code == 0
+    runner.invoke(args=["dispatch", "--once"])
+    assert _outbox(app) == 1

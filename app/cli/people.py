@@ -5,16 +5,22 @@ import json
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import session_scope
 from app.learning.progress import learner_record
-from app.models import Learner, Site
+from app.models import Cohort, Learner, Site
+from app.i18n import LANGUAGES
+from app.models.people import CHANNELS
+from app.people.changes import (
+    LearnerError, deactivate, edit_learner, late_join_window, move_learner, reactivate,
+)
 from app.people.learners import import_learners
 from app.people.phones import PhoneError, normalize_phone
-from app.people.sites import SiteError, add_site
+from app.people.sites import SiteError, add_site, change_site_settings
 
 sites_cli = AppGroup("sites", help="Workplaces: country, timezone and send window.")
 learners_cli = AppGroup("learners", help="Learners: import from CSV, inspect.")
@@ -27,15 +33,50 @@ learners_cli = AppGroup("learners", help="Learners: import from CSV, inspect.")
 @click.option("--window", default="09:00-20:00", show_default=True, help="Local send window HH:MM-HH:MM.")
 @click.option("--daily-cap", type=int, help="Most prompts per learner per day (default: SAATHI_DAILY_CAP).")
 def sites_add(name, country, timezone, window, daily_cap):
-    """Create or update a site."""
+    """Create a site (an existing one is updated as by `sites set`)."""
     start, _, end = window.partition("-")
     try:
         with session_scope() as db:
-            site = add_site(db=db, name=name, country=country, timezone=timezone, send_start=start,
-                            send_end=end, daily_cap=daily_cap)
+            site = db.exec(select(Site).where(Site.name == name.strip())).first()
+            if site is not None and site.country == country.strip().upper():
+                _set(db, site, timezone=timezone or site.timezone, start=start, end=end, daily_cap=daily_cap)
+            else:
+                site = add_site(db=db, name=name, country=country, timezone=timezone, send_start=start,
+                                send_end=end, daily_cap=daily_cap)
             click.echo(f"site {site.name}: {site.country}, {site.timezone}, {site.send_start}-{site.send_end}")
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@sites_cli.command("set")
+@click.argument("name")
+@click.option("--timezone", help="IANA timezone.")
+@click.option("--window", help="Local send window HH:MM-HH:MM.")
+@click.option("--daily-cap", type=int, help="Most prompts per learner per day.")
+@click.option("--default-cap", is_flag=True, help="Use SAATHI_DAILY_CAP again.")
+def sites_set(name, timezone, window, daily_cap, default_cap):
+    """Change a site's timezone, send window or daily cap; what is planned moves with it (audited)."""
+    try:
+        with session_scope() as db:
+            site = db.exec(select(Site).where(Site.name == name.strip())).first()
+            if site is None:
+                raise click.ClickException(f"no site '{name}'")
+            start, _, end = (window or f"{site.send_start}-{site.send_end}").partition("-")
+            cap = None if default_cap else daily_cap if daily_cap is not None else site.daily_cap
+            _set(db, site, timezone=timezone or site.timezone, start=start, end=end, daily_cap=cap)
+            click.echo(f"site {site.name}: {site.timezone}, {site.send_start}-{site.send_end}, "
+                       f"cap {site.daily_cap or 'default'}")
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _set(db, site: Site, *, timezone, start, end, daily_cap) -> None:
+    change = change_site_settings(db, site=site, now=get_clock().now(), user_id=None, timezone=timezone,
+                                  send_start=start, send_end=end, daily_cap=daily_cap)
+    for key, (old, new) in change.fields.items():
+        click.echo(f"{key}: {old} -> {new}")
+    for key, count in change.rescheduled.as_dict().items():
+        click.echo(f"rescheduled {key.replace('_', ' ')}: {count}")
 
 
 @sites_cli.command("list")
@@ -48,18 +89,24 @@ def sites_list():
 
 @learners_cli.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def learners_import(csv_file: Path):
+@click.option("--held-sessions/--no-held-sessions", default=True, show_default=True,
+              help="Send a learner new to a cohort the quiz of its sessions held in the last "
+                   "SAATHI_LATE_JOIN_DAYS days.")
+def learners_import(csv_file: Path, held_sessions: bool):
     """Import learners from CSV (phone,name,site,language,cohort[,channel,timezone]).
 
     Bad rows are reported by row number; good rows import; re-import updates.
     """
     text = csv_file.read_text(encoding="utf-8-sig")
     with session_scope() as db:
-        report = import_learners(db=db, csv_text=text, now=get_clock().now())
+        report = import_learners(db=db, csv_text=text, now=get_clock().now(),
+                                 late_join=late_join_window(current_app.config, wanted=held_sessions))
     for name in report.sites_created:
         click.echo(f"created site {name}")
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rejected")
+    if report.caught_up:
+        click.echo(f"{report.caught_up} got the quiz of sessions already held")
     for error in report.errors:
         click.echo(f"{csv_file.name}: {error}", err=True)
     if report.errors:
@@ -83,6 +130,73 @@ def learners_show(phone: str, as_json: bool):
     click.echo(f"answers: {len(record['answers'])}, cards: {len(record['cards'])}")
     for card in record["cards"]:
         click.echo(f"  {card['item']}: due {card['due']} (reps {card['reps']}, lapses {card['lapses']})")
+
+
+@learners_cli.command("set")
+@click.argument("phone")
+@click.option("--name")
+@click.option("--language", type=click.Choice(sorted(LANGUAGES)))
+@click.option("--channel", type=click.Choice(CHANNELS))
+@click.option("--timezone", help="The learner's own IANA timezone; 'site' for the site's.")
+@click.option("--cohort", help="Move to this cohort (another site's moves the learner there).")
+@click.option("--held-sessions/--no-held-sessions", default=True, show_default=True,
+              help="On a move, send the quiz of the new cohort's sessions held lately.")
+def learners_set(phone, name, language, channel, timezone, cohort, held_sessions):
+    """Change a learner's details or cohort; what is planned is rescheduled (audited)."""
+    now = get_clock().now()
+    with session_scope() as db:
+        learner = _find(db, phone)
+        if cohort:
+            target = db.exec(select(Cohort).where(Cohort.name == cohort)).first()
+            if target is None:
+                raise click.ClickException(f"no cohort '{cohort}'")
+            moved = move_learner(db, learner=learner, cohort=target, now=now, user_id=None,
+                                 late_join=late_join_window(current_app.config, wanted=held_sessions))
+            _report(moved)
+        zone = learner.timezone if timezone is None else None if timezone == "site" else timezone
+        try:
+            _report(edit_learner(db, learner=learner, now=now, user_id=None, name=name or learner.name,
+                                 language=language or learner.language, channel=channel or learner.channel,
+                                 timezone=zone))
+        except LearnerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@learners_cli.command("deactivate")
+@click.argument("phone")
+@click.option("--reason", default="", help="Why (shown to supervisors).")
+def learners_deactivate(phone, reason):
+    """Pause a learner: nothing more is sent; history is kept."""
+    _status(phone, lambda db, learner, now: deactivate(db, learner=learner, now=now, user_id=None, reason=reason))
+
+
+@learners_cli.command("reactivate")
+@click.argument("phone")
+@click.option("--held-sessions/--no-held-sessions", default=True, show_default=True,
+              help="Also send the quiz of sessions the cohort held while the learner was paused.")
+def learners_reactivate(phone, held_sessions):
+    """Resume a paused learner where they stopped (not one who sent STOP)."""
+    window = late_join_window(current_app.config, wanted=held_sessions)
+    _status(phone, lambda db, learner, now: reactivate(db, learner=learner, now=now, user_id=None, late_join=window))
+
+
+def _status(phone, change) -> None:
+    with session_scope() as db:
+        learner = _find(db, phone)
+        try:
+            _report(change(db, learner, get_clock().now()))
+        except LearnerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _report(change) -> None:
+    for key, (old, new) in change.fields.items():
+        if key not in ("cohort_id", "site_id"):
+            click.echo(f"{key}: {old} -> {new}")
+    for key, count in change.rescheduled.as_dict().items():
+        click.echo(f"rescheduled {key.replace('_', ' ')}: {count}")
+    for session in change.sessions_queued:
+        click.echo(f"queued the quiz of session {session.id}")
 
 
 def _find(db, phone: str) -> Learner:

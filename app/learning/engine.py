@@ -42,6 +42,10 @@ def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, poli
     if not learner.active:
         if command and command[0] == keywords.START and learner.status == "opted_out":
             return _start(db, learner, now)
+        if command and command[0] == keywords.STOP and learner.status == "inactive":
+            # Paused by staff, but STOP is the learner's own word: reactivation must not undo it.
+            opt_out(db, learner, now=now, reason="learner sent STOP")
+            return [Outgoing(texts.stopped_text(learner.language), purpose="reply")]
         return []  # an opted-out learner hears nothing until START
     if command and command[0] != keywords.START:
         return _command(db, learner, command, now=now, policy=policy, channel=channel)

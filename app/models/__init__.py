@@ -1,4 +1,5 @@
 """All tables, importable from one place (Alembic's autogenerate needs them registered)."""
+from app.models.audit import AuditEvent
 from app.models.content import Item, Module, Pack
 from app.models.learning import Answer, Card, Feedback, Prompt, TrainingSession
 from app.models.messaging import DeliveryEvent, Inbound, Outbox
@@ -7,6 +8,6 @@ from app.models.staff import User, UserSite, VoiceSetting
 from app.models.voice import VoiceCall
 
 __all__ = [
-    "Answer", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "Learner", "Module",
+    "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "Learner", "Module",
     "Outbox", "Pack", "Prompt", "Site", "TrainingSession", "User", "UserSite", "VoiceCall", "VoiceSetting",
 ]

@@ -9,7 +9,8 @@ from app.clock import utcnow
 from app.models.types import UTCDateTime
 
 CHANNELS = ("sms", "voice", "both")
-LEARNER_STATUSES = ("active", "opted_out", "invalid")
+# inactive: paused by staff (left the job, on leave): nothing is sent, history is kept.
+LEARNER_STATUSES = ("active", "opted_out", "invalid", "inactive")
 
 
 class Site(SQLModel, table=True):

@@ -10,14 +10,15 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
 from app.i18n import LANGUAGES
-from app.models import Learner, Site
+from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
+from app.people.changes import edit_learner, learner_added, move_learner
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
 from app.people.sites import SiteError, add_site, country_timezone, get_or_create_cohort
 
@@ -45,6 +46,7 @@ class ImportReport:
     unchanged: int = 0
     sites_created: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    caught_up: int = 0  # newcomers who got the quiz of sessions already held
 
 
 def parse_language(value: str) -> str:
@@ -54,8 +56,14 @@ def parse_language(value: str) -> str:
     return code
 
 
-def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportReport:
-    """Create or update learners from CSV text; see the module docstring for the rules."""
+def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int | None = None,
+                    late_join: timedelta | None = None) -> ImportReport:
+    """Create or update learners from CSV text; see the module docstring for the rules.
+
+    Changes go through ``app.people.changes``: each is audited (as ``user_id``), what was
+    planned is re-planned, and with ``late_join`` a learner new to a cohort gets the quiz
+    of the sessions it held within that time.
+    """
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -71,10 +79,15 @@ def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportRepor
         rows.append((number, row))
     sites = _resolve_sites(db=db, rows=rows, report=report)
     seen: dict[str, int] = {}
+    # Cohorts with a session to catch up on, found once: most imports have none to look up per row.
+    catching_up = set(db.exec(select(TrainingSession.cohort_id).where(
+        TrainingSession.held_at >= now - late_join)).all()) if late_join else set()
     for number, row in rows:
         try:
-            _import_row(db=db, row=row, site=sites.get(row["site"]), now=now, report=report,
-                        seen=seen, number=number)
+            with db.begin_nested():  # a refused row leaves nothing behind
+                _import_row(db=db, row=row, site=sites.get(row["site"]), now=now, report=report,
+                            seen=seen, number=number, user_id=user_id, late_join=late_join,
+                            catching_up=catching_up)
         except (ValueError, PhoneError, SiteError) as exc:
             report.errors.append(RowError(number, str(exc)))
     return report
@@ -105,7 +118,7 @@ def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site
     return existing
 
 
-def _import_row(*, db, row, site, now, report, seen, number) -> None:
+def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join, catching_up) -> None:
     for column in REQUIRED:
         if not row.get(column):
             raise ValueError(f"'{column}' is empty")
@@ -130,17 +143,26 @@ def _import_row(*, db, row, site, now, report, seen, number) -> None:
     name = row["name"][:120]
     cohort = get_or_create_cohort(db=db, name=row["cohort"], site=site)
     seen[phone] = number
+    late_join = late_join if cohort.id in catching_up else None
     learner = db.exec(select(Learner).where(Learner.phone == phone)).first()
-    values = dict(name=name, site_id=site.id, cohort_id=cohort.id, language=language,
-                  channel=channel, timezone=tz)
     if learner is None:
-        db.add(Learner(phone=phone, created_at=now, updated_at=now, **values))
-        report.created += 1
-    elif any(getattr(learner, k) != v for k, v in values.items()):
-        for key, value in values.items():
-            setattr(learner, key, value)
-        learner.updated_at = now
+        learner = Learner(phone=phone, name=name, site_id=site.id, cohort_id=cohort.id, language=language,
+                          channel=channel, timezone=tz, created_at=now, updated_at=now)
         db.add(learner)
+        db.flush()
+        report.created += 1
+        report.caught_up += bool(learner_added(db, learner=learner, now=now, user_id=user_id, how="import",
+                                               late_join=late_join))
+        return
+    if (learner.name, learner.language, learner.channel, learner.timezone, learner.cohort_id) == \
+            (name, language, channel, tz, cohort.id):
+        report.unchanged += 1  # the common re-import: no lock, no re-planning to consider
+        return
+    moved = move_learner(db, learner=learner, cohort=cohort, now=now, user_id=user_id, late_join=late_join)
+    edited = edit_learner(db, learner=learner, now=now, user_id=user_id, name=name, language=language,
+                          channel=channel, timezone=tz)
+    report.caught_up += bool(moved.sessions_queued)
+    if moved or edited:
         report.updated += 1
     else:
         report.unchanged += 1

@@ -45,3 +45,35 @@ def timezones_of(e164: str) -> tuple[str, ...]:
     except phonenumbers.NumberParseException:
         return ()
     return tuple(z for z in zones if z != "Etc/Unknown")
+
+
+MASK = "\u2022"  # a bullet: reads as "hidden", and is never mistaken for a digit
+
+
+def masked_phone(e164: str | None) -> str:
+    """A number as staff who may not see it read it: country code and the last four digits.
+
+    ``+91 ••••• •3205``: enough to tell two learners apart (and to match a number the
+    learner reads out), too little to call them. Grouped as the country writes numbers.
+    Logs use the shorter ``mask_phone`` (app/messaging/transport.py).
+    """
+    if not e164:
+        return "–"
+    try:
+        number = phonenumbers.parse(e164, None)
+        written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        prefix = f"+{number.country_code}"
+    except phonenumbers.NumberParseException:
+        written, prefix = e164, e164[:3]
+    if not written.startswith(prefix):
+        written, prefix = e164, e164[:3]
+    rest = written[len(prefix):]
+    digits = sum(c.isdigit() for c in rest)
+    keep, out = 4, []
+    for c in rest:
+        if c.isdigit():
+            digits -= 1
+            out.append(c if digits < keep else MASK)
+        else:
+            out.append(c)
+    return prefix + "".join(out)

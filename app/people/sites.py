@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -9,6 +10,9 @@ from babel.core import get_global
 from sqlmodel import Session, select
 
 from app.models import Cohort, Site
+from app.people import audit
+from app.people.changes import Change
+from app.scheduling.reschedule import retime_site
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -67,3 +71,33 @@ def get_or_create_cohort(*, db: Session, name: str, site: Site) -> Cohort:
     elif cohort.site_id != site.id:
         raise SiteError(f"cohort '{name}' belongs to another site")
     return cohort
+
+
+def change_site_settings(db: Session, *, site: Site, now: datetime, user_id: int | None, timezone: str,
+                         send_start: str, send_end: str, daily_cap: int | None) -> Change:
+    """Change when the site's learners may be messaged; what was planned moves with it.
+
+    Learners put off to the old window's opening are looked at again under the new one,
+    queued messages that no longer fit are re-timed (``retime_site``); a higher daily
+    cap lets learners held back by the old one be contacted today. One audit line.
+    """
+    timezone, send_start, send_end = timezone.strip(), send_start.strip(), send_end.strip()
+    check_site_fields(country=site.country, timezone=timezone, send_start=send_start, send_end=send_end)
+    if daily_cap is not None and not 1 <= daily_cap <= 50:
+        raise SiteError("the daily cap must be between 1 and 50 messages")
+    before = dict(timezone=site.timezone, send_start=site.send_start, send_end=site.send_end,
+                  daily_cap=site.daily_cap)
+    change = Change(fields=audit.changed_fields(before, dict(timezone=timezone, send_start=send_start,
+                                                             send_end=send_end, daily_cap=daily_cap)))
+    if not change.fields:
+        return change
+    site.timezone, site.send_start, site.send_end, site.daily_cap = timezone, send_start, send_end, daily_cap
+    db.add(site)
+    db.flush()
+    change.rescheduled = retime_site(db, site, old_timezone=before["timezone"], old_start=before["send_start"],
+                                     old_end=before["send_end"], now=now, cap_changed="daily_cap" in change.fields)
+    detail = {"fields": change.fields}
+    if change.rescheduled.as_dict():
+        detail["rescheduled"] = change.rescheduled.as_dict()
+    audit.record(db, now=now, action="site_settings", user_id=user_id, site_id=site.id, detail=detail)
+    return change

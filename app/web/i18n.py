@@ -77,5 +77,6 @@ def ui_context() -> dict:
     return {
         "current_locale": str(get_locale() or DEFAULT_LANGUAGE),
         "role_names": {"admin": _("Admin"), "trainer": _("Trainer"), "supervisor": _("Supervisor")},
-        "status_names": {"active": _("active"), "opted_out": _("opted out"), "invalid": _("invalid number")},
+        "status_names": {"active": _("active"), "opted_out": _("opted out"), "invalid": _("invalid number"),
+                         "inactive": _("deactivated")},
     }

@@ -13,7 +13,6 @@ from __future__ import annotations
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from app.messaging.transport import mask_phone
 from app.models import (
     Answer,
     Card,
@@ -26,6 +25,7 @@ from app.models import (
     Site,
     TrainingSession,
 )
+from app.people.phones import masked_phone
 from app.reports.feedback import FeedbackFilter, feedback_query
 from app.reports.queries import in_sites
 from app.web.api import schemas as s
@@ -56,7 +56,7 @@ def _item_ref(item: Item, module: Module) -> s.ItemRef:
 
 
 def _phone(phone: str, reveal: bool) -> str:
-    return phone if reveal else mask_phone(phone)
+    return phone if reveal else masked_phone(phone)
 
 
 # ---- visibility ----------------------------------------------------------------------------

@@ -162,7 +162,7 @@ class CohortOut(BaseModel):
 class LearnerOut(BaseModel):
     id: int
     name: str
-    phone: str = Field(description="E.164; masked (country code and last two digits) except for admins.")
+    phone: str = Field(description="E.164; masked (country code and last four digits, e.g. +91 ••••• •3205) except for admins.")
     site: Ref
     cohort: Ref | None
     language: str

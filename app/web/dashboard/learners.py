@@ -2,6 +2,8 @@
 a learner's data or erase it on request."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -11,9 +13,12 @@ from sqlalchemy import case, func
 from sqlmodel import select
 
 from app.db import get_db
-from app.messaging.transport import mask_phone
+from app.people import audit
+from app.people.phones import masked_phone
 from app.models import Answer, Card, Cohort, Item, Learner, Module, Prompt, Site
+from app.models.people import LEARNER_STATUSES
 from app.reports import feedback as fb
+from app.reports.summary import _cell
 from app.reports.queries import in_sites
 from app.web.auth.guards import get_or_404, roles_required, scope
 from app.web.dashboard import bp
@@ -25,16 +30,14 @@ PAGE_SIZE = 100
 
 @bp.app_template_filter("phone")
 def phone_filter(phone: str | None) -> str:
-    """The full number for admins; country code and last two digits for everyone else."""
+    """The full number for admins; country code and last four digits for everyone else."""
     if current_user.is_authenticated and current_user.role == "admin":
         return phone or "–"
-    return mask_phone(phone)
+    return masked_phone(phone)
 
 
-@bp.get("/learners")
-def learners():
-    """Learners of the user's sites, filtered by ``site``, ``cohort``, ``status`` and name (``q``)."""
-    db = get_db()
+def _filtered():
+    """The learner query of the list's filters (``site``, ``cohort``, ``status``, ``q``), in scope."""
     site_id, cohort_id = arg_int("site"), arg_int("cohort")
     if site_id is not None and scope() is not None and site_id not in scope():
         abort(404)
@@ -47,17 +50,38 @@ def learners():
     if cohort_id is not None:
         query = query.where(Learner.cohort_id == cohort_id)
     status = request.args.get("status")
-    if status in ("active", "opted_out", "invalid"):
+    if status in LEARNER_STATUSES:
         query = query.where(Learner.status == status)
     q = (request.args.get("q") or "").strip()[:100]
     if q:
         query = query.where(func.lower(Learner.name).contains(q.lower()))
+    return query.order_by(Site.name, Learner.name), dict(site_id=site_id, cohort_id=cohort_id, status=status, q=q)
+
+
+@bp.get("/learners")
+def learners():
+    """Learners of the user's sites, filtered by ``site``, ``cohort``, ``status`` and name (``q``)."""
+    query, chosen = _filtered()
     page = max(arg_int("page") or 1, 1)
-    rows = db.exec(query.order_by(Site.name, Learner.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    rows = get_db().exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dashboard/learners.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
-                           page=page, args=args, sites=visible_sites(), cohorts=visible_cohorts(site_id),
-                           site_id=site_id, cohort_id=cohort_id, status=status, q=q)
+                           page=page, args=args, sites=visible_sites(), cohorts=visible_cohorts(chosen["site_id"]),
+                           **chosen)
+
+
+@bp.get("/learners.csv")
+def learners_csv():
+    """The filtered list as CSV, numbers masked as on the page (full for admins only)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "phone", "site", "cohort", "language", "channel", "status"])
+    for learner, site, cohort in get_db().exec(_filtered()[0]).all():
+        writer.writerow([_cell(v) for v in (learner.name, phone_filter(learner.phone), site.name,
+                                             cohort.name if cohort else "", learner.language, learner.channel,
+                                             learner.status)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="learners.csv"'})
 
 
 @bp.get("/learners/<int:learner_id>")
@@ -76,7 +100,9 @@ def learner(learner_id: int):
                      .where(Answer.learner_id == person.id)).one()
     feedback, _total = fb.list_feedback(db=db, site_ids={person.site_id}, page_size=200,
                                         filters=fb.FeedbackFilter(learner_id=person.id))
+    changes, _count = audit.lines(db, site_ids=scope(), learner_id=person.id, limit=100)
     return render_template("dashboard/learner.html", learner=person, site=db.get(Site, person.site_id),
+                           changes=changes,
                            cohort=db.get(Cohort, person.cohort_id) if person.cohort_id else None,
                            answers=answers, cards=cards, pending=pending, answered=totals[0],
                            correct=int(totals[1] or 0), feedback=feedback)

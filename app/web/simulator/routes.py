@@ -6,6 +6,7 @@ import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -58,7 +59,7 @@ def create_learner():
     buffer = io.StringIO()
     csv.writer(buffer).writerows([["phone", "name", "site", "language", "cohort"],
                                   [free_test_number(db=db, site=site), name, site.name, language, cohort_name]])
-    report = import_learners(db=db, csv_text=buffer.getvalue(), now=get_clock().now())
+    report = import_learners(db=db, csv_text=buffer.getvalue(), now=get_clock().now(), user_id=current_user.id)
     if report.errors:
         db.rollback()
         flash("; ".join(str(e.message) for e in report.errors), "error")

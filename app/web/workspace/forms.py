@@ -1,11 +1,16 @@
 """Forms of the workspace (Flask-WTF: CSRF token and validation in one place)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.people.sites import HHMM
 
 try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) pairs
     from wtforms.fields.choices import SelectChoice
@@ -28,10 +33,67 @@ class SessionForm(FlaskForm):
     submit = SubmitField(_l("Mark as held"))
 
 
+LATE_JOIN_LABEL = _l("Also send the quiz of sessions already held")
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"))
     text = TextAreaField(_l("…or paste the rows"), validators=[Optional()])
+    late_join = BooleanField(LATE_JOIN_LABEL, default=True)
     submit = SubmitField(_l("Import learners"))
+
+
+def valid_timezone(form, field) -> None:
+    if field.data:
+        try:
+            ZoneInfo(field.data.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(_l("Unknown timezone: use a name such as Asia/Kolkata or Europe/Oslo.")) from None
+
+
+class LearnerForm(FlaskForm):
+    """A learner's own details; the cohort and the status have their own forms."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the learner's name.")),
+                                               Length(max=120, message=_l("At most 120 characters."))])
+    language = SelectField(_l("Language"))
+    channel = SelectField(_l("Channel"))
+    timezone = StringField(_l("Own timezone (empty: the site's)"), validators=[Optional(), valid_timezone])
+    submit = SubmitField(_l("Save"))
+
+
+class MoveForm(FlaskForm):
+    # Checked by the view against the user's sites (a 404, like any object outside them).
+    cohort = SelectField(_l("Cohort"), coerce=int, validate_choice=False)
+    late_join = BooleanField(LATE_JOIN_LABEL, default=True)
+    submit = SubmitField(_l("Move"))
+
+
+class StatusForm(FlaskForm):
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200, message=_l(
+        "At most 200 characters."))])
+    late_join = BooleanField(LATE_JOIN_LABEL, default=True)
+    submit = SubmitField()
+
+
+HHMM_MESSAGE = _l("Write the time as HH:MM, for example 09:00.")
+
+
+class SiteSettingsForm(FlaskForm):
+    timezone = StringField(_l("Timezone"), validators=[DataRequired(message=_l("Give the site's timezone.")),
+                                                       valid_timezone])
+    send_start = StringField(_l("Messages from (HH:MM)"), validators=[
+        DataRequired(message=HHMM_MESSAGE), Regexp(HHMM, message=HHMM_MESSAGE)])
+    send_end = StringField(_l("Messages until (HH:MM)"), validators=[
+        DataRequired(message=HHMM_MESSAGE), Regexp(HHMM, message=HHMM_MESSAGE)])
+    daily_cap = IntegerField(_l("Most messages per learner per day (empty: the default)"), validators=[
+        Optional(), NumberRange(min=1, max=50, message=_l("Between 1 and 50."))])
+    submit = SubmitField(_l("Save"))
+
+    def validate_send_end(self, field) -> None:
+        if HHMM.match(self.send_start.data or "") and HHMM.match(field.data or "") \
+                and self.send_start.data >= field.data:
+            raise ValidationError(_l("The window must end after it starts."))
 
 
 class UploadForm(FlaskForm):

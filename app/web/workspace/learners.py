@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import flash, render_template
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import get_db
 from app.models import Learner, Site
+from app.people.changes import late_join_window
 from app.people.learners import REQUIRED, ImportReport, RowError, import_learners
 from app.people.phones import PhoneError, normalize_phone
 from app.web.auth.guards import scope
@@ -97,7 +99,9 @@ def import_page():
         else:
             db = get_db()
             allowed_text, refused = restrict_to_sites(db=db, csv_text=text, site_ids=scope())
-            report = import_learners(db=db, csv_text=allowed_text, now=get_clock().now())
+            report = import_learners(db=db, csv_text=allowed_text, now=get_clock().now(), user_id=current_user.id,
+                                     late_join=late_join_window(current_app.config, wanted=form.late_join.data))
             report.errors = sorted(refused + report.errors, key=lambda e: e.row)
             db.commit()
-    return render_template("workspace/import.html", form=form, report=report, columns=REQUIRED)
+    return render_template("workspace/import.html", form=form, report=report, columns=REQUIRED,
+                           late_join_days=int(current_app.config["LATE_JOIN_DAYS"]))
