@@ -30,10 +30,10 @@ T0 = START
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request, tmp_path):
-    """A database at revision 0004 (before this change); yields its URL."""
+    """A database at revision 0005 (before this change); yields its URL."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/old.db"
-        migrate.upgrade(url, "0004")
+        migrate.upgrade(url, "0005")
         yield url
         return
     base = os.environ.get("TEST_DATABASE_URL")
@@ -45,7 +45,7 @@ def old_database(request, tmp_path):
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     try:
-        migrate.upgrade(url, "0004")
+        migrate.upgrade(url, "0005")
         yield url
     finally:
         with admin.begin() as conn:
@@ -154,7 +154,7 @@ def test_pairs_merge_into_one_entry_without_losing_anything(old_database):
     assert _count(old_database) == before - 2
 
     # Down again: the comments get rows of their own once more.
-    migrate.downgrade(old_database, "0004")
+    migrate.downgrade(old_database, "0005")
     engine = make_engine(old_database)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT learner_id, prompt_id, rating, comment, flagged, testimonial "
@@ -182,7 +182,7 @@ def test_an_upgrade_that_would_drop_a_rating_stops_and_changes_nothing(old_datab
     assert _count(old_database) == before
     engine = make_engine(old_database)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         assert conn.execute(text("SELECT count(*) FROM feedback WHERE learner_id = :l"), {"l": ids["asha"]}).scalar() == 2
     engine.dispose()
 

@@ -14,8 +14,8 @@ from app.people.changes import LearnerError, deactivate, edit_learner, move_lear
 from app.people.learners import import_learners
 from app.people.sites import SiteError, add_site, change_site_settings, get_or_create_cohort
 from app.reports import queries
-from app.scheduling.dispatcher import dispatch_once, plan_due
-from tests.factories import cohort, make_learners, make_module
+from app.scheduling.dispatcher import Dispatch, dispatch_once, plan_due
+from tests.factories import app_policy, cohort, make_learners, make_module
 
 # 20:30 in Mumbai on a Monday: after the default 09:00-20:00 window has closed.
 EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
@@ -66,7 +66,7 @@ def test_a_wider_window_sends_at_once_what_the_old_one_put_off_to_tomorrow(app, 
 def test_a_narrower_window_puts_off_a_queued_retry_to_the_new_opening(app, db, clock):
     asha, _ = make_learners(db, clock.now())
     hold_session(db, clock)
-    plan_due(app, now=clock.now())
+    plan_due(Dispatch.of(app), now=clock.now())
     row = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).one()
     site = db.get(Site, asha.site_id)
     # 09:30 in Mumbai; the window now opens at 10:00, so the queued message waits for it.
@@ -110,7 +110,7 @@ def test_from_voice_to_sms_the_queued_call_is_not_placed_and_its_question_comes_
                                               "+919876543210,Asha Devi,Andheri Mall,en,andheri-march,voice\n"
                                               "+919876543211,Ravi Kumar,Andheri Mall,hi,andheri-march,sms\n")
     hold_session(db, clock)
-    plan_due(app, now=clock.now())  # the call is queued, not dialled yet
+    plan_due(Dispatch.of(app), now=clock.now())  # the call is queued, not dialled yet
     call = db.exec(select(VoiceCall).where(VoiceCall.learner_id == asha.id)).one()
 
     change = edit(db, asha, clock, channel="sms")
@@ -124,7 +124,7 @@ def test_from_voice_to_sms_the_queued_call_is_not_placed_and_its_question_comes_
     assert call.status == "abandoned"
     pending = db.exec(select(Prompt).where(Prompt.learner_id == asha.id, Prompt.status == "pending")).one()
     assert pending.kind == "question" and pending.seq == 1 and pending.channel == "sms"
-    reply = receive_sms(db=db, sid="SMx1", from_number=asha.phone, body="2", now=clock.now())
+    reply = receive_sms(db=db, sid="SMx1", from_number=asha.phone, body="2", now=clock.now(), policy=app_policy())
     assert "Correct" in str(reply)
 
 
@@ -145,7 +145,7 @@ def test_from_sms_to_voice_the_waiting_question_is_asked_by_call(app, db, clock)
 def test_a_deactivated_learner_gets_nothing_and_carries_on_when_reactivated(app, db, clock):
     asha, ravi = make_learners(db, clock.now())
     hold_session(db, clock)
-    plan_due(app, now=clock.now())
+    plan_due(Dispatch.of(app), now=clock.now())
     queued = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).one()
 
     change = deactivate(db, learner=asha, now=clock.now(), user_id=None, reason="on leave")
@@ -177,7 +177,7 @@ def test_a_paused_learner_who_sends_stop_stays_opted_out(app, db, clock):
     asha, _ = make_learners(db, clock.now())
     deactivate(db, learner=asha, now=clock.now(), user_id=None)
     db.commit()
-    receive_sms(db=db, sid="SMstop", from_number=asha.phone, body="STOP", now=clock.now())
+    receive_sms(db=db, sid="SMstop", from_number=asha.phone, body="STOP", now=clock.now(), policy=app_policy())
     db.commit()
     db.refresh(asha)
     assert asha.status == "opted_out"
@@ -254,7 +254,7 @@ def test_a_raised_daily_cap_lets_a_held_back_learner_hear_today(app, db, clock):
     complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
     db.commit()
     dispatch_once(app=app)
-    receive_sms(db=db, sid="SMa1", from_number=asha.phone, body="2", now=clock.now())
+    receive_sms(db=db, sid="SMa1", from_number=asha.phone, body="2", now=clock.now(), policy=app_policy())
     db.commit()
     for prompt in db.exec(select(Prompt).where(Prompt.status == "pending")).all():
         prompt.status = "expired"  # she stopped answering; the next prompt is capped

@@ -11,7 +11,7 @@ prompt had at most one row, so a pair is all a group can hold. Should a database
 more anyway, the upgrade stops and names the rows, rather than drop what a learner said.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 09:00:00
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from alembic import op
 import app.models.types
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
