@@ -54,6 +54,10 @@ def defaults(instance_path: str) -> dict:
         "SEND_MAX_ATTEMPTS": 6,
         "DELIVERY_THREADS": 4,
         "SQLALCHEMY_ECHO": False,
+        # Largest request body (staff uploads: packs, CSV sheets); webhooks have their own
+        # 64 KB cap (app/security.py). Here, not a ``setdefault``: Flask's own config already
+        # holds MAX_CONTENT_LENGTH=None, so a setdefault never applied.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     }
 
 
