@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import session_scope
+from app.learning.policy import current_policy
 from app.learning.sessions import complete_session
 from app.models import Cohort, Module, TrainingSession, User
 from app.web.auth.accounts import create_user
@@ -50,8 +51,8 @@ def demo_cmd():
     now = get_clock().now()
     with session_scope() as db:
         for name, country in DEMO_SITES:
-            add_site(db=db, name=name, country=country)
-        report = import_learners(db=db, csv_text=DEMO_LEARNERS, now=now)
+            add_site(db=db, name=name, country=country, default_window=current_policy().window)
+        report = import_learners(db=db, csv_text=DEMO_LEARNERS, now=now, default_window=current_policy().window)
         for error in report.errors:
             click.echo(f"demo learners: {error}", err=True)
         held = 0

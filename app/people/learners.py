@@ -19,7 +19,9 @@ from app.i18n import LANGUAGES
 from app.models import Learner, Site
 from app.models.people import CHANNELS
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
-from app.people.sites import SiteError, add_site, country_timezone, get_or_create_cohort
+from app.people.sites import (
+    DEFAULT_WINDOW, SiteError, add_site, country_timezone, get_or_create_cohort,
+)
 
 REQUIRED = ("phone", "name", "site", "language", "cohort")
 LANGUAGE_NAMES = {
@@ -54,7 +56,8 @@ def parse_language(value: str) -> str:
     return code
 
 
-def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportReport:
+def import_learners(*, db: Session, csv_text: str, now: datetime,
+                    default_window: tuple[str, str] = DEFAULT_WINDOW) -> ImportReport:
     """Create or update learners from CSV text; see the module docstring for the rules."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
@@ -69,7 +72,7 @@ def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportRepor
         if not any(row.values()):
             continue
         rows.append((number, row))
-    sites = _resolve_sites(db=db, rows=rows, report=report)
+    sites = _resolve_sites(db=db, rows=rows, report=report, default_window=default_window)
     seen: dict[str, int] = {}
     for number, row in rows:
         try:
@@ -80,7 +83,7 @@ def import_learners(*, db: Session, csv_text: str, now: datetime) -> ImportRepor
     return report
 
 
-def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site]:
+def _resolve_sites(*, db: Session, rows, report: ImportReport, default_window) -> dict[str, Site]:
     """Existing sites by name, plus new ones the rows make unambiguous (one country, one zone)."""
     names = {row["site"] for _, row in rows if row.get("site")}
     existing = {s.name: s for s in db.exec(select(Site).where(Site.name.in_(names))).all()} if names else {}
@@ -100,7 +103,8 @@ def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site
         if len(facts) == 1:
             country, zone = next(iter(facts))
             if country and zone:
-                existing[name] = add_site(db=db, name=name, country=country, timezone=zone)
+                existing[name] = add_site(db=db, name=name, country=country, timezone=zone,
+                                          default_window=default_window)
                 report.sites_created.append(name)
     return existing
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import get_db
+from app.learning.policy import current_policy
 from app.models import Learner, Site
 from app.people.learners import REQUIRED, ImportReport, RowError, import_learners
 from app.people.phones import PhoneError, normalize_phone
@@ -97,7 +98,8 @@ def import_page():
         else:
             db = get_db()
             allowed_text, refused = restrict_to_sites(db=db, csv_text=text, site_ids=scope())
-            report = import_learners(db=db, csv_text=allowed_text, now=get_clock().now())
+            report = import_learners(db=db, csv_text=allowed_text, now=get_clock().now(),
+                                     default_window=current_policy().window)
             report.errors = sorted(refused + report.errors, key=lambda e: e.row)
             db.commit()
     return render_template("workspace/import.html", form=form, report=report, columns=REQUIRED)
