@@ -208,8 +208,11 @@ WEBHOOK_PATHS = ["/twilio/sms", "/twilio/status", "/twilio/voice", "/twilio/voic
 FORGERIES = st.sampled_from(["none", "empty", "garbage", "other token", "other url", "other params", "twice"])
 
 
+# A header value cannot hold a line break (HTTP has no way to send one; the test client
+# refuses it): the long run's first find was this harness sending one.
 @given(path=st.sampled_from(WEBHOOK_PATHS), forgery=FORGERIES, body=st.one_of(BODY, ANSWERS),
-       sender=st.sampled_from([ASHA, RAVI]), signature=st.text(max_size=60))
+       sender=st.sampled_from([ASHA, RAVI]),
+       signature=st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=60))
 @settings(WEBHOOK, max_examples=examples("webhook.unsigned", 40))
 def test_unsigned_and_forged_webhooks_are_refused_and_change_nothing(app, db, quizzed, client, path, forgery,
                                                                      body, sender, signature):
