@@ -10,7 +10,7 @@ blob that replays it.
 
     scripts/fuzz                          # 100,000 inputs, 2 processes, SQLite
     scripts/fuzz --examples 5000 --jobs 1
-    TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/fuzzdb scripts/fuzz --jobs 1
+    TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/fuzzdb scripts/fuzz --jobs 1 --examples 30000
 """
 from __future__ import annotations
 
@@ -78,6 +78,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="pytest processes at once (default 2)")
     parser.add_argument("--only", nargs="*", choices=sorted(TARGETS), help="run only these targets")
     args = parser.parse_args()
+    if os.environ.get("TEST_DATABASE_URL") and args.jobs > 1:
+        parser.error("with TEST_DATABASE_URL use --jobs 1: the processes would empty each other's database")
     out = ROOT / "test-artifacts"
     out.mkdir(exist_ok=True)
     counts_file = out / "fuzz-counts.json"
