@@ -4,8 +4,8 @@ CI runs the same tests with small counts; this runs them with ``--examples`` inp
 total (default 100,000), split over the targets by the shares in tests/hardening/fuzz.py,
 in ``--jobs`` pytest processes at once. It prints, per target, the inputs really driven
 (each test counts its own), the time taken and the outcome, and writes the same as JSON
-to ``test-artifacts/fuzz-report.json``. Exit status 1 if any target failed; the failing
-input is in that target's log (``test-artifacts/fuzz-<job>.log``), with the hypothesis
+to ``fuzz-report.json`` in ``--out`` (default test-artifacts/). Exit status 1 if any target failed; the failing
+input is in that target's log (``fuzz-<job>.log`` there), with the hypothesis
 blob that replays it.
 
     scripts/fuzz                          # 100,000 inputs, 2 processes, SQLite
@@ -77,11 +77,13 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=100_000, help="inputs in total (default 100,000)")
     parser.add_argument("--jobs", type=int, default=2, help="pytest processes at once (default 2)")
     parser.add_argument("--only", nargs="*", choices=sorted(TARGETS), help="run only these targets")
+    parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts",
+                        help="folder for the report and logs (default test-artifacts/)")
     args = parser.parse_args()
     if os.environ.get("TEST_DATABASE_URL") and args.jobs > 1:
         parser.error("with TEST_DATABASE_URL use --jobs 1: the processes would empty each other's database")
-    out = ROOT / "test-artifacts"
-    out.mkdir(exist_ok=True)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     counts_file = out / "fuzz-counts.json"
     counts_file.unlink(missing_ok=True)
     chosen = [t for g in plan(args.jobs) for t in g if not args.only or t in args.only]
