@@ -4,9 +4,9 @@ CI runs the same tests with small counts; this runs them with ``--examples`` inp
 total (default 100,000), split over the targets by the shares in tests/hardening/fuzz.py,
 in ``--jobs`` pytest processes at once. It prints, per target, the inputs really driven
 (each test counts its own), the time taken and the outcome, and writes the same as JSON
-to ``fuzz-report.json`` in ``--out`` (default test-artifacts/). Exit status 1 if any target failed; the failing
-input is in that target's log (``fuzz-<job>.log`` there), with the hypothesis
-blob that replays it.
+to ``fuzz-report.json`` in ``--out`` (default test-artifacts/). Exit status 1 if any
+target failed; the failing input is in that job's log (``fuzz-<job>.log`` there), with
+the hypothesis blob that replays it.
 
     scripts/fuzz                          # 100,000 inputs, 2 processes, SQLite
     scripts/fuzz --examples 5000 --jobs 1
