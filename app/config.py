@@ -59,6 +59,10 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_ECHO": False,
         # Development demo (scripts/dev sets it): the sign-in page lists the demo sign-ins.
         "DEMO": False,
+        # Largest request body (staff uploads: packs, CSV sheets); webhooks have their own
+        # 64 KB cap (app/security.py). Here, not a ``setdefault``: Flask's own config already
+        # holds MAX_CONTENT_LENGTH=None, so a setdefault never applied.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     }
 
 

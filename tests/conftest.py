@@ -37,8 +37,9 @@ def migrated_database(tmp_path_factory):
     return {"url": None, "template": template}
 
 
-@pytest.fixture
-def database_url(migrated_database, tmp_path):
+def empty_database(migrated_database, path) -> str:
+    """The URL of an empty, migrated database: the PostgreSQL one emptied, or a copy of
+    the SQLite template at ``path``. Stateful fuzz tests call it once per example."""
     if migrated_database["url"]:
         url = migrated_database["url"]
         engine = make_engine(url)
@@ -47,9 +48,13 @@ def database_url(migrated_database, tmp_path):
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return url
-    path = tmp_path / "saathi.db"
     shutil.copy(migrated_database["template"], path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    return empty_database(migrated_database, tmp_path / "saathi.db")
 
 
 @pytest.fixture

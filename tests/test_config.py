@@ -78,3 +78,21 @@ def test_db_upgrade_command_creates_the_schema(tmp_path):
     assert result.exit_code == 0, result.output
     tables = set(inspect(make_engine(url)).get_table_names())
     assert {"learner", "prompt", "card", "outbox", "inbound"} <= tables
+
+
+def test_staff_uploads_are_capped_at_8_mb(app, client):
+    """Flask's own config has MAX_CONTENT_LENGTH=None, so a ``setdefault`` never applied the
+    cap: a 9 MB post was read whole. The default now comes from app/config.py."""
+    assert app.config["MAX_CONTENT_LENGTH"] == 8 * 1024 * 1024
+    body = b"email=a%40b.c&password=" + b"x" * (9 * 1024 * 1024)
+    response = client.post("/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_the_upload_cap_is_a_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("SAATHI_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("SAATHI_MAX_CONTENT_LENGTH", "1000")
+    app = create_app()
+    response = app.test_client().post("/login", data=b"x" * 2000,
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413

@@ -172,3 +172,21 @@ def test_learners_set_deactivate_and_reactivate(runner, app, tmp_path):
     assert runner.invoke(args=["learners", "reactivate", "09820000001"]).exit_code == 0
     runner.invoke(args=["dispatch", "--once"])
     assert _outbox(app) == 1
+def test_new_sites_get_the_configured_send_window(app_config, tmp_path):
+    """SAATHI_SEND_WINDOW_START/_END were read into the policy and used nowhere: every new
+    site got 09:00-20:00. They are now the window of a site created without one."""
+    from app import create_app
+
+    app = create_app({**app_config, "SEND_WINDOW_START": "08:00", "SEND_WINDOW_END": "18:30"})
+    runner = app.test_cli_runner()
+    runner.invoke(args=["sites", "add", "Andheri Mall"])
+    csv = "phone,name,site,language,cohort\n+4791000001,Amina,Oslo Senter,nb,oslo-1\n"
+    runner.invoke(args=["learners", "import", write(tmp_path, "no.csv", csv)])
+    listed = runner.invoke(args=["sites", "list"]).output
+    assert "Andheri Mall\tIN\tAsia/Kolkata\t08:00-18:30" in listed
+    assert "Oslo Senter\tNO\tEurope/Oslo\t08:00-18:30" in listed
+    # Updating a site without --window keeps its own window (it used to reset it).
+    runner.invoke(args=["sites", "add", "Andheri Mall", "--window", "10:00-17:00"])
+    runner.invoke(args=["sites", "add", "Andheri Mall", "--daily-cap", "2"])
+    assert "Andheri Mall\tIN\tAsia/Kolkata\t10:00-17:00" in runner.invoke(args=["sites", "list"]).output
+    app.extensions["saathi.engine"].dispose()

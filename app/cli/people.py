@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import session_scope
+from app.learning.policy import current_policy
 from app.learning.progress import learner_record
 from app.models import Cohort, Learner, Site
 from app.i18n import LANGUAGES
@@ -30,19 +31,22 @@ learners_cli = AppGroup("learners", help="Learners: import from CSV, inspect.")
 @click.argument("name")
 @click.option("--country", default="IN", show_default=True, help="ISO country code (default region for phone numbers).")
 @click.option("--timezone", help="IANA timezone; defaults to the country's.")
-@click.option("--window", default="09:00-20:00", show_default=True, help="Local send window HH:MM-HH:MM.")
+@click.option("--window", help="Local send window HH:MM-HH:MM (a new site: SAATHI_SEND_WINDOW_START/_END, "
+                               "09:00-20:00 unless set; an existing one keeps its own).")
 @click.option("--daily-cap", type=int, help="Most prompts per learner per day (default: SAATHI_DAILY_CAP).")
 def sites_add(name, country, timezone, window, daily_cap):
-    """Create a site (an existing one is updated as by `sites set`)."""
-    start, _, end = window.partition("-")
+    """Create a site (an existing one is updated as by `sites set`, keeping what is not given)."""
+    start, _, end = (window or "").partition("-")
     try:
         with session_scope() as db:
             site = db.exec(select(Site).where(Site.name == name.strip())).first()
             if site is not None and site.country == country.strip().upper():
-                _set(db, site, timezone=timezone or site.timezone, start=start, end=end, daily_cap=daily_cap)
+                _set(db, site, timezone=timezone or site.timezone, start=start or site.send_start,
+                     end=end or site.send_end, daily_cap=daily_cap)
             else:
-                site = add_site(db=db, name=name, country=country, timezone=timezone, send_start=start,
-                                send_end=end, daily_cap=daily_cap)
+                site = add_site(db=db, name=name, country=country, timezone=timezone, send_start=start or None,
+                                send_end=end or None, daily_cap=daily_cap,
+                                default_window=current_policy(current_app).window)
             click.echo(f"site {site.name}: {site.country}, {site.timezone}, {site.send_start}-{site.send_end}")
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
@@ -100,7 +104,8 @@ def learners_import(csv_file: Path, held_sessions: bool):
     text = csv_file.read_text(encoding="utf-8-sig")
     with session_scope() as db:
         report = import_learners(db=db, csv_text=text, now=get_clock().now(),
-                                 late_join=late_join_window(current_app.config, wanted=held_sessions))
+                                 late_join=late_join_window(current_app.config, wanted=held_sessions),
+                                 default_window=current_policy(current_app).window)
     for name in report.sites_created:
         click.echo(f"created site {name}")
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "

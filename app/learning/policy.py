@@ -41,6 +41,11 @@ class Policy:
         )
 
     @property
+    def window(self) -> tuple[str, str]:
+        """The send window a new site gets when none is given (SAATHI_SEND_WINDOW_START/_END)."""
+        return self.send_start, self.send_end
+
+    @property
     def scheduler(self):
         return srs.scheduler(self.desired_retention, tuple(self.learning_steps),
                              tuple(self.relearning_steps), self.max_interval_days)

@@ -20,7 +20,9 @@ from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
 from app.people.changes import edit_learner, learner_added, move_learner
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
-from app.people.sites import SiteError, add_site, country_timezone, get_or_create_cohort
+from app.people.sites import (
+    DEFAULT_WINDOW, SiteError, add_site, country_timezone, get_or_create_cohort,
+)
 
 REQUIRED = ("phone", "name", "site", "language", "cohort")
 LANGUAGE_NAMES = {
@@ -57,12 +59,14 @@ def parse_language(value: str) -> str:
 
 
 def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int | None = None,
-                    late_join: timedelta | None = None) -> ImportReport:
+                    late_join: timedelta | None = None,
+                    default_window: tuple[str, str] = DEFAULT_WINDOW) -> ImportReport:
     """Create or update learners from CSV text; see the module docstring for the rules.
 
     Changes go through ``app.people.changes``: each is audited (as ``user_id``), what was
     planned is re-planned, and with ``late_join`` a learner new to a cohort gets the quiz
-    of the sessions it held within that time.
+    of the sessions it held within that time. A site the rows create gets
+    ``default_window`` (the deployment's SAATHI_SEND_WINDOW_START/_END).
     """
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
@@ -77,7 +81,7 @@ def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int |
         if not any(row.values()):
             continue
         rows.append((number, row))
-    sites = _resolve_sites(db=db, rows=rows, report=report)
+    sites = _resolve_sites(db=db, rows=rows, report=report, default_window=default_window)
     seen: dict[str, int] = {}
     # Cohorts with a session to catch up on, found once: most imports have none to look up per row.
     catching_up = set(db.exec(select(TrainingSession.cohort_id).where(
@@ -93,7 +97,7 @@ def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int |
     return report
 
 
-def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site]:
+def _resolve_sites(*, db: Session, rows, report: ImportReport, default_window) -> dict[str, Site]:
     """Existing sites by name, plus new ones the rows make unambiguous (one country, one zone)."""
     names = {row["site"] for _, row in rows if row.get("site")}
     existing = {s.name: s for s in db.exec(select(Site).where(Site.name.in_(names))).all()} if names else {}
@@ -113,7 +117,8 @@ def _resolve_sites(*, db: Session, rows, report: ImportReport) -> dict[str, Site
         if len(facts) == 1:
             country, zone = next(iter(facts))
             if country and zone:
-                existing[name] = add_site(db=db, name=name, country=country, timezone=zone)
+                existing[name] = add_site(db=db, name=name, country=country, timezone=zone,
+                                          default_window=default_window)
                 report.sites_created.append(name)
     return existing
 

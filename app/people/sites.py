@@ -15,6 +15,9 @@ from app.people.changes import Change
 from app.scheduling.reschedule import retime_site
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# A new site's send window when none is given; deployments set theirs with
+# SAATHI_SEND_WINDOW_START/_END (``Policy.window``), which the CLI and web pass in.
+DEFAULT_WINDOW = ("09:00", "20:00")
 
 
 class SiteError(ValueError):
@@ -42,8 +45,10 @@ def check_site_fields(*, country: str, timezone: str, send_start: str, send_end:
 
 
 def add_site(*, db: Session, name: str, country: str = "IN", timezone: str | None = None,
-             send_start: str = "09:00", send_end: str = "20:00", daily_cap: int | None = None) -> Site:
-    """Create or update the site called ``name``."""
+             send_start: str | None = None, send_end: str | None = None, daily_cap: int | None = None,
+             default_window: tuple[str, str] = DEFAULT_WINDOW) -> Site:
+    """Create or update the site called ``name``. A window left out keeps the site's own, or
+    for a new site is ``default_window`` (the deployment's configured default)."""
     name = name.strip()
     if not name:
         raise SiteError("a site needs a name")
@@ -53,8 +58,11 @@ def add_site(*, db: Session, name: str, country: str = "IN", timezone: str | Non
     timezone = timezone or country_timezone(country)
     if not timezone:
         raise SiteError(f"country {country} has several timezones: give one with --timezone")
+    site = db.exec(select(Site).where(Site.name == name)).first()
+    current = (site.send_start, site.send_end) if site is not None else default_window
+    send_start, send_end = send_start or current[0], send_end or current[1]
     check_site_fields(country=country, timezone=timezone, send_start=send_start, send_end=send_end)
-    site = db.exec(select(Site).where(Site.name == name)).first() or Site(name=name)
+    site = site or Site(name=name)
     site.country, site.timezone = country, timezone
     site.send_start, site.send_end, site.daily_cap = send_start, send_end, daily_cap
     db.add(site)

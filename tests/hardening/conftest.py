@@ -19,8 +19,12 @@ STAFF_PASSWORD = "correct horse battery staple"
 # In CI the examples are the same every run (a red build is then reproducible, and never
 # a new random find in someone else's submission); locally every run explores new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)
+# scripts/fuzz: new random inputs every run, and a failure prints the blob that replays it.
+settings.register_profile("fuzz", print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+elif os.environ.get("FUZZ_EXAMPLES"):
+    settings.load_profile("fuzz")
 
 
 @pytest.fixture
@@ -56,3 +60,11 @@ def sign_in(client, app, *, email="admin@example.org", role="admin"):
     response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
     assert response.status_code == 302, response.data[:500]
     return response
+
+
+def pytest_sessionfinish(session):
+    """``scripts/fuzz`` reads how many inputs each target really drove (tests/hardening/fuzz.py)."""
+    from tests.hardening import fuzz
+
+    if os.environ.get("FUZZ_REPORT"):
+        fuzz.write_report(os.environ["FUZZ_REPORT"])

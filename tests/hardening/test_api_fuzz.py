@@ -17,6 +17,7 @@ from app import create_app
 from app.db import session_scope
 from app.models import User
 from tests.factories import make_learners, make_module
+from tests.hardening.fuzz import examples, tally
 
 OPENAPI = "/api/v1/openapi.json"
 
@@ -51,14 +52,17 @@ def test_every_api_operation_keeps_its_contract(api_app, admin_token):
     schema = schemathesis.openapi.from_wsgi(OPENAPI, api_app)
     headers = {"Authorization": f"Bearer {admin_token}"}
     failures, operations = {}, 0
-    for result, mode in product(schema.get_all_operations(), (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)):
+    combos = list(product(schema.get_all_operations(), (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)))
+    per_combo = max(15, examples("api", 15 * len(combos)) // len(combos))
+    for result, mode in combos:
         operation = result.ok()
         operations += mode == GenerationMode.POSITIVE
         negative = mode == GenerationMode.NEGATIVE
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=per_combo, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def run(case):
+            tally("api")
             # A negative case may leave out the token on purpose: adding it back would turn
             # "unauthenticated request accepted" into a false failure.
             dropped = negative and "Authorization" not in (case.headers or {})

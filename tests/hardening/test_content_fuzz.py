@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from app.config import REPO_ROOT
 from app.content.sources import Problem
 from app.content.validator import validate_files, validate_text
+from tests.hardening.fuzz import examples, tally
 
 PACK = REPO_ROOT / "content" / "digital-banking"
 # One module keeps an example at ~40 ms; the validator's work per module is the same for all.
@@ -25,7 +26,7 @@ FILES = {"pack.yaml": (PACK / "pack.yaml").read_text(encoding="utf-8").replace(
     "modules: [upi-safety, otp-fraud, booking-tickets]", "modules: [upi-safety]"),
     "upi-safety.yaml": (PACK / "upi-safety.yaml").read_text(encoding="utf-8")}
 NAMES = sorted(FILES)
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ODD_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.just(""),
     st.text(max_size=50), st.just("x" * 5000), st.just("२" * 400), st.just("{{ name }} %s {0}"),
@@ -49,8 +50,9 @@ def _lines(text: str) -> list[str]:
 
 
 @given(data=st.data())
-@FUZZ
+@settings(FUZZ, max_examples=examples("content.text", 60))
 def test_text_mutations_give_a_report_not_a_traceback(data):
+    tally("content.text")
     files = dict(FILES)
     for _ in range(data.draw(st.integers(1, 4), label="edits")):
         name = data.draw(st.sampled_from(NAMES), label="file")
@@ -110,8 +112,9 @@ def _dump(tree) -> str:
 
 
 @given(data=st.data())
-@FUZZ
+@settings(FUZZ, max_examples=examples("content.tree", 60))
 def test_tree_mutations_give_a_report_not_a_traceback(data):
+    tally("content.tree")
     files = dict(FILES)
     name = data.draw(st.sampled_from(NAMES), label="file")
     tree = YAML(typ="safe", pure=True).load(files[name])

@@ -74,7 +74,6 @@ def init_app(app: Flask, *, csrf_exempt=("twilio", "api")) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the life of the session
-    app.config.setdefault("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)  # uploads: packs and CSV sheets
     app.config.setdefault("LOGIN_MAX_FAILURES", 5)
     app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
     app.config.setdefault("LOGIN_ADDRESS_MAX_FAILURES", 20)

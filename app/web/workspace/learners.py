@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import get_db
+from app.learning.policy import current_policy
 from app.models import Learner, Site
 from app.people.changes import late_join_window
 from app.people.learners import REQUIRED, ImportReport, RowError, import_learners
@@ -100,7 +101,8 @@ def import_page():
             db = get_db()
             allowed_text, refused = restrict_to_sites(db=db, csv_text=text, site_ids=scope())
             report = import_learners(db=db, csv_text=allowed_text, now=get_clock().now(), user_id=current_user.id,
-                                     late_join=late_join_window(current_app.config, wanted=form.late_join.data))
+                                     late_join=late_join_window(current_app.config, wanted=form.late_join.data),
+                                     default_window=current_policy(current_app).window)
             report.errors = sorted(refused + report.errors, key=lambda e: e.row)
             db.commit()
     return render_template("workspace/import.html", form=form, report=report, columns=REQUIRED,
