@@ -51,11 +51,17 @@ def answers_belong_to_their_prompts(db: Session) -> list[str]:
             problems.append(f"prompt {prompt.id} has an answer but is {prompt.status}")
         if len(answer.raw) > MAX_TEXT:
             problems.append(f"answer {answer.id} raw text unbounded")
-    for fb, prompt in db.exec(select(Feedback, Prompt).join(Prompt, Prompt.id == Feedback.prompt_id)).all():
-        kind = "rating" if fb.rating is not None else "comment"
-        if prompt.learner_id != fb.learner_id or prompt.kind != kind:
-            problems.append(f"feedback {fb.id} ({kind}) is on {prompt.kind} prompt {prompt.id} "
-                            f"of learner {prompt.learner_id}, not {fb.learner_id}")
+    for fb in db.exec(select(Feedback)).all():
+        # One row per learner and session: the rating's prompt and the comment's, each checked.
+        for kind, prompt_id, given in (("rating", fb.prompt_id, fb.rating is not None),
+                                       ("comment", fb.comment_prompt_id, fb.comment is not None)):
+            prompt = db.get(Prompt, prompt_id) if prompt_id else None
+            if given and prompt is None:
+                problems.append(f"feedback {fb.id} has a {kind} but no {kind} prompt")
+            elif prompt is not None and (prompt.learner_id != fb.learner_id or prompt.kind != kind
+                                         or prompt.training_session_id != fb.training_session_id):
+                problems.append(f"feedback {fb.id} ({kind}) is on {prompt.kind} prompt {prompt.id} "
+                                f"of learner {prompt.learner_id}, not {fb.learner_id}")
         if fb.rating is not None and not 1 <= fb.rating <= 5:
             problems.append(f"feedback {fb.id} has rating {fb.rating}")
         if len(fb.comment or "") > MAX_TEXT:

@@ -25,7 +25,8 @@ def test_an_answer_on_someone_else_s_question_is_named(app, db, learning, clock)
     question.status = "answered"
     db.add(Answer(learner_id=asha.id, prompt_id=question.id, item_id=question.item_id, kind="question", raw="2",
                   choice=2, correct=True, answered_at=clock.now()))
-    db.add(Feedback(learner_id=asha.id, prompt_id=greeting.id, rating=9, created_at=clock.now()))
+    db.add(Feedback(learner_id=asha.id, prompt_id=greeting.id, rating=9, created_at=clock.now(),
+                    updated_at=clock.now()))
     db.commit()
     found = "\n".join(invariants.problems(db))
     assert f"is on learner {ravi.id}'s prompt {question.id}" in found
