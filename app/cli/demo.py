@@ -38,9 +38,10 @@ def demo_cmd():
     now = get_clock().now()
     cohorts = programme.cohort_names()
     with session_scope() as db:
+        window = current_policy(app).window  # SAATHI_SEND_WINDOW_START/_END, as for any new site
         for site in programme.SITES:
-            add_site(db=db, name=site.name, country=site.country, timezone=site.timezone)
-        report = import_learners(db=db, csv_text=programme.learners_csv(), now=now)
+            add_site(db=db, name=site.name, country=site.country, timezone=site.timezone, default_window=window)
+        report = import_learners(db=db, csv_text=programme.learners_csv(), now=now, default_window=window)
         for error in report.errors:
             click.echo(f"demo learners: {error}", err=True)
         staff = accounts.ensure_staff(db=db, instance_path=app.instance_path,
