@@ -59,6 +59,18 @@ def make_learners(db, now, csv_text: str = LEARNERS_CSV) -> list[Learner]:
     return list(db.exec(select(Learner).order_by(Learner.id)).all())
 
 
+def held_session(db, now, csv_text: str = LEARNERS_CSV) -> list[Learner]:
+    """Learners from ``csv_text`` in one cohort whose UPI-safety session was held ``now``
+    (their post-session quiz queued), committed: the start of most conversation tests."""
+    from app.learning.sessions import complete_session
+
+    module = make_module(db)
+    learners = make_learners(db, now, csv_text)
+    complete_session(db=db, cohort=cohort(db), module=module, held_at=now, now=now)
+    db.commit()
+    return learners
+
+
 def cohort(db, name="andheri-march") -> Cohort:
     return db.exec(select(Cohort).where(Cohort.name == name)).one()
 

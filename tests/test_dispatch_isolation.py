@@ -14,13 +14,12 @@ from prometheus_client import REGISTRY
 from sqlmodel import select
 
 from app import create_app
-from app.learning.sessions import complete_session
 from app.messaging.transport import ConsoleTransport
 from app.models import Learner, Outbox
 from app.scheduling.dispatcher import dispatch_once
 from app.scheduling.planner import FAILED_LEARNER_RETRY
 from tests.conftest import AUTH_TOKEN
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import held_session
 
 LEARNERS = """phone,name,site,language,cohort,channel
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march,voice
@@ -30,11 +29,7 @@ LEARNERS = """phone,name,site,language,cohort,channel
 
 
 def held(db, clock, csv=LEARNERS):
-    module = make_module(db)
-    people = make_learners(db, clock.now(), csv)
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
-    return people
+    return held_session(db, clock.now(), csv)
 
 
 def on_a_plain_thread(fn):

@@ -13,7 +13,7 @@ from app.learning.sessions import complete_session
 from app.models import Feedback, Prompt
 from app.reports import feedback as fb
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import app_policy, cohort, make_learners, make_module
+from tests.factories import app_policy, cohort, held_session, make_module
 
 
 def text(db, phone, body, clock):
@@ -25,10 +25,7 @@ def text(db, phone, body, clock):
 
 @pytest.fixture
 def asha(app, db, clock):
-    module = make_module(db)
-    asha, _ = make_learners(db, clock.now())
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    asha, _ = held_session(db, clock.now())
     dispatch_once(app=app)
     for body in ["2", "2", "1"]:
         text(db, asha.phone, body, clock)

@@ -10,10 +10,9 @@ import uuid
 from sqlmodel import select
 
 from app.learning.inbound import receive_sms
-from app.learning.sessions import complete_session
 from app.models import Answer, Feedback, Item, Outbox, Prompt, Site
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import app_policy, cohort, make_learners, make_module
+from tests.factories import app_policy, held_session
 from tests.test_voice_call import VOICE_LEARNERS, gather_of, post, press, said
 
 
@@ -31,10 +30,7 @@ def sent_to(db, phone):
 
 
 def held(db, clock):
-    module = make_module(db)
-    learners = make_learners(db, clock.now())
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    learners = held_session(db, clock.now())
     return learners
 
 
@@ -171,10 +167,7 @@ def test_a_pending_review_at_stop_comes_back_as_its_card_is_still_due(app, db, c
 
 
 def voice_held(db, clock):
-    module = make_module(db)
-    learners = make_learners(db, clock.now(), VOICE_LEARNERS)
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    learners = held_session(db, clock.now(), VOICE_LEARNERS)
     return learners
 
 

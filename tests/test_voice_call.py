@@ -16,7 +16,7 @@ from app.models import Answer, Card, Feedback, Item, Outbox, Prompt, VoiceCall, 
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import PUBLIC_URL
 from tests.factories import app_policy as _policy
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import cohort, held_session, make_learners, make_module
 
 VOICE_LEARNERS = """phone,name,site,language,cohort,channel
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march,voice
@@ -28,10 +28,7 @@ VOICE_LEARNERS = """phone,name,site,language,cohort,channel
 @pytest.fixture
 def held(app, db, clock):
     """A session held for a cohort of two voice learners and one SMS learner."""
-    module = make_module(db)
-    learners = make_learners(db, clock.now(), VOICE_LEARNERS)
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    learners = held_session(db, clock.now(), VOICE_LEARNERS)
     return learners
 
 

@@ -13,12 +13,11 @@ from sqlmodel import select
 
 from app import create_app
 from app.learning.inbound import receive_sms
-from app.learning.sessions import complete_session
 from app.models import Answer, Inbound, Learner, Outbox, Prompt, VoiceCall
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, sign
 from tests.factories import app_policy as _policy
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import held_session
 
 INDIA = ZoneInfo("Asia/Kolkata")
 LEARNERS = """phone,name,site,language,cohort,channel
@@ -42,10 +41,7 @@ def twilio_app(app_config, fake_twilio):
 
 @pytest.fixture
 def learners(db, clock):
-    module = make_module(db)
-    people = make_learners(db, clock.now(), LEARNERS)
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    people = held_session(db, clock.now(), LEARNERS)
     return people
 
 

@@ -5,7 +5,6 @@ from sqlmodel import Session, select
 
 from app.db import get_engine
 from app.i18n import say
-from app.learning.sessions import complete_session
 from app.models import Answer, Card, Feedback, Inbound, Learner, Outbox, Prompt, VoiceCall
 from app.voice.transcript import (
     press_key,
@@ -13,7 +12,7 @@ from app.voice.transcript import (
     voice_channel,
     voice_session_as_text,
 )
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import held_session, make_learners
 
 LEARNERS = """phone,name,site,language,cohort,channel
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march,voice
@@ -28,10 +27,7 @@ def _env(app):
 
 
 def held(db, clock):
-    module = make_module(db)
-    learners = make_learners(db, clock.now(), LEARNERS)
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    learners = held_session(db, clock.now(), LEARNERS)
     return learners
 
 

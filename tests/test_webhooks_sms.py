@@ -5,10 +5,9 @@ import xml.etree.ElementTree as ET
 
 from sqlmodel import select
 
-from app.learning.sessions import complete_session
 from app.models import Answer, DeliveryEvent, Inbound, Outbox
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import cohort, make_learners, make_module
+from tests.factories import held_session
 
 
 def messages_in(response) -> list[str]:
@@ -26,10 +25,7 @@ def inbound(sid: str, phone: str, body: str) -> dict:
 
 
 def started(app, db, clock):
-    module = make_module(db)
-    learners = make_learners(db, clock.now())
-    complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-    db.commit()
+    learners = held_session(db, clock.now())
     dispatch_once(app=app)
     return learners
 

@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import func, select
 
 from app.models import Feedback, Learner, TrainingSession
-
 from tests.web.conftest import app_db
 
 

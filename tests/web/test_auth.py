@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app import create_app
 from app.models import User
-from tests.web.conftest import app_db, PASSWORD, csrf_token, login
+from tests.web.conftest import PASSWORD, app_db, csrf_token, login
 
 PAGES = ["/", "/feedback", "/learners", "/reports", "/recognition", "/testimonials", "/workspace/sessions",
          "/workspace/content", "/workspace/learners/import", "/simulator/"]

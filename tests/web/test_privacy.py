@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, or_, select as sa_select
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
 from app.models import Answer, Card, Feedback, Inbound, Learner, Outbox, Prompt
