@@ -185,6 +185,21 @@ def test_validation_errors_are_in_the_trainers_language(hindi_app, world):
     assert learner(hindi_app, world.asha).name == "Asha Devi"
 
 
+def test_the_learner_list_names_the_channel_in_the_readers_language(hindi_app, world):
+    with app_db(hindi_app) as db:
+        user = db.get(User, world.trainer_a)
+        user.language = "hi"
+        db.add(user)
+        ravi = db.get(Learner, world.ravi)
+        ravi.channel = "voice"
+        db.add(ravi)
+    client = hindi_app.test_client()
+    login(client, world.email_trainer_a)
+    listed = client.get("/learners").data.decode()
+    assert "<td>वॉइस कॉल</td>" in listed and "<td>voice</td>" not in listed
+    assert "वॉइस कॉल" in client.get(f"/learners/{world.ravi}").data.decode()
+
+
 def test_the_forms_need_their_csrf_token(csrf_app, world):
     client = csrf_app.test_client()
     page = client.get("/login").data.decode()

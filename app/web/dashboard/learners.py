@@ -13,15 +13,16 @@ from sqlalchemy import case, func
 from sqlmodel import select
 
 from app.db import get_db
-from app.people import audit
-from app.people.phones import masked_phone
 from app.models import Answer, Card, Cohort, Item, Learner, Module, Prompt, Site
 from app.models.people import LEARNER_STATUSES
+from app.people import audit
+from app.people.phones import masked_phone
 from app.reports import feedback as fb
-from app.reports.summary import _cell
 from app.reports.queries import in_sites
+from app.reports.summary import _cell
 from app.web.auth.guards import get_or_404, roles_required, scope
 from app.web.dashboard import bp
+from app.web.dashboard.changes import channel_names
 from app.web.dashboard.params import arg_int, visible_cohort, visible_cohorts, visible_sites
 from app.web.dashboard.privacy import erase_learner, export_learner
 
@@ -34,6 +35,12 @@ def phone_filter(phone: str | None) -> str:
     if current_user.is_authenticated and current_user.role == "admin":
         return phone or "–"
     return masked_phone(phone)
+
+
+@bp.app_template_filter("channel")
+def channel_filter(channel: str | None) -> str:
+    """How a learner is reached, in the reader's language ("sms" is a code, not a word)."""
+    return channel_names().get(channel or "", channel or "–")
 
 
 def _filtered():
