@@ -40,6 +40,8 @@ def defaults(instance_path: str) -> dict:
         "TWILIO_MESSAGING_SERVICE_SID": None,
         "TWILIO_API_BASE": "https://api.twilio.com",
         "TWILIO_TIMEOUT": 10.0,
+        # The account's concurrency limit: Twilio answers 429 (20429) beyond it.
+        "TWILIO_MAX_IN_FLIGHT": 100,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
         **LEARNING_DEFAULTS,
@@ -55,7 +57,12 @@ def defaults(instance_path: str) -> dict:
         "DISPATCH_BATCH": 500,
         "SEGMENTS_PER_SECOND": 1.0,
         "SEND_MAX_ATTEMPTS": 6,
-        "DELIVERY_THREADS": 4,
+        # API calls in flight per worker, at most (0: the account's TWILIO_MAX_IN_FLIGHT);
+        # workers share the account's limit by halving on a 429 and growing back (AIMD).
+        "DELIVERY_THREADS": 0,
+        # Senders and their segments/s, "MG...:100,+15005550006:1,SAATHI:10@+44" (empty:
+        # TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM at SEGMENTS_PER_SECOND).
+        "SENDERS": "",
         "SQLALCHEMY_ECHO": False,
         # Development demo (scripts/dev sets it): the sign-in page lists the demo sign-ins.
         "DEMO": False,

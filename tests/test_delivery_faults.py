@@ -120,11 +120,12 @@ def test_a_message_already_claimed_when_the_learner_texts_stop_does_not_go(app, 
 
         waits = 0
 
-        def acquire(self, segments):
+        def reserve(self, segments, sender=None):
             self.waits += 1
             if self.waits == 1:
                 with app.app_context(), session_scope(app) as s:
                     receive_sms(db=s, sid="SMstop", from_number=asha, body=" stop ", now=clock.now(), policy=_policy())
+            return 0.0
 
     app.extensions["saathi.throttle"] = StopWhileWaiting()
     app.config["DELIVERY_THREADS"] = 1

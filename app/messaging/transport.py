@@ -63,10 +63,11 @@ class ConsoleTransport:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: itertools.count = field(default_factory=itertools.count)
 
-    def send_sms(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
+    def send_sms(self, *, to: str, body: str, status_callback: str | None = None,
+                 sender: str | None = None) -> SendResult:
         sid = "SMconsole" + uuid.uuid4().hex[:23]
         with self._lock:
-            self.sent.append({"kind": "sms", "to": to, "body": body, "sid": sid})
+            self.sent.append({"kind": "sms", "to": to, "body": body, "sid": sid, "sender": sender})
         log.info("console sms to %s: %s", mask_phone(to), body.replace("\n", " | "))
         return SendResult(sid=sid, status="delivered")
 
@@ -77,7 +78,7 @@ class ConsoleTransport:
         log.info("console call to %s (%s)", mask_phone(to), url)
         return SendResult(sid=sid, status="completed")
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+    def find_sent(self, *, to: str, body: str, since: datetime, sender: str | None = None) -> str | None:
         with self._lock:
             for msg in reversed(self.sent):
                 if msg["to"] == to and msg.get("body") == body:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -48,11 +49,16 @@ class TwilioTransport:
 
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str | None,
                  messaging_service_sid: str | None = None, api_base: str = "https://api.twilio.com",
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, max_in_flight: int = 100):
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
-        self.client = Client(account_sid, auth_token,
-                             http_client=BaseUrlHttpClient(api_base, timeout=timeout))
+        http_client = BaseUrlHttpClient(api_base, timeout=timeout)
+        # One kept-alive connection per call in flight: requests' default pool holds 10, and
+        # beyond it every call opens and closes its own connection (and logs a warning).
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, int(max_in_flight)))
+        for scheme in ("http://", "https://"):
+            http_client.session.mount(scheme, adapter)
+        self.client = Client(account_sid, auth_token, http_client=http_client)
 
     @classmethod
     def from_config(cls, config) -> "TwilioTransport":
@@ -63,15 +69,20 @@ class TwilioTransport:
             messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
             api_base=config["TWILIO_API_BASE"],
             timeout=float(config.get("TWILIO_TIMEOUT") or 10),
+            max_in_flight=int(config.get("TWILIO_MAX_IN_FLIGHT") or 100),
         )
 
-    def _sender(self) -> dict:
+    def _sender(self, sender: str | None = None) -> dict:
+        """A sender from SAATHI_SENDERS (an ``MG...`` SID is a Messaging Service), else ours."""
+        if sender:
+            return {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
         if self.messaging_service_sid:
             return {"messaging_service_sid": self.messaging_service_sid}
         return {"from_": self.from_number}
 
-    def send_sms(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
-        kwargs = {"to": to, "body": body, **self._sender()}
+    def send_sms(self, *, to: str, body: str, status_callback: str | None = None,
+                 sender: str | None = None) -> SendResult:
+        kwargs = {"to": to, "body": body, **self._sender(sender)}
         if status_callback:
             kwargs["status_callback"] = status_callback
         msg = self._call(self.client.messages.create, **kwargs)
@@ -87,7 +98,7 @@ class TwilioTransport:
         call = self._call(self.client.calls.create, **kwargs)
         return SendResult(sid=call.sid, status=call.status or "queued")
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+    def find_sent(self, *, to: str, body: str, since: datetime, sender: str | None = None) -> str | None:
         """The SID of a message to ``to`` with ``body`` created since ``since``, if Twilio has one.
 
         Used after a crash or timeout left us not knowing whether Twilio accepted a message.

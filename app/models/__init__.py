@@ -2,12 +2,12 @@
 from app.models.audit import AuditEvent
 from app.models.content import Item, Module, Pack
 from app.models.learning import Answer, Card, Feedback, Prompt, TrainingSession
-from app.models.messaging import DeliveryEvent, Inbound, Outbox
+from app.models.messaging import DeliveryEvent, Inbound, Outbox, SenderPace
 from app.models.people import Cohort, Learner, Site
 from app.models.staff import User, UserSite, VoiceSetting
 from app.models.voice import VoiceCall
 
 __all__ = [
     "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "Learner", "Module",
-    "Outbox", "Pack", "Prompt", "Site", "TrainingSession", "User", "UserSite", "VoiceCall", "VoiceSetting",
+    "Outbox", "Pack", "SenderPace", "Prompt", "Site", "TrainingSession", "User", "UserSite", "VoiceCall", "VoiceSetting",
 ]

@@ -60,6 +60,9 @@ class Outbox(SQLModel, table=True):
     uncertain: bool = False
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     claimed_by: str | None = Field(default=None, max_length=64)
+    # The sender (number, short code, alphanumeric ID or Messaging Service SID) chosen at the
+    # first claim, kept so a retry or a reconciliation goes out from, and is looked up as, the same.
+    sender: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     duration_seconds: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
@@ -85,3 +88,14 @@ class DeliveryEvent(SQLModel, table=True):
     error_code: int | None = None
     applied: bool = False
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SenderPace(SQLModel, table=True):
+    """One sender's pace (GCRA): ``tat`` is the wall-clock second (epoch) from which its next
+    segment may go. Every worker reserves its segments here in one atomic UPDATE, so a
+    sender's segments/s holds across processes and hosts (app/scheduling/throttle.py)."""
+
+    __tablename__ = "sender_pace"
+
+    sender: str = Field(primary_key=True, max_length=64)
+    tat: float = 0.0

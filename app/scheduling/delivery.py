@@ -69,12 +69,16 @@ class DeliveryStats:
                 setattr(self, name, getattr(self, name) + value)
 
 
-def claim(db: Session, *, now: datetime, worker: str, limit: int) -> list[Outbox]:
+def claim(db: Session, *, now: datetime, worker: str, limit: int, choose=None) -> list[Outbox]:
+    """Claim due rows (``sending``, with a lease); ``choose(number)`` gives a row its sender
+    at its first claim (app/messaging/senders.py), which it then keeps."""
     rows = db.exec(select(Outbox).where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
                    .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
                    .with_for_update(skip_locked=True)).all()
     for row in rows:
         row.status, row.claimed_by, row.claimed_until = "sending", worker, now + LEASE
+        if choose is not None and row.sender is None and row.kind == "sms":
+            row.sender = choose(row.to_number)
         row.attempts += 1
         row.updated_at = now
         db.add(row)
@@ -96,24 +100,47 @@ def reconcile_stale(db: Session, *, transport, now: datetime, stats: DeliverySta
 def _send(transport, row: Outbox, status_callback: str | None) -> SendResult:
     if row.kind == "call":
         return transport.place_call(to=row.to_number, url=row.body, status_callback=status_callback)
-    return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback)
+    sender = {"sender": row.sender} if row.sender else {}  # transports without senders never see one
+    return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback, **sender)
+
+
+@dataclass
+class Reconciled(SendResult):
+    """Twilio already had this message (an uncertain row found by ``find_sent``)."""
+
+
+def attempt(transport, row: Outbox, status_callback: str | None) -> SendResult | SendError:
+    """The network half of a send, no database: look an uncertain row up at Twilio first,
+    else send it. Safe in any thread; ``record`` stores what it returns."""
+    try:
+        if row.uncertain and row.kind == "sms":
+            sender = {"sender": row.sender} if row.sender else {}
+            sid = transport.find_sent(to=row.to_number, body=row.body, since=row.created_at, **sender)
+            if sid:
+                return Reconciled(sid=sid, status="accepted")
+        return _send(transport, row, status_callback)
+    except SendError as exc:
+        return exc
 
 
 def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_callback: str | None,
                 max_attempts: int, voice: VoiceOptions, stats: DeliveryStats) -> None:
     """Send one claimed row and record the outcome (in ``db``; the caller commits)."""
-    try:
-        sid = None
-        if row.uncertain and row.kind == "sms":
-            sid = transport.find_sent(to=row.to_number, body=row.body, since=row.created_at)
-        if sid:
-            result = SendResult(sid=sid, status="accepted")
-            stats.add(reconciled=1)
-        else:
-            result = _send(transport, row, status_callback)
-    except SendError as exc:
-        _failed_attempt(db, row, exc, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
+    record(db, row, attempt(transport, row, status_callback), now=now, max_attempts=max_attempts,
+           voice=voice, stats=stats)
+
+
+def record(db: Session, row: Outbox, outcome: SendResult | SendError, *, now: datetime, max_attempts: int,
+           voice: VoiceOptions, stats: DeliveryStats, early_events: dict | None = None) -> None:
+    """Store what became of a send (in ``db``; the caller commits). ``early_events``: the
+    unapplied status callbacks of a whole group, by SID, found in one query (``None``:
+    look this row's up)."""
+    if isinstance(outcome, SendError):
+        _failed_attempt(db, row, outcome, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
         return
+    result = outcome
+    if isinstance(result, Reconciled):
+        stats.add(reconciled=1)
     row.sid, row.sent_at, row.uncertain = result.sid, now, False
     row.status = "delivered" if result.status == "delivered" else "accepted"
     if result.segments:
@@ -124,9 +151,13 @@ def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_ca
     db.add(row)
     stats.add(sent=1, segments=row.segments)
     metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
-    db.flush()
-    for event in db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == result.sid,
-                                                     DeliveryEvent.applied.is_(False))).all():
+    if early_events is None:
+        db.flush()
+        events = db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == result.sid,
+                                                     DeliveryEvent.applied.is_(False))).all()
+    else:
+        events = early_events.get(result.sid, ())
+    for event in events:
         apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
@@ -142,10 +173,34 @@ def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryS
     learner = db.get(Learner, row.learner_id) if row.learner_id else None
     if learner is None or learner.active:
         return False
+    cancel(db, row, now=now, stats=stats)
+    return True
+
+
+def stopped_learners(db: Session, rows: list[Outbox]) -> set[int]:
+    """Of the learners these claimed rows go to, those who opted out (or proved
+    unreachable) since the claim: one query for a whole group, just before it is sent."""
+    ids = {r.learner_id for r in rows if r.learner_id}
+    if not ids:
+        return set()
+    return set(db.exec(select(Learner.id).where(Learner.id.in_(ids), Learner.status != "active")).all())
+
+
+def cancel(db: Session, row: Outbox, *, now: datetime, stats: DeliveryStats) -> None:
     row.status, row.claimed_by, row.claimed_until, row.updated_at = "cancelled", None, None, now
     db.add(row)
     stats.add(cancelled=1)
-    return True
+
+
+def unapplied_events(db: Session, sids: list[str]) -> dict[str, list[DeliveryEvent]]:
+    """Status callbacks that came before their SIDs were stored, for a group of sends."""
+    found: dict[str, list[DeliveryEvent]] = {}
+    if sids:
+        for event in db.exec(select(DeliveryEvent).where(DeliveryEvent.sid.in_(sids),
+                                                         DeliveryEvent.applied.is_(False))
+                             .order_by(DeliveryEvent.id)).all():
+            found.setdefault(event.sid, []).append(event)
+    return found
 
 
 def rate_limited(exc: SendError) -> bool:

@@ -23,11 +23,12 @@ from sqlmodel import Session
 
 from app.db import get_engine
 from app.learning.policy import Policy, current_policy
-from app.models import Outbox
-from app.observability import carry_context, dispatch_pass, metrics
+from app.messaging.senders import SenderChooser, parse_senders
+from app.observability import dispatch_pass, metrics
 from app.scheduling import delivery
+from app.scheduling.pipeline import Pipeline, claim_size
 from app.scheduling.planner import PlanStats, plan
-from app.scheduling.throttle import SegmentThrottle
+from app.scheduling.throttle import SenderPace, Window
 from app.voice.settings import VoiceOptions, current_options
 
 log = logging.getLogger(__name__)
@@ -50,13 +51,15 @@ class Dispatch:
     sessions: Callable[[], AbstractContextManager[Session]]
     clock: object
     transport: object
-    throttle: SegmentThrottle
+    throttle: SenderPace  # per sender, shared by every worker (anything with ``reserve``)
     policy: Policy
     voice: VoiceOptions
     batch: int
     max_attempts: int
-    threads: int
+    window: Window  # API calls in flight, per process (AIMD on 429s)
     callbacks: bool  # Twilio reports delivery to SAATHI_PUBLIC_URL (not with the console transport)
+    chooser: SenderChooser | None = None  # SAATHI_SENDERS, if set
+    rates: dict = field(default_factory=dict)  # segments/s by sender
 
     @classmethod
     def of(cls, app: Flask) -> Dispatch:
@@ -69,13 +72,21 @@ class Dispatch:
             with Session(engine, expire_on_commit=False) as db:
                 yield db
 
+        default_rate = float(config["SEGMENTS_PER_SECOND"])
+        chooser = SenderChooser(parse_senders(config.get("SENDERS"), default_rate))
+        rates = chooser.rates(default_rate)
         throttle = app.extensions.get("saathi.throttle")
-        if throttle is None:  # one per process: every pass of this worker shares the pace
-            throttle = app.extensions["saathi.throttle"] = SegmentThrottle(float(config["SEGMENTS_PER_SECOND"]))
+        if throttle is None:  # the pace lives in the database; this only caches reservations
+            throttle = app.extensions["saathi.throttle"] = SenderPace(sessions, rates)
+        window = app.extensions.get("saathi.window")
+        in_flight = int(config["DELIVERY_THREADS"] or 0) or int(config.get("TWILIO_MAX_IN_FLIGHT") or 100)
+        if window is None or window.ceiling != max(1, in_flight):  # one per process: its passes share it
+            window = app.extensions["saathi.window"] = Window(in_flight)
         return cls(sessions=sessions, clock=app.extensions["saathi.clock"], transport=app.extensions["saathi.transport"],
                    throttle=throttle, policy=current_policy(app), voice=current_options(app),
                    batch=int(config["DISPATCH_BATCH"]), max_attempts=int(config["SEND_MAX_ATTEMPTS"]),
-                   threads=max(1, int(config["DELIVERY_THREADS"])), callbacks=config["TRANSPORT"] == "twilio")
+                   window=window, callbacks=config["TRANSPORT"] == "twilio",
+                   chooser=chooser or None, rates=rates)
 
     def status_callback(self, kind: str) -> str | None:
         if not self.callbacks:
@@ -85,47 +96,28 @@ class Dispatch:
 
 def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
             stats: delivery.DeliveryStats | None = None) -> delivery.DeliveryStats:
-    """Send queued outbox rows, in claimed batches, paced by the segment throttle."""
+    """Send queued outbox rows, in claimed batches, paced per sender, many in flight
+    (app/scheduling/pipeline.py)."""
     stats = stats or delivery.DeliveryStats()
     me, limit = delivery.worker_id(), limit or ctx.batch
     with ctx.sessions() as db:
         delivery.reconcile_stale(db, transport=ctx.transport, now=now, stats=stats)
         delivery.apply_late_events(db, now=now, voice=ctx.voice, max_attempts=ctx.max_attempts)
         db.commit()
-
-    def send(row: Outbox) -> None:
+    choose = ctx.chooser.choose if ctx.chooser else None
+    with ThreadPoolExecutor(ctx.window.ceiling, thread_name_prefix="saathi-send") as pool:
+        pipeline = Pipeline(ctx, now=now, stats=stats, pool=pool)
         try:
-            ctx.throttle.acquire(row.segments)
-            with ctx.sessions() as db:  # a short look first, so no transaction waits on the API call
-                if delivery.drop_if_stopped(db, db.merge(row, load=False), now=now, stats=stats):
+            while limit > 0:
+                with ctx.sessions() as db:
+                    rows = delivery.claim(db, now=now, worker=me, limit=claim_size(ctx, limit), choose=choose)
                     db.commit()
-                    return
-            with ctx.sessions() as db:
-                row_here = db.merge(row, load=False)
-                delivery.deliver_row(db, row_here, transport=ctx.transport, now=now, max_attempts=ctx.max_attempts,
-                                     status_callback=ctx.status_callback(row.kind), voice=ctx.voice, stats=stats)
-                db.commit()
-        except Exception as exc:
-            log.exception("sending outbox %s failed (learner %s)", row.id, row.learner_id,
-                          extra={"learner_id": row.learner_id, "outbox_id": row.id})
-            metrics.learner_failed("send")
-            stats.add(send_errors=1)
-            with ctx.sessions() as db:
-                delivery.unexpected_failure(db, row.id, exc, now=now, max_attempts=ctx.max_attempts,
-                                            voice=ctx.voice, stats=stats)
-                db.commit()
-
-    with ThreadPoolExecutor(ctx.threads, thread_name_prefix="saathi-send") as pool:
-        while limit > 0:
-            with ctx.sessions() as db:
-                rows = delivery.claim(db, now=now, worker=me, limit=min(limit, 100))
-                db.commit()
-            if not rows:
-                break
-            # API calls wait on the network: a few in flight at once, each row in its own
-            # transaction so its SID is stored the moment Twilio answers.
-            list(pool.map(carry_context(send), rows))  # the pass id goes with them
-            limit -= len(rows)
+                if not rows:
+                    break
+                limit -= len(rows)
+                pipeline.feed(rows)
+        finally:
+            pipeline.finish()
     return stats
 
 

@@ -1,0 +1,181 @@
+"""Keeping the network busy: claimed rows go out many at a time, outcomes are stored in groups.
+
+An API call waits ~0.2 s on the network and ~1 ms on the CPU, so one worker keeps up to a
+window of calls in flight (``throttle.Window``: the account's concurrency limit, shared
+with other workers by AIMD) on a pool of threads that do nothing but the call. This
+thread does all the database work, in few transactions:
+
+- before a group goes out, one query finds the learners who stopped since the claim
+  (a STOP after the claim wins, as before);
+- each row waits for its sender's pace (``throttle.SenderPace``, shared by all workers);
+- outcomes are stored ``GROUP`` at a time, or every ``FLUSH_SECONDS``, in one
+  transaction with one query for callbacks that came before their SIDs.
+
+Exactly once: a row stays ``sending`` (leased) until its outcome is committed. If the
+worker dies in between, the row's lease runs out and it is looked up at Twilio
+(``find_sent``) before it is ever sent again.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from app.messaging.transport import SendError
+from app.models import Outbox
+from app.observability import carry_context, metrics
+from app.scheduling import delivery
+
+log = logging.getLogger(__name__)
+GROUP = 50
+FLUSH_SECONDS = 0.1
+
+
+class Pipeline:
+    """One pass's sending: ``feed`` claimed rows, then ``finish``. Not thread-safe: one
+    thread feeds and records; the pool threads only call the transport."""
+
+    def __init__(self, ctx, *, now: datetime, stats: delivery.DeliveryStats, pool: ThreadPoolExecutor):
+        self.ctx, self.now, self.stats, self.pool = ctx, now, stats, pool
+        self.window = ctx.window
+        self.done: queue.Queue = queue.Queue()
+        self.in_flight = 0
+        self.outcomes: list[tuple[Outbox, object]] = []
+        self.flushed_at = time.monotonic()
+        self._send = carry_context(self._call)  # the pass id goes with each call
+
+    # -- sending ---------------------------------------------------------------------------
+    def feed(self, rows: list[Outbox]) -> None:
+        group: list[Outbox] = []
+        for row in rows:
+            while self.in_flight + len(group) >= self.window.limit:
+                if group:
+                    self._launch(group)
+                    group = []
+                else:
+                    self._collect(timeout=None)
+            wait = self.ctx.throttle.reserve(row.segments, row.sender)
+            if wait > 0:  # the sender's pace: send what is ready, store outcomes meanwhile
+                self._launch(group)
+                group = []
+                self._collect_until(time.monotonic() + wait)
+            group.append(row)
+        self._launch(group)
+        self._collect_until(0)  # whatever has come back already
+
+    def finish(self) -> None:
+        while self.in_flight:
+            self._collect(timeout=None)
+        self.flush()
+
+    def _launch(self, group: list[Outbox]) -> None:
+        if not group:
+            return
+        with self.ctx.sessions() as db:
+            stopped = delivery.stopped_learners(db, group)
+        for row in group:
+            if row.learner_id in stopped:
+                self.outcomes.append((row, "cancel"))
+                continue
+            self.in_flight += 1
+            self.pool.submit(self._send, row, self.window.started())
+
+    def _call(self, row: Outbox, ticket: int) -> None:
+        try:
+            outcome = delivery.attempt(self.ctx.transport, row, self.ctx.status_callback(row.kind))
+        except Exception as exc:  # a bug or a broken transport: stored as a timed-out attempt
+            outcome = exc
+        self.done.put((row, ticket, outcome))
+
+    # -- outcomes --------------------------------------------------------------------------
+    def _collect(self, timeout: float | None) -> bool:
+        try:
+            row, ticket, outcome = self.done.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        self.in_flight -= 1
+        if isinstance(outcome, SendError) and delivery.rate_limited(outcome):
+            self.window.rate_limited(ticket)
+        elif not isinstance(outcome, Exception) or isinstance(outcome, SendError):
+            self.window.succeeded()
+        self.outcomes.append((row, outcome))
+        if len(self.outcomes) >= GROUP or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+            self.flush()
+        return True
+
+    def _collect_until(self, deadline: float) -> None:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                while self.in_flight and self._collect(timeout=0):
+                    pass
+                return
+            if not self.in_flight:
+                time.sleep(left)
+                return
+            self._collect(timeout=left)
+
+    def flush(self) -> None:
+        """Store the outcomes so far, in one transaction (one per row if that one fails)."""
+        self.flushed_at = time.monotonic()
+        outcomes, self.outcomes = self.outcomes, []
+        stored = []
+        for row, outcome in outcomes:
+            if isinstance(outcome, Exception) and not isinstance(outcome, SendError):
+                self._unexpected(row, outcome)  # in its own transaction, as a timed-out attempt
+            else:
+                stored.append((row, outcome))
+        outcomes = stored
+        if not outcomes:
+            return
+        try:
+            with self.ctx.sessions() as db:
+                self._store(db, outcomes)
+                db.commit()
+        except Exception:
+            log.warning("storing %s send outcomes together failed; storing them one by one", len(outcomes),
+                        exc_info=True)
+            for one in outcomes:
+                try:
+                    with self.ctx.sessions() as db:
+                        self._store(db, [one])
+                        db.commit()
+                except Exception as exc:
+                    self._unexpected(one[0], exc)
+
+    def _store(self, db, outcomes) -> None:
+        ctx, now, stats = self.ctx, self.now, self.stats
+        sids = [o.sid for _, o in outcomes if not isinstance(o, (Exception, str))]
+        early = delivery.unapplied_events(db, sids)
+        for row, outcome in outcomes:
+            row_here = db.merge(row, load=False)
+            if outcome == "cancel":
+                delivery.cancel(db, row_here, now=now, stats=stats)
+            else:
+                delivery.record(db, row_here, outcome, now=now, max_attempts=ctx.max_attempts, voice=ctx.voice,
+                                stats=stats, early_events=early)
+
+    def _unexpected(self, row: Outbox, exc: Exception) -> None:
+        log.error("sending outbox %s failed (learner %s): %s", row.id, row.learner_id, exc,
+                  exc_info=exc, extra={"learner_id": row.learner_id, "outbox_id": row.id})
+        metrics.learner_failed("send")
+        self.stats.add(send_errors=1)
+        try:
+            with self.ctx.sessions() as db:
+                delivery.unexpected_failure(db, row.id, exc, now=self.now, max_attempts=self.ctx.max_attempts,
+                                            voice=self.ctx.voice, stats=self.stats)
+                db.commit()
+        except Exception:  # the lease runs out and the row is reconciled
+            log.exception("outbox %s stays sending until its lease ends", row.id)
+
+
+def claim_size(ctx, limit: int) -> int:
+    """Rows to claim at once: a window's worth, but no more than the senders can send well
+    within the lease (at 1 segment/s, 100 rows would outlive it)."""
+    size = max(ctx.window.ceiling, 20)
+    paced = [r for r in ctx.rates.values() if r > 0]
+    if paced and len(paced) == len(ctx.rates):
+        size = min(size, max(1, int(sum(paced) * 30)))
+    return max(1, min(limit, size, 500))
