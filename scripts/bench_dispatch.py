@@ -1,25 +1,28 @@
-"""Dispatch throughput: due cards sent per second through the real twilio client.
+"""Dispatch throughput on PostgreSQL: prompts handed to (fake) Twilio per second, per worker.
 
-Builds a database of N learners (one FSRS card each) of which D have a card due now,
-starts the fake Twilio API (scripts/fake_twilio.py) in its own process, and runs dispatch
-passes until everything due has been sent. Prints cards per second, the split between
-planning and delivery, the cost of an idle pass (nothing due: it must not grow with N),
-and the process's peak memory.
+Fills a database with N learners, every one due: one FSRS card each, due an hour ago,
+and one queued outbox prompt each (planned, not yet sent). The fake Twilio API
+(scripts/fake_twilio.py) runs in its own process with its defaults: 0.2 s ± 0.05 per
+request, at most ``--account-limit`` requests in flight (429/20429 beyond). W worker
+processes then deliver for ``--seconds``; the rate is what the fake accepted in that
+time, measured at the fake after a warm-up. ``--plan-only`` times ``plan_due`` instead
+(learners planned per second per worker). Each worker reports its peak RSS.
 
-    .venv/bin/python scripts/bench_dispatch.py                  # 100,000 learners, 10,000 due
-    .venv/bin/python scripts/bench_dispatch.py --learners 1000000 --due 10000
-    .venv/bin/python scripts/bench_dispatch.py --database-url postgresql://postgres@127.0.0.1/bench
+    createdb h_delivery_bench    # an empty database; filled once, reused (outbox reset each run)
+    .venv/bin/python scripts/bench_dispatch.py --database-url postgresql://postgres@127.0.0.1:5432/h_delivery_bench \\
+        --learners 1000000 --workers 1 --in-flight 100
+    ... --workers 4 --in-flight 400 --account-limit 400
+    ... --plan-only --plan-seconds 20
+    ... --code /tmp/before          # the workers run another checkout's app/ (before/after)
 """
 from __future__ import annotations
 
 import argparse
 import json
 import multiprocessing
-import resource
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,15 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert
-
-from app import create_app, migrate
-from app.clock import FrozenClock
-from app.db import make_engine
-from app.learning import srs
-from app.models import Card, Cohort, Item, Learner, Module, Pack, Site
-
 NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 10:30 in India
+NAIVE_NOW, DUE = NOW.replace(tzinfo=None), (NOW - timedelta(hours=1)).replace(tzinfo=None)
 
 
 def free_port() -> int:
@@ -46,8 +42,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def populate(url: str, learners: int, due: int) -> None:
+def populate(url: str, learners: int) -> None:
+    """Set-based fill (generate_series): a million learners in about a minute."""
+    from sqlalchemy import insert, text
+
+    from app import migrate
+    from app.db import make_engine
+    from app.learning import srs
+    from app.models import Cohort, Item, Module, Pack, Site
+
+    migrate.upgrade(url)
     engine = make_engine(url)
+    state = srs.review(None, correct=True, now=NOW - timedelta(days=3))
     with engine.begin() as conn:
         conn.execute(insert(Site), [{"name": "Bench Site", "country": "IN", "timezone": "Asia/Kolkata",
                                      "send_start": "09:00", "send_end": "20:00", "created_at": NOW}])
@@ -60,100 +66,155 @@ def populate(url: str, learners: int, due: int) -> None:
                                      "options": [{"en": "This one"}, {"en": "That one"}, {"en": "Neither"}],
                                      "answer": 1, "explanation": {"en": "Because."}, "audio": None}
                                     for i in range(5)])
-        state = srs.review(None, correct=True, now=NOW - timedelta(days=3))
-        chunk = 20_000
-        for start in range(0, learners, chunk):
-            ids = range(start, min(start + chunk, learners))
-            conn.execute(insert(Learner), [{
-                "phone": f"+9198{n:08d}", "name": f"Learner {n}", "site_id": 1, "cohort_id": 1,
-                "language": "en", "channel": "sms", "status": "active", "created_at": NOW, "updated_at": NOW,
-            } for n in ids])
-            conn.execute(insert(Card), [{
-                "learner_id": n + 1, "item_id": 1 + n % 5, "state": 2, "reps": 1, "lapses": 0,
-                "due": NOW - timedelta(hours=1) if n < due else NOW + timedelta(days=5 + n % 20),
-                "last_review": NOW - timedelta(days=3), "fsrs": state,
-            } for n in ids])
+        args = {"n": learners, "now": NAIVE_NOW, "due": DUE, "last": NAIVE_NOW - timedelta(days=3),
+                "fsrs": json.dumps(state)}
+        conn.execute(text("""INSERT INTO learner (phone, name, site_id, cohort_id, language, channel, status,
+                                 created_at, updated_at)
+            SELECT '+9198' || lpad(n::text, 8, '0'), 'Learner ' || n, 1, 1, 'en', 'sms', 'active', :now, :now
+            FROM generate_series(0, :n - 1) AS n"""), args)
+        conn.execute(text("""INSERT INTO card (learner_id, item_id, state, reps, lapses, due, last_review, fsrs)
+            SELECT n + 1, 1 + n % 5, 2, 1, 0, :due, :last, CAST(:fsrs AS json) FROM generate_series(0, :n - 1) AS n"""),
+                     args)
+        conn.execute(text("""INSERT INTO outbox (learner_id, kind, purpose, to_number, body, encoding, segments,
+                                 status, attempts, uncertain, next_attempt_at, created_at, updated_at)
+            SELECT n + 1, 'sms', 'prompt', '+9198' || lpad(n::text, 8, '0'),
+                   'Question ' || (1 + n % 5) || ': which is right? 1 This one 2 That one 3 Neither',
+                   'GSM-7', 1, 'queued', 0, false, :due, :now, :now FROM generate_series(0, :n - 1) AS n"""), args)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
 
 
-def _migrate_and_populate(url: str, learners: int, due: int) -> None:
-    migrate.upgrade(url)
-    populate(url, learners, due)
+def prepare(url: str, learners: int) -> float:
+    """Fill the database if it is empty; else put every prompt back in the queue."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        filled = inspect(conn).has_table("learner") and conn.execute(text("SELECT count(*) FROM learner")).scalar()
+    if filled and filled != learners:
+        sys.exit(f"the database holds {filled:,} learners, not {learners:,}: use an empty one")
+    if not filled:
+        child = multiprocessing.get_context("spawn").Process(target=populate, args=(url, learners))
+        child.start()
+        child.join()
+        if child.exitcode:
+            sys.exit(f"filling the database failed ({child.exitcode})")
+    else:
+        with engine.begin() as conn:
+            has_sender = "sender" in {c["name"] for c in inspect(conn).get_columns("outbox")}
+            conn.execute(text("""UPDATE outbox SET status = 'queued', sid = NULL, attempts = 0, claimed_by = NULL,
+                claimed_until = NULL, sent_at = NULL, uncertain = false, error_code = NULL, error_message = NULL,
+                next_attempt_at = :due""" + (", sender = NULL" if has_sender else "") +
+                              " WHERE status <> 'queued' OR next_attempt_at <> :due"), {"due": DUE})
+            conn.execute(text("DELETE FROM delivery_event"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE outbox"))
+    engine.dispose()
+    return time.perf_counter() - t0
+
+
+def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> None:
+    """One worker process: wait for the start, then plan or deliver until the time is up."""
+    import resource
+
+    sys.path.insert(0, code)
+    from app import create_app
+    from app.clock import FrozenClock
+    from app.scheduling.dispatcher import Dispatch, deliver, plan_due
+
+    app = create_app({**config, "CLOCK": FrozenClock(NOW)})
+    ctx = Dispatch.of(app)
+    start.wait()
+    t0 = time.perf_counter()
+    done = 0
+    while time.perf_counter() - t0 < seconds:
+        now = NOW + timedelta(seconds=time.perf_counter() - t0)  # a 429 requeues a row seconds ahead
+        if mode == "plan":
+            got = plan_due(ctx, now=NOW).planned
+        else:
+            got = deliver(ctx, now=now, limit=int(config["DISPATCH_BATCH"])).sent
+        done += got
+        if not got and mode == "plan":
+            break
+    out.put({"done": done, "seconds": time.perf_counter() - t0, "cpu_s": time.process_time(),
+             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument("--database-url", help="an EMPTY database to fill (default: a temporary SQLite file)")
-    parser.add_argument("--batch", type=int, default=1000, help="SAATHI_DISPATCH_BATCH")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (docs/performance.md)")
+    parser.add_argument("--database-url", required=True, help="PostgreSQL; empty (filled once) or filled by this script")
+    parser.add_argument("--learners", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--in-flight", type=int, default=100, help="SAATHI_TWILIO_MAX_IN_FLIGHT of each worker")
+    parser.add_argument("--account-limit", type=int, default=100, help="the fake's --max-in-flight (0: none)")
+    parser.add_argument("--seconds", type=float, default=30, help="how long the workers deliver (or plan)")
+    parser.add_argument("--warmup", type=float, default=5, help="seconds not counted at the start")
+    parser.add_argument("--plan-only", action="store_true", help="time plan_due instead of delivery")
+    parser.add_argument("--batch", type=int, default=500, help="SAATHI_DISPATCH_BATCH")
+    parser.add_argument("--code", default=str(ROOT), help="the checkout whose app/ the workers run")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--json", metavar="FILE", help="append the figures to FILE (one JSON object a line)")
     args = parser.parse_args()
+    if not args.database_url.startswith("postgresql"):
+        sys.exit("--database-url must be PostgreSQL (several worker processes share it)")
 
-    tmp = tempfile.mkdtemp(prefix="saathi-bench-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    t0 = time.perf_counter()
-    # Filled in a child process, so peak_rss_mb below is the dispatcher's memory, not the filler's.
-    child = multiprocessing.get_context("spawn").Process(target=_migrate_and_populate,
-                                                         args=(url, args.learners, args.due))
-    child.start()
-    child.join()
-    if child.exitcode:
-        sys.exit(f"filling the database failed ({child.exitcode})")
-    print(f"database: {url.split('@')[-1]}  {args.learners:,} learners, {args.due:,} cards due "
-          f"(filled in {time.perf_counter() - t0:.1f} s)")
-
+    prep_s = prepare(args.database_url, args.learners)
+    print(f"database ready: {args.learners:,} learners, all due ({prep_s:.1f} s)", flush=True)
     port = free_port()
-    fake = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "fake_twilio.py"), "--port", str(port),
-                             "--quiet", "--auth-token", "bench-token"], stdout=subprocess.PIPE)
-    fake.stdout.readline()  # "fake Twilio on ..."
+    fake = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "fake_twilio.py"), "--port", str(port), "--quiet",
+                             "--auth-token", "bench-token", "--max-in-flight", str(args.account_limit)],
+                            stdout=subprocess.PIPE)
+    fake.stdout.readline()
     base = f"http://127.0.0.1:{port}"
     requests.post(f"{base}/_fake/config", json={"auto_callbacks": False}, timeout=5)
+    config = {"DATABASE_URL": args.database_url, "TRANSPORT": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+              "TWILIO_AUTH_TOKEN": "bench-token", "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": base,
+              "PUBLIC_URL": "http://127.0.0.1:9", "SEGMENTS_PER_SECOND": 0, "DISPATCH_BATCH": args.batch,
+              "DAILY_CAP": 3, "LOG_LEVEL": "WARNING", "TWILIO_MAX_IN_FLIGHT": args.in_flight,
+              "DELIVERY_THREADS": args.in_flight}
+    mp = multiprocessing.get_context("spawn")
+    start, out = mp.Event(), mp.Queue()
+    mode = "plan" if args.plan_only else "deliver"
+    procs = [mp.Process(target=worker, args=(args.code, config, mode, args.seconds, start, out))
+             for _ in range(args.workers)]
     try:
-        app = create_app({
-            "DATABASE_URL": url, "CLOCK": FrozenClock(NOW), "TRANSPORT": "twilio",
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench-token",
-            "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": base, "PUBLIC_URL": "http://127.0.0.1:9",
-            "SEGMENTS_PER_SECOND": 0, "DISPATCH_BATCH": args.batch, "DAILY_CAP": 3,
-        })
-        from app.scheduling.dispatcher import Dispatch, deliver, plan_due
-
-        ctx = Dispatch.of(app)
-
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        plan_s = deliver_s = 0.0
-        sent = passes = 0
-        while True:
-            passes += 1
-            t = time.perf_counter()
-            planned = plan_due(ctx, now=NOW).planned
-            plan_s += time.perf_counter() - t
-            t = time.perf_counter()
-            sent += deliver(ctx, now=NOW).sent
-            deliver_s += time.perf_counter() - t
-            if planned == 0:
-                break
-        total = plan_s + deliver_s
-        t = time.perf_counter()
-        plan_due(ctx, now=NOW + timedelta(minutes=1))
-        idle_ms = (time.perf_counter() - t) * 1000
-        accepted = len(requests.get(f"{base}/_fake/messages", timeout=30).json())
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = {
-            "learners": args.learners, "due": args.due, "sent": sent, "accepted_by_fake": accepted,
-            "passes": passes, "seconds": round(total, 2), "cards_per_second": round(sent / total, 1),
-            "plan_seconds": round(plan_s, 2), "deliver_seconds": round(deliver_s, 2),
-            "idle_pass_ms": round(idle_ms, 1), "peak_rss_mb": round(peak_mb, 1),
-            "rss_before_dispatch_mb": round(rss_before / 1024, 1),
-        }
-        figures["database"] = "postgresql" if url.startswith("postgresql") else "sqlite"
-        print(json.dumps(figures, indent=2))
-        if args.json:
-            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-        assert sent == accepted == args.due, "every due card must be sent exactly once"
+        for p in procs:
+            p.start()
+        time.sleep(3)  # let them import and connect
+        start.set()
+        t0 = time.perf_counter()
+        time.sleep(args.warmup)
+        first = requests.get(f"{base}/_fake/stats", timeout=10).json()
+        t1 = time.perf_counter()
+        time.sleep(max(0.0, args.seconds - args.warmup))
+        last = requests.get(f"{base}/_fake/stats", timeout=10).json()
+        t2 = time.perf_counter()
+        results = [out.get(timeout=300) for _ in procs]
+        for p in procs:
+            p.join(60)
+        stats = requests.get(f"{base}/_fake/stats", timeout=10).json()
+        to = [m["to"] for m in requests.get(f"{base}/_fake/messages", timeout=60).json()]
     finally:
         fake.terminate()
         fake.wait(5)
+    figures = {"label": args.label, "mode": mode, "learners": args.learners, "workers": args.workers,
+               "in_flight": args.in_flight, "account_limit": args.account_limit, "seconds": args.seconds,
+               "per_worker": results, "fake": stats, "peak_rss_mb": max(r["peak_rss_mb"] for r in results)}
+    if mode == "deliver":
+        figures["prompts_per_second"] = round((last["accepted"] - first["accepted"]) / (t2 - t1), 1)
+        figures["sent_by_workers"] = sum(r["done"] for r in results)
+        figures["duplicates"] = len(to) - len(set(to))
+        assert figures["duplicates"] == 0, "a prompt went twice"
+    else:
+        figures["learners_planned_per_second_per_worker"] = round(
+            sum(r["done"] / r["seconds"] for r in results) / len(results), 1)
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        with open(args.json, "a") as fh:
+            fh.write(json.dumps(figures) + "\n")
+    del t0
 
 
 if __name__ == "__main__":

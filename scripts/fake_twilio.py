@@ -519,7 +519,9 @@ class FakeTwilio:
                 return _error(400, 20001, f"bad fault {kind!r}: {exc!r}")
             data = {"ok": True}
         elif route == ("GET", "/_fake/stats"):
-            data = {"peak_in_flight": self.peak_in_flight, "refused": self.refused}
+            with self._lock:
+                accepted = len(self._messages)
+            data = {"peak_in_flight": self.peak_in_flight, "refused": self.refused, "accepted": accepted}
         elif route == ("POST", "/_fake/config"):
             convert = {"opted_out": set, "unreachable": set, "call_outcomes": dict, "auto_callbacks": bool,
                        "message_outcomes": lambda d: {k: tuple(v) for k, v in d.items()},
