@@ -127,7 +127,7 @@ def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> No
     app = create_app({**config, "CLOCK": FrozenClock(NOW)})
     ctx = Dispatch.of(app)
     start.wait()
-    t0 = time.perf_counter()
+    t0, cpu0, main0 = time.perf_counter(), time.process_time(), time.thread_time()
     done = 0
     while time.perf_counter() - t0 < seconds:
         now = NOW + timedelta(seconds=time.perf_counter() - t0)  # a 429 requeues a row seconds ahead
@@ -138,7 +138,9 @@ def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> No
         done += got
         if not got and mode == "plan":
             break
-    out.put({"done": done, "seconds": time.perf_counter() - t0, "cpu_s": time.process_time(),
+    cpu, main = time.process_time() - cpu0, time.thread_time() - main0
+    out.put({"done": done, "seconds": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu, 2),
+             "cpu_ms_each": round(cpu * 1000 / max(done, 1), 2), "main_thread_ms_each": round(main * 1000 / max(done, 1), 2),
              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import io
 import json
 import queue
 import random
@@ -35,12 +36,12 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
@@ -87,12 +88,63 @@ def _error(status: int, code: int, message: str, headers: dict | None = None) ->
     return Response(json.dumps(body), status, headers or {}, content_type="application/json")
 
 
-class _Handler(WSGIRequestHandler):
-    """Silent unless verbose: logging 10k benchmark requests to stderr costs real time."""
+class _Handler(BaseHTTPRequestHandler):
+    """A lean WSGI bridge that keeps connections alive, as Twilio's API does.
 
-    def log(self, type, message, *args):
-        if getattr(self.server, "fake_verbose", False) or type == "error":
-            super().log(type, message, *args)
+    Werkzeug's development server closes every connection after one response, so each
+    request paid a TCP connect and a new server thread on both sides: more CPU than the
+    request itself at a few hundred a second. Silent unless verbose.
+    """
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+
+    def do_GET(self):  # noqa: N802  (http.server's naming)
+        self._wsgi()
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def _wsgi(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path, _, query = self.path.partition("?")
+        environ = {
+            "REQUEST_METHOD": self.command, "SCRIPT_NAME": "", "PATH_INFO": unquote(path), "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": self.server.server_address[0], "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version, "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ["HTTP_" + key] = value
+        started = []
+        result = self.server.app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+        try:
+            data = b"".join(result)
+            status, headers = started[0]
+            self.send_response(int(status.split()[0]), status.partition(" ")[2])
+            for name, value in headers:
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # after the answer is written: status callbacks may go now
+
+    def log_message(self, format, *args):
+        if getattr(self.server, "fake_verbose", False):
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default 5 resets connections when a worker opens 100 at once
+    block_on_close = False  # stop() must not wait out an injected delay or an idle keep-alive
 
 
 class FakeTwilio:
@@ -139,9 +191,8 @@ class FakeTwilio:
     def start(self) -> "FakeTwilio":
         """Serve in a background thread; ``port=0`` picks a free port (see ``base_url``)."""
         self._stopping = False
-        self._server = make_server(self.host, self.port, self, threaded=True, request_handler=_Handler)
-        self._server.block_on_close = False  # stop() must not wait out an injected delay
-        self._server.fake_verbose = self.verbose
+        self._server = _Server((self.host, self.port), _Handler)
+        self._server.app, self._server.fake_verbose = self, self.verbose
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),  # fast stop()
                                         name="fake-twilio", daemon=True)

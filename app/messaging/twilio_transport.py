@@ -7,6 +7,7 @@ local fake or a contract mock can stand in without touching the rest of the code
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,8 +57,14 @@ class TwilioTransport:
         # One kept-alive connection per call in flight: requests' default pool holds 10, and
         # beyond it every call opens and closes its own connection (and logs a warning).
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, int(max_in_flight)))
+        session = http_client.session
         for scheme in ("http://", "https://"):
-            http_client.session.mount(scheme, adapter)
+            session.mount(scheme, adapter)
+        # The environment's proxies and CA bundle, read once: requests otherwise walks
+        # os.environ twice per call (half a millisecond, a quarter of a send's CPU).
+        session.proxies.update(requests.utils.get_environ_proxies(api_base))
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        session.trust_env = False
         self.client = Client(account_sid, auth_token, http_client=http_client)
 
     @classmethod

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -161,6 +162,27 @@ def record(db: Session, row: Outbox, outcome: SendResult | SendError, *, now: da
         apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
+
+
+def record_accepted(db: Session, sent: list[tuple[Outbox, SendResult]], *, now: datetime,
+                    stats: DeliveryStats) -> None:
+    """``record`` for many accepted sends with no early callbacks, in one executemany.
+
+    Only rows still ``sending`` are written: a row is never moved back from a later state.
+    """
+    table = Outbox.__table__
+    params = []
+    for row, result in sent:
+        segments = result.segments or row.segments
+        params.append({"_id": row.id, "_sid": result.sid, "_segments": segments,
+                       "_status": "delivered" if result.status == "delivered" else "accepted"})
+        stats.add(sent=1, segments=segments, reconciled=int(isinstance(result, Reconciled)))
+        metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
+    db.execute(update(table).where(table.c.id == bindparam("_id"), table.c.status == "sending")
+               .values(sid=bindparam("_sid"), status=bindparam("_status"), segments=bindparam("_segments"),
+                       sent_at=now, uncertain=False, claimed_by=None, claimed_until=None, error_code=None,
+                       error_message=None, updated_at=now),
+               params, execution_options={"synchronize_session": False})
 
 
 def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryStats) -> bool:

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from app.messaging.transport import SendError
+from app.messaging.transport import SendError, SendResult
 from app.models import Outbox
 from app.observability import carry_context, metrics
 from app.scheduling import delivery
@@ -48,21 +48,26 @@ class Pipeline:
 
     # -- sending ---------------------------------------------------------------------------
     def feed(self, rows: list[Outbox]) -> None:
-        group: list[Outbox] = []
-        for row in rows:
-            while self.in_flight + len(group) >= self.window.limit:
-                if group:
-                    self._launch(group)
-                    group = []
-                else:
-                    self._collect(timeout=None)
-            wait = self.ctx.throttle.reserve(row.segments, row.sender)
-            if wait > 0:  # the sender's pace: send what is ready, store outcomes meanwhile
-                self._launch(group)
-                group = []
-                self._collect_until(time.monotonic() + wait)
-            group.append(row)
-        self._launch(group)
+        """Send ``rows``, a group at a time: a group waits for its senders' pace, then one
+        query drops the learners who stopped meanwhile, then it goes out. A full window
+        waits for an eighth of itself to come back, so groups stay large (one query for
+        many rows) while the window stays nearly full."""
+        i = 0
+        while i < len(rows):
+            free = self.window.limit - self.in_flight
+            if free < min(len(rows) - i, max(1, self.window.limit // 8)):
+                self._collect(timeout=None)
+                continue
+            group, ready = rows[i:i + free], []
+            i += len(group)
+            for row in group:
+                wait = self.ctx.throttle.reserve(row.segments, row.sender)
+                if wait > 0:  # the sender's pace: send what is ready, store outcomes meanwhile
+                    self._launch(ready)
+                    ready = []
+                    self._collect_until(time.monotonic() + wait)
+                ready.append(row)
+            self._launch(ready)
         self._collect_until(0)  # whatever has come back already
 
     def finish(self) -> None:
@@ -149,6 +154,10 @@ class Pipeline:
         ctx, now, stats = self.ctx, self.now, self.stats
         sids = [o.sid for _, o in outcomes if not isinstance(o, (Exception, str))]
         early = delivery.unapplied_events(db, sids)
+        plain = [(row, o) for row, o in outcomes if isinstance(o, SendResult) and o.sid not in early]
+        if plain:  # the common case, in one executemany: no ORM object per row
+            delivery.record_accepted(db, plain, now=now, stats=stats)
+            outcomes = [(row, o) for row, o in outcomes if not (isinstance(o, SendResult) and o.sid not in early)]
         for row, outcome in outcomes:
             row_here = db.merge(row, load=False)
             if outcome == "cancel":
