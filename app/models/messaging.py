@@ -40,7 +40,9 @@ class Inbound(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    # The claim's order (next_attempt_at, id) straight from the index: with a million rows
+    # due at once, (status, next_attempt_at) alone made every claim sort them all (0.5 s).
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
