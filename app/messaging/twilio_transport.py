@@ -66,6 +66,11 @@ class TwilioTransport:
         session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         session.trust_env = False
         self.client = Client(account_sid, auth_token, http_client=http_client)
+        # The pipeline's many-in-flight sends go through this (app/messaging/twilio_async.py).
+        from app.messaging.twilio_async import AsyncTwilio
+
+        self.aio = AsyncTwilio(account_sid=account_sid, auth_token=auth_token, api_base=api_base, timeout=timeout,
+                               max_in_flight=max_in_flight, sender_kwargs=self._sender)
 
     @classmethod
     def from_config(cls, config) -> "TwilioTransport":

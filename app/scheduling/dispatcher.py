@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.db import get_engine
 from app.learning.policy import Policy, current_policy
 from app.messaging.senders import SenderChooser, parse_senders
+from app.messaging.twilio_async import LoopThread
 from app.observability import dispatch_pass, metrics
 from app.scheduling import delivery
 from app.scheduling.pipeline import Pipeline, claim_size
@@ -59,6 +60,7 @@ class Dispatch:
     window: Window  # API calls in flight, per process (AIMD on 429s)
     callbacks: bool  # Twilio reports delivery to SAATHI_PUBLIC_URL (not with the console transport)
     chooser: SenderChooser | None = None  # SAATHI_SENDERS, if set
+    loop: LoopThread | None = None  # where an async transport's sends run (one per process)
     rates: dict = field(default_factory=dict)  # segments/s by sender
 
     @classmethod
@@ -82,11 +84,14 @@ class Dispatch:
         in_flight = int(config["DELIVERY_THREADS"] or 0) or int(config.get("TWILIO_MAX_IN_FLIGHT") or 100)
         if window is None or window.ceiling != max(1, in_flight):  # one per process: its passes share it
             window = app.extensions["saathi.window"] = Window(in_flight)
+        loop = None
+        if getattr(app.extensions["saathi.transport"], "aio", None) is not None:
+            loop = LoopThread.shared()
         return cls(sessions=sessions, clock=app.extensions["saathi.clock"], transport=app.extensions["saathi.transport"],
                    throttle=throttle, policy=current_policy(app), voice=current_options(app),
                    batch=int(config["DISPATCH_BATCH"]), max_attempts=int(config["SEND_MAX_ATTEMPTS"]),
                    window=window, callbacks=config["TRANSPORT"] == "twilio",
-                   chooser=chooser or None, rates=rates)
+                   chooser=chooser or None, rates=rates, loop=loop)
 
     def status_callback(self, kind: str) -> str | None:
         if not self.callbacks:
