@@ -22,6 +22,7 @@ defaults to an instant, unlimited API for unit tests that do not measure anythin
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import io
 import json
@@ -36,10 +37,10 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.wrappers import Request, Response
@@ -88,63 +89,22 @@ def _error(status: int, code: int, message: str, headers: dict | None = None) ->
     return Response(json.dumps(body), status, headers or {}, content_type="application/json")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """A lean WSGI bridge that keeps connections alive, as Twilio's API does.
-
-    Werkzeug's development server closes every connection after one response, so each
-    request paid a TCP connect and a new server thread on both sides: more CPU than the
-    request itself at a few hundred a second. Silent unless verbose.
-    """
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
-
-    def do_GET(self):  # noqa: N802  (http.server's naming)
-        self._wsgi()
-
-    do_POST = do_PUT = do_DELETE = do_GET
-
-    def _wsgi(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path, _, query = self.path.partition("?")
-        environ = {
-            "REQUEST_METHOD": self.command, "SCRIPT_NAME": "", "PATH_INFO": unquote(path), "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": self.server.server_address[0], "SERVER_PORT": str(self.server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version, "REMOTE_ADDR": self.client_address[0],
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        }
-        for name, value in self.headers.items():
-            key = name.upper().replace("-", "_")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ["HTTP_" + key] = value
-        started = []
-        result = self.server.app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
-        try:
-            data = b"".join(result)
-            status, headers = started[0]
-            self.send_response(int(status.split()[0]), status.partition(" ")[2])
-            for name, value in headers:
-                if name.lower() not in ("content-length", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-        finally:
-            if hasattr(result, "close"):
-                result.close()  # after the answer is written: status callbacks may go now
-
-    def log_message(self, format, *args):
-        if getattr(self.server, "fake_verbose", False):
-            super().log_message(format, *args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # the default 5 resets connections when a worker opens 100 at once
-    block_on_close = False  # stop() must not wait out an injected delay or an idle keep-alive
+def _environ(request: web.Request, body: bytes) -> dict:
+    """A WSGI environ for an aiohttp request, so the WSGI app below serves both."""
+    host, _, port = (request.host or "127.0.0.1:80").partition(":")
+    environ = {
+        "REQUEST_METHOD": request.method, "SCRIPT_NAME": "", "PATH_INFO": request.path,
+        "QUERY_STRING": request.query_string, "CONTENT_TYPE": request.headers.get("Content-Type", ""),
+        "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": host, "SERVER_PORT": port or "80",
+        "SERVER_PROTOCOL": f"HTTP/{request.version.major}.{request.version.minor}", "REMOTE_ADDR": request.remote or "",
+        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ["HTTP_" + key] = value
+    return environ
 
 
 class FakeTwilio:
@@ -189,28 +149,92 @@ class FakeTwilio:
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> "FakeTwilio":
-        """Serve in a background thread; ``port=0`` picks a free port (see ``base_url``)."""
+        """Serve in a background thread; ``port=0`` picks a free port (see ``base_url``).
+
+        An asyncio server (aiohttp): connections are kept alive as Twilio's are, and the
+        latency is an ``asyncio.sleep``, so hundreds of requests in flight cost no thread
+        each. Werkzeug's threaded server closed every connection and ran a thread per
+        request: at a few hundred requests a second that cost more CPU than the work."""
         self._stopping = False
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.app, self._server.fake_verbose = self, self.verbose
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),  # fast stop()
-                                        name="fake-twilio", daemon=True)
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run_loop, args=(started,), name="fake-twilio", daemon=True)
         self._thread.start()
+        if not started.wait(10) or self._server is None:
+            raise RuntimeError("the fake Twilio server did not start")
         self._ensure_workers()
         return self
+
+    def _run_loop(self, started: threading.Event) -> None:
+        asyncio.set_event_loop(self._loop)
+        application = web.Application(client_max_size=4 * 1024 * 1024)
+        application.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(application, access_log=None, handle_signals=False)
+        try:
+            self._loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_address=True)
+            self._loop.run_until_complete(site.start())
+            self.port = runner.addresses[0][1]
+            self._server = runner
+        finally:
+            started.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(runner.cleanup())
+        self._loop.close()
 
     def stop(self) -> None:
         """Stop serving; callbacks not yet delivered are dropped."""
         self._stopping = True
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
             self._server = None
         workers, self._workers = self._workers, []
         for _ in workers:
             self._queue.put(None)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        """One HTTP request: the network model here (no thread held while it "travels"),
+        then the WSGI app; in a thread only if an injected fault may make it sleep."""
+        body = await request.read()
+        environ = _environ(request, body)
+        admitted = None
+        if not request.path.startswith("/_fake/"):
+            admitted = self._admit(request.method)
+            if isinstance(admitted, Response):
+                return await self._answer(request, admitted)
+        try:
+            if admitted and admitted[0]:
+                await asyncio.sleep(admitted[0])
+            if admitted and admitted[1] is not None:
+                status = admitted[1]
+                return await self._answer(request, _error(status, *FAULT_CODES[status],
+                                                          {"Retry-After": "1"} if status == 503 else {}))
+            wsgi_request = Request(environ)
+            if self._faults:
+                response = await asyncio.get_running_loop().run_in_executor(None, self._respond, wsgi_request)
+            else:
+                response = self._respond(wsgi_request)
+            return await self._answer(request, response)
+        finally:
+            if admitted is not None and not isinstance(admitted, Response):
+                self._release()
+
+    def _respond(self, request: Request) -> Response:
+        if request.path.startswith("/_fake/"):
+            return self._control(request)
+        return self._serve(request, request.form)
+
+    @staticmethod
+    async def _answer(request: web.Request, response: Response) -> web.StreamResponse:
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "connection")}
+        answer = web.Response(body=response.get_data(), status=response.status_code, headers=headers)
+        try:
+            await answer.prepare(request)
+            await answer.write_eof()
+        finally:
+            response.close()  # written: the status callbacks of a create may go now
+        return answer
 
     def __enter__(self) -> "FakeTwilio":
         return self.start()
@@ -376,15 +400,10 @@ class FakeTwilio:
 
     def _api(self, request: Request, form) -> Response:
         """One API request, through the network model: the concurrency cap, then latency."""
-        with self._lock:
-            if self.max_in_flight and self._api_in_flight >= self.max_in_flight:
-                self.refused += 1
-                return _error(429, 20429, "Too Many Requests: concurrency limit reached", {"Retry-After": "1"})
-            self._api_in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self._api_in_flight)
-            pause = max(0.0, self.latency + self._rng.uniform(-self.jitter, self.jitter)) if self.latency else 0.0
-            fails = bool(self.error_rate) and request.method == "POST" and self._rng.random() < self.error_rate
-            status = self._rng.choice((500, 503)) if fails else None
+        admitted = self._admit(request.method)
+        if isinstance(admitted, Response):
+            return admitted
+        pause, status = admitted
         try:
             if pause:
                 time.sleep(pause)
@@ -393,8 +412,23 @@ class FakeTwilio:
                 return _error(status, *FAULT_CODES[status], headers)
             return self._serve(request, form)
         finally:
-            with self._lock:
-                self._api_in_flight -= 1
+            self._release()
+
+    def _admit(self, method: str):
+        """The concurrency cap: a 429 response, or (latency to wait, injected 5xx or None)."""
+        with self._lock:
+            if self.max_in_flight and self._api_in_flight >= self.max_in_flight:
+                self.refused += 1
+                return _error(429, 20429, "Too Many Requests: concurrency limit reached", {"Retry-After": "1"})
+            self._api_in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._api_in_flight)
+            pause = max(0.0, self.latency + self._rng.uniform(-self.jitter, self.jitter)) if self.latency else 0.0
+            fails = bool(self.error_rate) and method == "POST" and self._rng.random() < self.error_rate
+            return pause, (self._rng.choice((500, 503)) if fails else None)
+
+    def _release(self) -> None:
+        with self._lock:
+            self._api_in_flight -= 1
 
     def _serve(self, request: Request, form) -> Response:
         auth = request.authorization
