@@ -62,7 +62,7 @@ def defaults(instance_path: str) -> dict:
         "DELIVERY_THREADS": 0,
         # Senders and their segments/s, "MG...:100,+15005550006:1,SAATHI:10@+44" (empty:
         # TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM at SEGMENTS_PER_SECOND).
-        "SENDERS": "",
+        "SENDERS": None,
         "SQLALCHEMY_ECHO": False,
         # Development demo (scripts/dev sets it): the sign-in page lists the demo sign-ins.
         "DEMO": False,
