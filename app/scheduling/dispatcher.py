@@ -75,7 +75,11 @@ class Dispatch:
                 yield db
 
         default_rate = float(config["SEGMENTS_PER_SECOND"])
-        chooser = SenderChooser(parse_senders(config.get("SENDERS"), default_rate))
+        spec = (config.get("SENDERS"), default_rate)
+        chooser = app.extensions.get("saathi.senders")
+        if chooser is None or chooser.spec != spec:  # kept, so the spread by rate carries across passes
+            chooser = app.extensions["saathi.senders"] = SenderChooser(parse_senders(*spec))
+            chooser.spec = spec
         rates = chooser.rates(default_rate)
         throttle = app.extensions.get("saathi.throttle")
         if throttle is None:  # the pace lives in the database; this only caches reservations

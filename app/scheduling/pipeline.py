@@ -80,8 +80,7 @@ class Pipeline:
     def _launch(self, group: list[Outbox]) -> None:
         if not group:
             return
-        with self.ctx.sessions() as db:
-            stopped = delivery.stopped_learners(db, group)
+        stopped = self.flush(check=group)  # outcomes so far and the stop check: one transaction
         for row in group:
             if row.learner_id in stopped:
                 self.outcomes.append((row, "cancel"))
@@ -136,8 +135,9 @@ class Pipeline:
                 return
             self._collect(timeout=left)
 
-    def flush(self) -> None:
-        """Store the outcomes so far, in one transaction (one per row if that one fails)."""
+    def flush(self, check: list[Outbox] | None = None) -> set[int]:
+        """Store the outcomes so far in one transaction (one per row if that one fails);
+        with ``check``, the same transaction finds which of those rows' learners stopped."""
         self.flushed_at = time.monotonic()
         outcomes, self.outcomes = self.outcomes, []
         stored = []
@@ -146,26 +146,35 @@ class Pipeline:
                 self._unexpected(row, outcome)  # in its own transaction, as a timed-out attempt
             else:
                 stored.append((row, outcome))
-        outcomes = stored
-        if not outcomes:
-            return
+        if not stored and not check:
+            return set()
         try:
             with self.ctx.sessions() as db:
-                self._store(db, outcomes)
+                self._store(db, stored)
+                stopped = delivery.stopped_learners(db, check) if check else set()
                 db.commit()
+            return stopped
         except Exception:
-            log.warning("storing %s send outcomes together failed; storing them one by one", len(outcomes),
+            if not stored:
+                raise
+            log.warning("storing %s send outcomes together failed; storing them one by one", len(stored),
                         exc_info=True)
-            for one in outcomes:
-                try:
-                    with self.ctx.sessions() as db:
-                        self._store(db, [one])
-                        db.commit()
-                except Exception as exc:
-                    self._unexpected(one[0], exc)
+        for one in stored:
+            try:
+                with self.ctx.sessions() as db:
+                    self._store(db, [one])
+                    db.commit()
+            except Exception as exc:
+                self._unexpected(one[0], exc)
+        if not check:
+            return set()
+        with self.ctx.sessions() as db:
+            return delivery.stopped_learners(db, check)
 
     def _store(self, db, outcomes) -> None:
         ctx, now, stats = self.ctx, self.now, self.stats
+        if not outcomes:
+            return
         sids = [o.sid for _, o in outcomes if not isinstance(o, (Exception, str))]
         early = delivery.unapplied_events(db, sids)
         plain = [(row, o) for row, o in outcomes if isinstance(o, SendResult) and o.sid not in early]
