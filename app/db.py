@@ -88,6 +88,9 @@ def close_db(_exc=None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.scheduling import wake
+
+    wake.install(Session)  # keeps the dispatcher's due index honest, whoever writes
     app.extensions["saathi.engine"] = make_engine(
         app.config["DATABASE_URL"], echo=app.config["SQLALCHEMY_ECHO"]
     )
