@@ -36,6 +36,7 @@ FAILED_LEARNER_RETRY = timedelta(minutes=15)
 
 @dataclass
 class PlanStats:
+    claimed: int = 0  # due learners looked at (a pass that claims its whole batch leaves more)
     planned: int = 0
     reminded: int = 0
     expired: int = 0

@@ -190,13 +190,16 @@ class Planner:
                 db.expunge(site)
                 self.sites[site.id] = site
 
-    def _body(self, db: Session, item_id: int, language: str):
+    def _load_items(self, db: Session, item_ids: set[int]) -> None:
+        missing = item_ids - self.items.keys()
+        if missing:
+            for item in db.exec(select(Item).where(Item.id.in_(missing))).all():
+                db.expunge(item)
+                self.items[item.id] = item
+
+    def _body(self, item_id: int, language: str):
         key = (item_id, language)
         if key not in self.bodies:
-            if item_id not in self.items:
-                item = db.get(Item, item_id)
-                db.expunge(item)
-                self.items[item_id] = item
             body = question_text(self.items[item_id], language)
             self.bodies[key] = (body, count_segments(body))
         return self.bodies[key]
@@ -213,12 +216,15 @@ class Planner:
                     "last_sent_at": now, "created_at": now} for c, (_card, item_id, due) in reviews]
         try:
             with db.begin_nested():
-                ids = db.execute(insert(Prompt.__table__).returning(Prompt.__table__.c.id, sort_by_parameter_order=True),
-                                 prompts).scalars().all()
+                # Matched by learner (one prompt each), not by position: ordered RETURNING
+                # would make SQLite insert row by row.
+                t = Prompt.__table__
+                ids = dict(db.execute(insert(t).returning(t.c.learner_id, t.c.id), prompts).all())
                 rows = []
-                for (c, (_card, item_id, _due)), prompt_id in zip(reviews, ids):
-                    body, info = self._body(db, item_id, c.language)
-                    rows.append(queued_message(c, Outgoing(body, prompt_id), now=now, info=info))
+                self._load_items(db, {item_id for _, (_card, item_id, _due) in reviews})
+                for c, (_card, item_id, _due) in reviews:
+                    body, info = self._body(item_id, c.language)
+                    rows.append(queued_message(c, Outgoing(body, ids[c.id]), now=now, info=info))
                 db.execute(insert(Outbox.__table__), rows)
         except IntegrityError:
             return False
@@ -280,4 +286,5 @@ def plan(db_factory, *, now: datetime, policy: Policy, voice: VoiceOptions, batc
             planner.chunk(db, claimed)
             db.commit()
         left -= len(claimed)
+        planner.stats.claimed += len(claimed)
     return planner.stats
