@@ -13,10 +13,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.bulk import per_key
 from app.learning.policy import Policy
 from app.learning.prompts import Outgoing, activate_next_queued, create_review
 from app.learning.texts import reminder_text
@@ -49,10 +49,8 @@ class PlanStats:
 
 def sent_since(db: Session, learner_ids: list[int], since: datetime) -> dict[int, int]:
     """Capped messages per learner since ``since`` (one query for a whole chunk)."""
-    rows = db.exec(select(Outbox.learner_id, func.count(Outbox.id)).where(
-        Outbox.learner_id.in_(learner_ids), Outbox.purpose.in_(CAPPED_PURPOSES),
-        Outbox.created_at >= since, Outbox.status != "cancelled").group_by(Outbox.learner_id)).all()
-    return dict(rows)
+    return dict(per_key(db, learner_ids, Outbox.learner_id, (), count=True, where=(
+        Outbox.purpose.in_(CAPPED_PURPOSES), Outbox.created_at >= since, Outbox.status != "cancelled")))
 
 
 def over_cap(db: Session, learner, site: Site, now: datetime, cap: int, last_24h: int | None = None) -> bool:

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, join, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.db import is_postgres
+from app.bulk import per_key
+from app.db import fixed, is_postgres
 from app.learning.policy import Policy
-from app.learning.prompts import Outgoing
 from app.learning.texts import question_text
 from app.messaging.segments import count_segments
-from app.models import Card, Item, Learner, Outbox, Prompt, Site
+from app.models import Card, Item, Learner, Prompt, Site
 from app.observability import metrics
 from app.scheduling import wake
 from app.scheduling.one_learner import (
@@ -37,10 +37,10 @@ from app.scheduling.one_learner import (
     isolated,
     over_cap,
     plan_learner,
-    queued_message,
     remind_or_expire,
     sent_since,
 )
+from app.scheduling.review_batch import write_reviews
 from app.scheduling.window import in_window, next_window_start
 from app.voice.settings import VoiceOptions
 
@@ -73,7 +73,7 @@ def claim_due(db: Session, *, now: datetime, limit: int) -> list[Claimed]:
     FOR UPDATE SKIP LOCKED) RETURNING``. The rows stay locked until the chunk commits;
     another worker's claim skips them and takes the next ones.
     """
-    due = (select(Learner.id).where(Learner.status == "active", Learner.wake_at <= now)
+    due = (select(Learner.id).where(Learner.status == fixed("active"), Learner.wake_at <= now)
            .order_by(Learner.wake_at).limit(limit))
     if is_postgres(db):
         due = due.with_for_update(skip_locked=True)
@@ -96,20 +96,15 @@ class Chunk:
     @classmethod
     def load(cls, db: Session, ids: list[int], now: datetime) -> Chunk:
         pending = {lid: (pid, wake.Waiting(channel, last_sent or now, reminders))
-                   for pid, lid, channel, last_sent, reminders
-                   in db.execute(select(Prompt.id, Prompt.learner_id, Prompt.channel, Prompt.last_sent_at,
-                                        Prompt.reminders_sent)
-                                 .where(Prompt.status == "pending", Prompt.learner_id.in_(ids))).all()}
-        queued = dict(db.execute(select(Prompt.learner_id, func.min(Prompt.due_at))
-                                 .where(Prompt.status == "queued", Prompt.learner_id.in_(ids))
-                                 .group_by(Prompt.learner_id)).all())
-        rank = func.row_number().over(partition_by=Card.learner_id, order_by=(Card.due, Card.id)).label("rank")
-        ranked = (select(Card.id, Card.learner_id, Card.item_id, Card.due, rank)
-                  .join(Item, Item.id == Card.item_id)
-                  .where(Card.learner_id.in_(ids), Item.active).subquery())
-        cards = {lid: (cid, item, due) for cid, lid, item, due
-                 in db.execute(select(ranked.c.id, ranked.c.learner_id, ranked.c.item_id, ranked.c.due)
-                               .where(ranked.c.rank == 1)).all()}
+                   for lid, pid, channel, last_sent, reminders in per_key(
+                       db, ids, Prompt.learner_id, (Prompt.id, Prompt.channel, Prompt.last_sent_at,
+                                                    Prompt.reminders_sent),
+                       where=(Prompt.status == fixed("pending"),), order_by=(Prompt.id,))}
+        queued = dict(per_key(db, ids, Prompt.learner_id, (Prompt.due_at,), where=(Prompt.status == fixed("queued"),),
+                              order_by=(Prompt.due_at,)))
+        cards = {lid: (cid, item, due) for lid, cid, item, due in per_key(
+            db, ids, Card.learner_id, (Card.id, Card.item_id, Card.due), where=(Item.active,),
+            order_by=(Card.due, Card.id), from_=join(Card, Item, Item.id == Card.item_id))}
         return cls(pending=pending, first_queued=queued, first_card=cards,
                    last_24h=sent_since(db, ids, now - timedelta(hours=24)))
 
@@ -211,21 +206,11 @@ class Planner:
         nothing of it stays, and the caller takes them one at a time instead.
         """
         now = self.now
-        prompts = [{"learner_id": c.id, "kind": "review", "status": "pending", "item_id": item_id, "seq": 0,
-                    "due_at": due, "sent_at": now, "channel": "sms", "reminders_sent": 0, "reask_count": 0,
-                    "last_sent_at": now, "created_at": now} for c, (_card, item_id, due) in reviews]
+        self._load_items(db, {item_id for _, (_card, item_id, _due) in reviews})
         try:
             with db.begin_nested():
-                # Matched by learner (one prompt each), not by position: ordered RETURNING
-                # would make SQLite insert row by row.
-                t = Prompt.__table__
-                ids = dict(db.execute(insert(t).returning(t.c.learner_id, t.c.id), prompts).all())
-                rows = []
-                self._load_items(db, {item_id for _, (_card, item_id, _due) in reviews})
-                for c, (_card, item_id, _due) in reviews:
-                    body, info = self._body(item_id, c.language)
-                    rows.append(queued_message(c, Outgoing(body, ids[c.id]), now=now, info=info))
-                db.execute(insert(Outbox.__table__), rows)
+                write_reviews(db, [(c, item_id, due) for c, (_card, item_id, due) in reviews],
+                              body=self._body, now=now)
         except IntegrityError:
             return False
         self.stats.planned += len(reviews)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, case, event, inspect, select, update
 from sqlmodel import Session
 
+from app.bulk import update_rows
 from app.models import Card, Item, Learner, Prompt
 
 # "As soon as the planner can": earlier than any clock, real or simulated.
@@ -80,14 +81,10 @@ def settle(db: Session, wakes: dict[int, datetime | None], *, holds: dict[int, d
     """Write the exact wake times the planner computed for learners it holds locked; a
     learner in ``holds`` may not be contacted before its time (a window not open, a cap
     reached) and wakes then."""
-    table, holds = Learner.__table__, holds or {}
-    by_id = table.c.id == bindparam("lid")
-    if wakes:
-        db.execute(update(table).where(by_id).values(wake_at=bindparam("wake")),
-                   [{"lid": lid, "wake": when} for lid, when in wakes.items()])
-    if holds:
-        db.execute(update(table).where(by_id).values(wake_at=bindparam("wake"), next_contact_at=bindparam("wake")),
-                   [{"lid": lid, "wake": when} for lid, when in holds.items()])
+    holds = holds or {}
+    update_rows(db, Learner.__table__, [{"id": lid, "wake_at": when} for lid, when in wakes.items()])
+    update_rows(db, Learner.__table__, [{"id": lid, "wake_at": when, "next_contact_at": when}
+                                        for lid, when in holds.items()])
     db.info.setdefault(_SETTLED, set()).update(wakes, holds)
 
 

@@ -5,7 +5,7 @@ memory and then filtering learners; with a million learners due that is the whol
 read again by every worker on every tick. ``wake_at`` holds, per learner, the earliest
 moment the dispatcher has something to do for them, under a partial index on active
 learners: a pass claims the next chunk of due learners in one statement, and an idle pass
-is one index probe.
+is one index probe. ``card`` gets (learner_id, due, id) for the first card of each.
 
 Every active learner starts due at once (2000-01-01): the first pass after the upgrade
 looks at each one and sets the exact time. Early is only a wasted look; late would be a
@@ -37,6 +37,14 @@ def upgrade() -> None:
                     sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
 
+    # A learner's first card by due time, for each claimed learner: (learner_id, due, id)
+    # serves it in one probe and covers everything the learner_id index did.
+    op.create_index('ix_card_learner_due', 'card', ['learner_id', 'due', 'id'], unique=False)
+    op.drop_index('ix_card_learner_id', table_name='card')
+
+
 def downgrade() -> None:
+    op.create_index('ix_card_learner_id', 'card', ['learner_id'], unique=False)
+    op.drop_index('ix_card_learner_due', table_name='card')
     op.drop_index('ix_learner_wake', table_name='learner')
     op.execute("ALTER TABLE learner DROP COLUMN wake_at")
