@@ -168,3 +168,27 @@ def test_four_workers_over_10000_learners_give_each_exactly_one_first_prompt(app
     assert len(per_learner) == 10_000 and set(per_learner.values()) == {1}
     messages = Counter(db.exec(select(Outbox.learner_id).where(Outbox.purpose == "prompt")).all())
     assert len(messages) == 10_000 and set(messages.values()) == {1}
+
+
+def test_an_item_brought_back_wakes_the_learners_who_hold_its_cards(app, db, clock):
+    """Retiring an item hides its cards from the planner; bringing it back (a pack import)
+    must make them count again, though no card or learner row changed."""
+    make_module(db)
+    db.commit()
+    add_due_learners(app.config["DATABASE_URL"], 3, now=clock.now())
+    card_items = set(db.exec(select(Card.item_id)).all())
+    for item in db.exec(select(Item).where(Item.id.in_(card_items))).all():
+        item.active = False
+        db.add(item)
+    db.commit()
+    assert plan_due(Dispatch.of(app), now=clock.now()).planned == 0
+    db.expire_all()
+    assert set(db.exec(select(Learner.wake_at)).all()) == {None}  # nothing left to ask them
+
+    for item in db.exec(select(Item).where(Item.id.in_(card_items))).all():
+        item.active = True
+        db.add(item)
+    db.commit()
+    db.expire_all()
+    assert all(w <= clock.now() for w in db.exec(select(Learner.wake_at)).all())
+    assert plan_due(Dispatch.of(app), now=clock.now()).planned == 3

@@ -29,6 +29,9 @@ WAKE_NOW = datetime(2000, 1, 1, tzinfo=UTC)
 # learner can keep a pass busy (a call still ringing, a prompt held by its call).
 RECHECK = timedelta(minutes=1)
 # Learner columns whose change can bring a contact forward.
+# Prompt columns that decide when the planner next looks (a call's prompt is looked at
+# sooner than a text's, whose reminders are spent).
+PROMPT_FIELDS = ("status", "due_at", "channel", "last_sent_at", "reminders_sent")
 LEARNER_FIELDS = ("status", "channel", "timezone", "site_id", "cohort_id", "next_contact_at")
 _PENDING = "saathi.wake"  # session.info: {learner_id: earliest wake} not yet written
 _ITEMS = "saathi.wake_items"  # session.info: items brought back (their learners wake)
@@ -96,7 +99,7 @@ def _changed(obj, *names: str) -> bool:
 def _collect(db: Session, flush_context, instances) -> None:
     for obj in list(db.new) + list(db.dirty):
         new = obj in db.new
-        if isinstance(obj, Prompt) and obj.learner_id and (new or _changed(obj, "status", "due_at")):
+        if isinstance(obj, Prompt) and obj.learner_id and (new or _changed(obj, *PROMPT_FIELDS)):
             lower(db, obj.learner_id, obj.due_at if obj.status == "queued" and obj.due_at else WAKE_NOW)
         elif isinstance(obj, Card) and obj.learner_id and obj.due and (new or _changed(obj, "due")):
             lower(db, obj.learner_id, obj.due)
@@ -108,8 +111,7 @@ def _collect(db: Session, flush_context, instances) -> None:
 
 def _write(db: Session) -> None:
     """Before the commit: one UPDATE lowering every learner this transaction touched."""
-    if db.info.get(_PENDING) or db.info.get(_ITEMS):
-        db.flush()  # whatever is still unflushed is collected first
+    db.flush()  # what is still unflushed is collected first (the commit's own flush comes after)
     wakes = db.info.pop(_PENDING, {})
     items = db.info.pop(_ITEMS, set())
     settled = db.info.pop(_SETTLED, set())
