@@ -17,7 +17,7 @@ from app import create_app
 from app.messaging.transport import ConsoleTransport
 from app.models import Learner, Outbox
 from app.scheduling.dispatcher import dispatch_once
-from app.scheduling.planner import FAILED_LEARNER_RETRY
+from app.scheduling.one_learner import FAILED_LEARNER_RETRY
 from tests.conftest import AUTH_TOKEN
 from tests.factories import held_session
 

@@ -41,6 +41,7 @@ def worker_cmd(interval: float | None):
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
+    batch = int(app.config["DISPATCH_BATCH"])
     # A pass of a big backlog at one segment a second can take many minutes: "stalled" means
     # no pass has finished in an hour (or ten intervals, if longer).
     health = WorkerHealth(stale_after=max(10 * seconds, 3600.0))
@@ -60,17 +61,22 @@ def worker_cmd(interval: float | None):
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             return
-        with dispatch_pass():  # every line of the pass, its failure too, carries the pass id
-            try:
-                stats = dispatch_once(app=app)  # logs one line per pass
-            except Exception as exc:  # one bad pass must not end the worker, but it is not healthy
-                log.exception("dispatch pass failed")
-                health.failed(type(exc).__name__)
-                return
-            if stats.plan.skipped:
-                health.failed("database unavailable for planning")
-            else:
+        # A pass that claimed its whole batch left more due: the next one starts at once, not
+        # an interval later, so a morning's backlog goes out at the network's pace.
+        more = True
+        while more and not stopping.is_set():
+            with dispatch_pass():  # every line of the pass, its failure too, carries the pass id
+                try:
+                    stats = dispatch_once(app=app)  # logs one line per pass
+                except Exception as exc:  # one bad pass must not end the worker, but it is not healthy
+                    log.exception("dispatch pass failed")
+                    health.failed(type(exc).__name__)
+                    return
+                if stats.plan.skipped:
+                    health.failed("database unavailable for planning")
+                    return
                 health.passed()
+                more = stats.plan.claimed >= batch
 
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
     signal.signal(signal.SIGTERM, stop)

@@ -111,10 +111,12 @@ class Feedback(SQLModel, table=True):
 class Card(SQLModel, table=True):
     """One item's FSRS memory state for one learner; ``fsrs`` is ``fsrs.Card.to_dict()``."""
 
-    __table_args__ = (UniqueConstraint("learner_id", "item_id"),)
+    # (learner, due, id): a learner's first card is one index probe, whatever the statistics
+    # say (the planner reads it for every learner it claims).
+    __table_args__ = (UniqueConstraint("learner_id", "item_id"), Index("ix_card_learner_due", "learner_id", "due", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="learner.id", index=True)
+    learner_id: int = Field(foreign_key="learner.id")
     item_id: int = Field(foreign_key="item.id", index=True)
     due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     state: int = 1

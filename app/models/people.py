@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
@@ -39,6 +40,11 @@ class Cohort(SQLModel, table=True):
 class Learner(SQLModel, table=True):
     """A frontline worker. ``phone`` is E.164 and the identity Twilio gives us back."""
 
+    __table_args__ = (
+        Index("ix_learner_wake", "wake_at", sqlite_where=text("status = 'active'"),
+              postgresql_where=text("status = 'active'")),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     phone: str = Field(max_length=20, unique=True, index=True)
     name: str = Field(max_length=120)
@@ -53,6 +59,12 @@ class Learner(SQLModel, table=True):
     # When the dispatcher may next look at this learner (outside the send window or over
     # the daily cap it is pushed to the next opening), so a tick never rescans the idle.
     next_contact_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    # The dispatcher's due index: the earliest moment it has something to do for this
+    # learner (a card or queued prompt falling due, a reminder, the end of a hold); NULL
+    # when nothing is known to come. It may be early, never late: any change that could
+    # bring work forward lowers it (app/scheduling/wake.py), and the planner, having
+    # looked, sets it exactly. Workers claim learners by it (``ix_learner_wake``).
+    wake_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

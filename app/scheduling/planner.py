@@ -1,259 +1,275 @@
-"""Deciding what each learner gets next, and writing it to the outbox.
+"""A planning pass: claim the learners who are due, decide for a chunk at a time, write in bulk.
 
-Work is found from the due side (queued prompts and FSRS cards whose time has come), so
-a pass costs in proportion to the work due, not to the number of learners. Each chunk of
-learners is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) before anything is planned
-for them, and the one-pending-prompt index is the last guard: two workers never put two
-questions to the same phone.
+Work is found through ``learner.wake_at`` (``wake.py``): one statement claims the next
+chunk of due learners (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so N workers take N
+different chunks), four queries load what the chunk needs (pending prompts, the first
+queued prompt, the first card, the day's count against the cap), the common case (a
+review card due, by SMS, window open, under the cap) is decided in Python and written with
+one INSERT of prompts, one of outbox rows and one UPDATE of wake times. Anything rarer
+(a post-session sequence, a call, a reminder, an expiry) goes through ``one_learner`` in a
+savepoint. A pass costs what is due; an idle pass is one index probe.
+
+The one-pending-prompt index stays the last guard: two workers never put two questions to
+the same phone.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import func, join, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.bulk import per_key
+from app.db import fixed, is_postgres
 from app.learning.policy import Policy
-from app.learning.prompts import Outgoing, activate_next_queued, create_review
-from app.learning.texts import reminder_text
+from app.learning.texts import question_text
 from app.messaging.segments import count_segments
-from app.models import Card, Item, Learner, Outbox, Prompt, Site
+from app.models import Card, Item, Learner, Prompt, Site
 from app.observability import metrics
-from app.scheduling.window import in_window, local_day_start, next_window_start
-from app.voice.calls import expire_stale, plan_call
+from app.scheduling import wake
+from app.scheduling.one_learner import (
+    FAILED_LEARNER_RETRY,
+    PlanStats,
+    isolated,
+    over_cap,
+    plan_learner,
+    remind_or_expire,
+    sent_since,
+)
+from app.scheduling.review_batch import write_reviews
+from app.scheduling.window import in_window, next_window_start
 from app.voice.settings import VoiceOptions
 
+__all__ = ["PlanStats", "plan", "claim_due"]
 log = logging.getLogger(__name__)
-CAPPED_PURPOSES = ("prompt", "reminder")
-# A learner whose planning raised is looked at again after this, not on every tick: one
-# broken record must neither stop the pass for the others nor fill the log.
-FAILED_LEARNER_RETRY = timedelta(minutes=15)
+
+# A claimed learner's wake time until the chunk commits: should a path ever leave one
+# unsettled, it is looked at again after this rather than in a loop.
+CLAIM_LEASE = timedelta(minutes=5)
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A due learner as claimed: what deciding in bulk reads of them."""
+
+    id: int
+    site_id: int
+    phone: str
+    language: str
+    channel: str
+    timezone: str | None
+    next_contact_at: datetime | None
+
+
+def claim_due(db: Session, *, now: datetime, limit: int) -> list[Claimed]:
+    """Take up to ``limit`` active learners whose wake time has come, most overdue first.
+
+    One statement: ``UPDATE learner ... WHERE id IN (SELECT ... ORDER BY wake_at LIMIT n
+    FOR UPDATE SKIP LOCKED) RETURNING``. The rows stay locked until the chunk commits;
+    another worker's claim skips them and takes the next ones.
+    """
+    due = (select(Learner.id).where(Learner.status == fixed("active"), Learner.wake_at <= now)
+           .order_by(Learner.wake_at).limit(limit))
+    if is_postgres(db):
+        due = due.with_for_update(skip_locked=True)
+    t = Learner.__table__
+    rows = db.execute(update(t).where(t.c.id.in_(due.scalar_subquery())).values(wake_at=now + CLAIM_LEASE)
+                      .returning(t.c.id, t.c.site_id, t.c.phone, t.c.language, t.c.channel, t.c.timezone,
+                                 t.c.next_contact_at)).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
 @dataclass
-class PlanStats:
-    planned: int = 0
-    reminded: int = 0
-    expired: int = 0
-    outside_window: int = 0
-    over_cap: int = 0
-    contended: int = 0
-    plan_errors: int = 0  # learners whose planning raised: logged by id, looked at again later
-    skipped: bool = False  # the database refused the whole planning step
+class Chunk:
+    """What a chunk of claimed learners has waiting, loaded in four queries."""
+
+    pending: dict[int, tuple[int, wake.Waiting]]  # learner -> (prompt id, timing)
+    first_queued: dict[int, datetime]
+    first_card: dict[int, tuple[int, int, datetime]]  # learner -> (card id, item id, due)
+    last_24h: dict[int, int]
+
+    @classmethod
+    def load(cls, db: Session, ids: list[int], now: datetime) -> Chunk:
+        pending = {lid: (pid, wake.Waiting(channel, last_sent or now, reminders))
+                   for lid, pid, channel, last_sent, reminders in per_key(
+                       db, ids, Prompt.learner_id, (Prompt.id, Prompt.channel, Prompt.last_sent_at,
+                                                    Prompt.reminders_sent),
+                       where=(Prompt.status == fixed("pending"),), order_by=(Prompt.id,))}
+        queued = dict(per_key(db, ids, Prompt.learner_id, (Prompt.due_at,), where=(Prompt.status == fixed("queued"),),
+                              order_by=(Prompt.due_at,)))
+        cards = {lid: (cid, item, due) for lid, cid, item, due in per_key(
+            db, ids, Card.learner_id, (Card.id, Card.item_id, Card.due), where=(Item.active,),
+            order_by=(Card.due, Card.id), from_=join(Card, Item, Item.id == Card.item_id))}
+        return cls(pending=pending, first_queued=queued, first_card=cards,
+                   last_24h=sent_since(db, ids, now - timedelta(hours=24)))
 
 
-def _ready(now: datetime):
-    return or_(Learner.next_contact_at.is_(None), Learner.next_contact_at <= now)
+@dataclass
+class Planner:
+    """One pass's decisions, with what it caches between chunks (sites, texts)."""
+
+    now: datetime
+    policy: Policy
+    voice: VoiceOptions
+    stats: PlanStats = field(default_factory=PlanStats)
+    sites: dict[int, Site] = field(default_factory=dict)
+    items: dict[int, Item] = field(default_factory=dict)
+    bodies: dict[tuple[int, str], tuple[str, object]] = field(default_factory=dict)
+
+    def chunk(self, db: Session, claimed: list[Claimed]) -> None:
+        now = self.now
+        ids = [c.id for c in claimed]
+        have = Chunk.load(db, ids, now)
+        self._load_sites(db, {c.site_id for c in claimed})
+        wakes: dict[int, datetime | None] = {}
+        holds: dict[int, datetime] = {}
+        reviews: list[tuple[Claimed, tuple[int, int, datetime]]] = []
+        careful: list[tuple[Claimed, object]] = []
+        for c in claimed:
+            try:
+                self._decide(db, c, have, wakes, holds, reviews, careful)
+            except Exception:  # one broken record (say, an unknown timezone) stops no one else
+                log.exception("planning failed for learner %s", c.id, extra={"learner_id": c.id})
+                self.stats.plan_errors += 1
+                metrics.learner_failed("plan")
+                holds[c.id] = now + FAILED_LEARNER_RETRY
+        if reviews and not self._send_reviews(db, reviews, wakes):
+            careful.extend((c, ("plan", None)) for c, _ in reviews)
+        for c, (what, prompt_id) in careful:
+            self._carefully(db, c, what, prompt_id, have.last_24h.get(c.id, 0), wakes, holds)
+        self._settle(db, wakes, holds)
+
+    def _decide(self, db: Session, c: Claimed, have: Chunk, wakes: dict, holds: dict, reviews: list,
+                careful: list) -> None:
+        """Sort one learner: nothing to do yet (``wakes``), held (``holds``), a review to send in
+        bulk (``reviews``), or the careful path (``careful``)."""
+        now, policy = self.now, self.policy
+        hold = c.next_contact_at if c.next_contact_at and c.next_contact_at > now else None
+        waiting = have.pending.get(c.id)
+        card = have.first_card.get(c.id)
+        queued = have.first_queued.get(c.id)
+        first_due = min((d for d in (queued, card and card[2]) if d is not None), default=None)
+        exact = wake.next_wake(now=now, policy=policy, hold=hold, pending=waiting and waiting[1],
+                               first_due=first_due)
+        site = self.sites[c.site_id]
+        if hold is not None or exact is None or (waiting is None and first_due > now):
+            wakes[c.id] = exact
+        elif waiting is not None:
+            if wake.pending_due(policy, waiting[1]) > now:
+                wakes[c.id] = exact  # not yet time for its reminder or expiry
+            else:
+                careful.append((c, ("remind", waiting[0])))
+        elif not in_window(now, c, site):
+            holds[c.id] = next_window_start(now, c, site)
+            self.stats.outside_window += 1
+        elif over_cap(db, c, site, now, site.daily_cap or policy.daily_cap, have.last_24h.get(c.id, 0)):
+            holds[c.id] = next_window_start(now, c, site)
+            self.stats.over_cap += 1
+        elif c.channel == "voice" or (queued is not None and queued <= now) or card is None or card[2] > now:
+            careful.append((c, ("plan", None)))
+        else:
+            reviews.append((c, card))
 
 
-CHUNK_IDS = 900  # bound parameters per IN (...) list
+        return self.sites[c.site_id].daily_cap or self.policy.daily_cap
+
+    def _load_sites(self, db: Session, site_ids: set[int]) -> None:
+        missing = site_ids - self.sites.keys()
+        if missing:
+            for site in db.exec(select(Site).where(Site.id.in_(missing))).all():
+                db.expunge(site)
+                self.sites[site.id] = site
+
+    def _load_items(self, db: Session, item_ids: set[int]) -> None:
+        missing = item_ids - self.items.keys()
+        if missing:
+            for item in db.exec(select(Item).where(Item.id.in_(missing))).all():
+                db.expunge(item)
+                self.items[item.id] = item
+
+    def _body(self, item_id: int, language: str):
+        key = (item_id, language)
+        if key not in self.bodies:
+            body = question_text(self.items[item_id], language)
+            self.bodies[key] = (body, count_segments(body))
+        return self.bodies[key]
+
+    def _send_reviews(self, db: Session, reviews, wakes: dict) -> bool:
+        """Put each learner's first due card to them by SMS: prompts, outbox rows, wake times.
+
+        False if the database refused (another writer put a prompt to one of them first):
+        nothing of it stays, and the caller takes them one at a time instead.
+        """
+        now = self.now
+        self._load_items(db, {item_id for _, (_card, item_id, _due) in reviews})
+        try:
+            with db.begin_nested():
+                write_reviews(db, [(c, item_id, due) for c, (_card, item_id, due) in reviews],
+                              body=self._body, now=now)
+        except IntegrityError:
+            return False
+        self.stats.planned += len(reviews)
+        sent = wake.Waiting("sms", now, 0)
+        for c, _ in reviews:
+            wakes[c.id] = wake.next_wake(now=now, policy=self.policy, hold=None, pending=sent, first_due=None)
+        return True
+
+    def _carefully(self, db: Session, c: Claimed, what: str, prompt_id: int | None, last_24h: int,
+                   wakes: dict, holds: dict) -> None:
+        learner = db.get(Learner, c.id)
+        now, policy, stats = self.now, self.policy, self.stats
+        if what == "remind":
+            prompt = db.get(Prompt, prompt_id)
+            step = partial(remind_or_expire, db, prompt, learner, now=now, policy=policy, stats=stats,
+                           last_24h=last_24h)
+        else:
+            step = partial(plan_learner, db, learner, now=now, policy=policy, voice=self.voice, stats=stats,
+                           last_24h=last_24h)
+        isolated(db, learner, step, now=now, stats=stats, stage=what if what == "remind" else "plan")
+        db.flush()
+        wakes[c.id] = wake_for(db, learner, now=now, policy=policy)
+
+    @staticmethod
+    def _settle(db: Session, wakes: dict, holds: dict) -> None:
+        wake.settle(db, wakes, holds=holds)
 
 
-def _ready_learners(db: Session, ids: list[int], *, now: datetime, limit: int, idle_only: bool) -> list[int]:
-    """Of ``ids`` (in order), the first ``limit`` learners that are active and may be contacted now."""
-    found: list[int] = []
-    for start in range(0, len(ids), CHUNK_IDS):
-        part = ids[start:start + CHUNK_IDS]
-        query = select(Learner.id).where(Learner.id.in_(part), Learner.status == "active", _ready(now))
-        if idle_only:
-            query = query.where(~exists().where(Prompt.learner_id == Learner.id, Prompt.status == "pending"))
-        ok = set(db.exec(query).all())
-        found.extend(i for i in part if i in ok)
-        if len(found) >= limit:
-            return found[:limit]
-    return found
-
-
-def candidate_learners(db: Session, *, now: datetime, limit: int) -> list[int]:
-    """Active, reachable-now learners with nothing pending and something due.
-
-    Found in two steps so a pass costs what is due, never a walk over every learner: the
-    due side first (prompt and card indexes, most overdue first), then those learners by id.
-    """
-    queued = db.exec(select(Prompt.learner_id, Prompt.due_at)
-                     .where(Prompt.status == "queued", Prompt.due_at <= now)).all()
-    retired = set(db.exec(select(Item.id).where(Item.active.is_(False))).all())
-    cards = [(learner_id, due) for learner_id, due, item_id
-             in db.exec(select(Card.learner_id, Card.due, Card.item_id).where(Card.due <= now)).all()
-             if item_id not in retired]
-    first_due: dict[int, datetime] = {}
-    for learner_id, due in [*queued, *cards]:
-        if learner_id not in first_due or due < first_due[learner_id]:
-            first_due[learner_id] = due
-    ordered = sorted(first_due, key=first_due.__getitem__)
-    return _ready_learners(db, ordered, now=now, limit=limit, idle_only=True)
-
-
-def stale_pending(db: Session, *, now: datetime, policy: Policy, limit: int) -> list[int]:
-    """Pending prompts old enough for a reminder or for expiry, oldest first."""
-    rows = db.exec(select(Prompt.id, Prompt.learner_id)
-                   .where(Prompt.status == "pending", Prompt.last_sent_at <= now - policy.reminder_after)
-                   .order_by(Prompt.last_sent_at)).all()
-    ready = set(_ready_learners(db, [learner_id for _, learner_id in rows], now=now, limit=len(rows),
-                                idle_only=False))
-    return [prompt_id for prompt_id, learner_id in rows if learner_id in ready][:limit]
-
-
-def lock_learners(db: Session, ids: list[int]) -> list[Learner]:
-    if not ids:
-        return []
-    return list(db.exec(select(Learner).where(Learner.id.in_(ids)).order_by(Learner.id)
-                        .with_for_update(skip_locked=True)).all())
-
-
-def sent_since(db: Session, learner_ids: list[int], since: datetime) -> dict[int, int]:
-    """Capped messages per learner since ``since`` (one query for a whole chunk)."""
-    rows = db.exec(select(Outbox.learner_id, func.count(Outbox.id)).where(
-        Outbox.learner_id.in_(learner_ids), Outbox.purpose.in_(CAPPED_PURPOSES),
-        Outbox.created_at >= since, Outbox.status != "cancelled").group_by(Outbox.learner_id)).all()
-    return dict(rows)
-
-
-def over_cap(db: Session, learner: Learner, site: Site, now: datetime, cap: int) -> bool:
-    """Whether the learner had ``cap`` capped messages since their local midnight.
-
-    The chunk's 24-hour counts (``prefetch_sent_today``) are an upper bound: below the cap
-    they settle it without a query; only a learner at or over it is counted exactly.
-    """
-    prefetched = db.info.get("saathi.sent_24h", {})
-    if prefetched.get(learner.id, cap) < cap:
-        return False
-    start = local_day_start(now, learner, site)
-    return sent_since(db, [learner.id], start).get(learner.id, 0) >= cap
-
-
-def prefetch_sent_today(db: Session, learners: list[Learner], now: datetime) -> None:
-    """Count a chunk's messages of the last 24 h in one query; ``sent_today`` narrows per learner."""
-    counts = sent_since(db, [l.id for l in learners], now - timedelta(hours=24))
-    db.info["saathi.sent_24h"] = {l.id: counts.get(l.id, 0) for l in learners}
-
-
-def _may_send(db, learner: Learner, site: Site, now: datetime, policy: Policy, stats: PlanStats) -> bool:
-    if not in_window(now, learner, site):
-        learner.next_contact_at = next_window_start(now, learner, site)
-        stats.outside_window += 1
-        return False
-    if over_cap(db, learner, site, now, site.daily_cap or policy.daily_cap):
-        learner.next_contact_at = next_window_start(now, learner, site)
-        stats.over_cap += 1
-        return False
-    return True
-
-
-def write_outbox(db: Session, learner: Learner, out: Outgoing, *, now: datetime, kind: str = "sms") -> Outbox:
-    info = count_segments(out.body)
-    row = Outbox(learner_id=learner.id, prompt_id=out.prompt_id, kind=kind, purpose=out.purpose,
-                 to_number=learner.phone, body=out.body, encoding=info.encoding, segments=info.segments,
-                 status="queued", next_attempt_at=now, created_at=now, updated_at=now)
-    db.add(row)
-    return row
-
-
-def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy, voice: VoiceOptions,
-                 stats: PlanStats) -> Outbox | None:
-    """The next message for one locked learner, or None (and when to look again)."""
-    site = db.get(Site, learner.site_id)
-    # No re-check for a pending prompt: candidates had none, the row lock keeps other workers
-    # out, and the one-pending index refuses the rare plan that raced a commit.
-    if not _may_send(db, learner, site, now, policy, stats):
-        return None
-    if learner.channel == "voice":  # a call instead of a text (app/voice/calls.py)
-        return plan_call(db, learner, now=now, policy=policy, options=voice, stats=stats)
-    out = activate_next_queued(db, learner, now=now)
-    if out is None:
-        card = db.exec(select(Card).join(Item, Item.id == Card.item_id)
-                       .where(Card.learner_id == learner.id, Card.due <= now, Item.active)
-                       .order_by(Card.due, Card.id)).first()
-        if card is None:
-            learner.next_contact_at = None
-            return None
-        out = create_review(db, card, learner, now=now)
-    stats.planned += 1
-    return write_outbox(db, learner, out, now=now)
-
-
-def remind_or_expire(db: Session, prompt: Prompt, learner: Learner, *, now: datetime, policy: Policy,
-                     stats: PlanStats) -> Outbox | None:
-    """One reminder (bounded, inside the window, under the cap); later, expiry without penalty."""
-    if prompt.channel == "voice":  # put by a call: no SMS reminder (app/voice/calls.py)
-        return expire_stale(db, prompt, learner, now=now, policy=policy, stats=stats)
-    site = db.get(Site, learner.site_id)
-    if prompt.reminders_sent < policy.reminders:
-        if not _may_send(db, learner, site, now, policy, stats):
-            return None
-        from app.learning.prompts import render
-
-        prompt.reminders_sent += 1
-        prompt.last_sent_at = now
-        db.add(prompt)
-        stats.reminded += 1
-        body = reminder_text(learner.language, render(db, prompt, learner))
-        return write_outbox(db, learner, Outgoing(body, prompt.id, purpose="reminder"), now=now)
-    if prompt.last_sent_at <= now - policy.prompt_expiry:
-        prompt.status, prompt.closed_at = "expired", now
-        db.add(prompt)
-        # The learner is not answering today; try again at the next window, not at once.
-        learner.next_contact_at = next_window_start(now + timedelta(minutes=1), learner, site)
-        stats.expired += 1
-    return None
-
-
-def _isolated(db: Session, learner: Learner, step, *, now: datetime, stats: PlanStats, stage: str) -> None:
-    """Run ``step()`` for one locked learner in a savepoint, so that whatever it raises undoes
-    only that learner's changes: it is logged by id (never the phone number), counted, and
-    the learner is looked at again later; the rest of the chunk goes on."""
-    try:
-        with db.begin_nested():
-            step()
-            db.add(learner)
-    except IntegrityError:
-        stats.contended += 1  # another worker put a prompt to this learner first
-    except Exception:
-        log.exception("planning failed for learner %s", learner.id, extra={"learner_id": learner.id})
-        stats.plan_errors += 1
-        metrics.learner_failed(stage)
-        with db.begin_nested():
-            learner.next_contact_at = now + FAILED_LEARNER_RETRY
-            db.add(learner)
+def wake_for(db: Session, learner: Learner, *, now: datetime, policy: Policy) -> datetime | None:
+    """``next_wake`` for one learner, read from the database (after the careful path)."""
+    hold = learner.next_contact_at if learner.next_contact_at and learner.next_contact_at > now else None
+    waiting = db.exec(select(Prompt.channel, Prompt.last_sent_at, Prompt.reminders_sent)
+                      .where(Prompt.learner_id == learner.id, Prompt.status == "pending")).first()
+    queued = db.exec(select(func.min(Prompt.due_at)).where(Prompt.learner_id == learner.id,
+                                                           Prompt.status == "queued")).one()
+    card = db.exec(select(func.min(Card.due)).join(Item, Item.id == Card.item_id)
+                   .where(Card.learner_id == learner.id, Item.active)).one()
+    first_due = min((d for d in (queued, card) if d is not None), default=None)
+    pending = wake.Waiting(*waiting) if waiting and waiting[1] is not None else None
+    return wake.next_wake(now=now, policy=policy, hold=hold, pending=pending, first_due=first_due)
 
 
 def plan(db_factory, *, now: datetime, policy: Policy, voice: VoiceOptions, batch: int = 500,
-         chunk: int = 100) -> PlanStats:
-    """One planning pass: reminders and expiries first, then new prompts.
+         chunk: int = CHUNK) -> PlanStats:
+    """One planning pass over at most ``batch`` due learners, ``chunk`` per transaction.
 
     Everything it needs comes in as arguments (``voice`` for calls, ``policy`` for texts):
     a pass runs on the worker's scheduler thread, where there is no app context.
     """
-    stats = PlanStats()
-    with db_factory() as db:
-        stale = stale_pending(db, now=now, policy=policy, limit=batch)
-    for start in range(0, len(stale), chunk):
+    planner = Planner(now=now, policy=policy, voice=voice)
+    left = batch
+    while left > 0:
         with db_factory() as db:
-            prompts = db.exec(select(Prompt).where(Prompt.id.in_(stale[start:start + chunk]))).all()
-            locked = {l.id: l for l in lock_learners(db, sorted({p.learner_id for p in prompts}))}
-            prefetch_sent_today(db, list(locked.values()), now)
-            for prompt in prompts:
-                learner = locked.get(prompt.learner_id)
-                if learner is None or prompt.status != "pending":
-                    stats.contended += learner is None
-                    continue
-                step = partial(remind_or_expire, db, prompt, learner, now=now, policy=policy, stats=stats)
-                _isolated(db, learner, step, now=now, stats=stats, stage="remind")
+            claimed = claim_due(db, now=now, limit=min(chunk, left))
+            if not claimed:
+                db.rollback()
+                break
+            planner.chunk(db, claimed)
             db.commit()
-    with db_factory() as db:
-        ids = candidate_learners(db, now=now, limit=batch)
-    for start in range(0, len(ids), chunk):
-        with db_factory() as db:
-            wanted = ids[start:start + chunk]
-            locked = lock_learners(db, wanted)
-            stats.contended += len(wanted) - len(locked)
-            prefetch_sent_today(db, locked, now)
-            for learner in locked:
-                step = partial(plan_learner, db, learner, now=now, policy=policy, voice=voice, stats=stats)
-                _isolated(db, learner, step, now=now, stats=stats, stage="plan")
-            db.commit()
-    return stats
+        left -= len(claimed)
+        planner.stats.claimed += len(claimed)
+    return planner.stats

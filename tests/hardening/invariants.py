@@ -95,6 +95,20 @@ def nothing_for_the_opted_out(db: Session) -> list[str]:
     return problems
 
 
+def woken_in_time(db: Session, *, now, policy) -> list[str]:
+    """No active learner's ``wake_at`` lies after the moment the dispatcher has work for
+    them (a card or queued prompt due, a reminder, the end of a hold): the planner claims
+    learners by it, so a late one would simply never be asked."""
+    from app.scheduling.planner import wake_for
+
+    problems = []
+    for learner in db.exec(select(Learner).where(Learner.status == "active")).all():
+        due = wake_for(db, learner, now=now, policy=policy)
+        if due is not None and (learner.wake_at is None or learner.wake_at > due):
+            problems.append(f"learner {learner.id} wakes at {learner.wake_at}, has work at {due}")
+    return problems
+
+
 CHECKS = (one_pending_prompt_per_learner, inbound_once_and_bounded, answers_belong_to_their_prompts,
           nothing_for_the_opted_out)
 

@@ -36,6 +36,7 @@ from sqlmodel import Session, select
 from app import create_app
 from app.clock import FrozenClock
 from app.db import make_engine
+from app.learning.policy import current_policy
 from app.learning.sessions import SessionError, complete_session
 from app.messaging.transport import get_transport
 from app.models import Learner, Outbox
@@ -44,7 +45,7 @@ from tests.conftest import PUBLIC_URL, START, empty_database, sign
 from tests.contract import twiml_schema
 from tests.factories import cohort, make_learners, make_module
 from tests.hardening.fuzz import examples, tally
-from tests.hardening.invariants import assert_store_sound
+from tests.hardening.invariants import assert_store_sound, woken_in_time
 
 LEARNERS = """phone,name,site,language,cohort,channel
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march,sms
@@ -229,6 +230,13 @@ class Conversation(RuleBasedStateMachine):
     def store_is_sound(self):
         with self.app.app_context(), self.db() as db:
             assert_store_sound(db)
+
+    @invariant()
+    def no_learner_is_woken_late(self):
+        with self.app.app_context(), self.db() as db:
+            db.expire_all()
+            late = woken_in_time(db, now=self.clock.now(), policy=current_policy(self.app))
+            assert not late, "\n".join(late)
 
     @invariant()
     def nothing_reached_an_opted_out_phone(self):

@@ -1,0 +1,141 @@
+"""``learner.wake_at``: when the dispatcher next has something to do for a learner.
+
+The planner claims learners by this column instead of searching the cards and prompts of
+everyone, so it must never be late: a learner whose wake time lies after their next due
+card would simply not be asked. Rather than trusting every code path (a session held, an
+answer, STOP and START, a changed window, a call that ended, an item brought back) to
+remember it, a session hook watches what each transaction changes and lowers the wake
+time of the learners concerned: to the new due time of a card or queued prompt, or to
+"now" (``WAKE_NOW``) for anything else that might bring work forward. Early costs one
+look by the planner, which then writes the exact time (``next_wake``) for the learners it
+looked at (``settle``); the hook leaves those alone.
+
+One UPDATE per transaction, issued when it commits, carries all the lowering.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import bindparam, case, event, inspect, select, update
+from sqlmodel import Session
+
+from app.bulk import update_rows
+from app.models import Card, Item, Learner, Prompt
+
+# "As soon as the planner can": earlier than any clock, real or simulated.
+WAKE_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+# A learner just looked at, with nothing changed, is not looked at again before this: no
+# learner can keep a pass busy (a call still ringing, a prompt held by its call).
+RECHECK = timedelta(minutes=1)
+# Learner columns whose change can bring a contact forward.
+# Prompt columns that decide when the planner next looks (a call's prompt is looked at
+# sooner than a text's, whose reminders are spent).
+PROMPT_FIELDS = ("status", "due_at", "channel", "last_sent_at", "reminders_sent")
+LEARNER_FIELDS = ("status", "channel", "timezone", "site_id", "cohort_id", "next_contact_at")
+_PENDING = "saathi.wake"  # session.info: {learner_id: earliest wake} not yet written
+_ITEMS = "saathi.wake_items"  # session.info: items brought back (their learners wake)
+_SETTLED = "saathi.wake_settled"  # session.info: learners the planner set exactly
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A learner's pending prompt, as far as its timing goes."""
+
+    channel: str | None
+    last_sent_at: datetime
+    reminders_sent: int
+
+
+def next_wake(*, now: datetime, policy, hold: datetime | None, pending: Waiting | None,
+              first_due: datetime | None) -> datetime | None:
+    """The exact moment the planner next has work for a learner, from what it found.
+
+    A pending prompt is looked at again when a reminder (or, reminders spent, its expiry)
+    falls due; otherwise the first queued prompt or card. A hold (a window not yet open, a
+    cap reached, a gap after a call) puts it later. Never sooner than ``RECHECK``.
+    """
+    if pending is not None:
+        at = pending_due(policy, pending)
+    else:
+        at = first_due
+    if at is None:
+        return None
+    if hold is not None and hold > at:
+        at = hold
+    return max(at, now + RECHECK)
+
+
+def pending_due(policy, pending: Waiting) -> datetime:
+    """When a pending prompt needs the planner: its reminder, or (reminders spent) its expiry.
+    A call's prompt gets no reminder; it is looked at then to see whether the call is over."""
+    spent = pending.channel != "voice" and pending.reminders_sent >= policy.reminders
+    return pending.last_sent_at + (policy.prompt_expiry if spent else policy.reminder_after)
+
+
+def lower(db: Session, learner_id: int, when: datetime) -> None:
+    """Wake ``learner_id`` by ``when`` at the latest (written when the transaction commits)."""
+    pending = db.info.setdefault(_PENDING, {})
+    if learner_id not in pending or when < pending[learner_id]:
+        pending[learner_id] = when
+
+
+def settle(db: Session, wakes: dict[int, datetime | None], *, holds: dict[int, datetime] | None = None) -> None:
+    """Write the exact wake times the planner computed for learners it holds locked; a
+    learner in ``holds`` may not be contacted before its time (a window not open, a cap
+    reached) and wakes then."""
+    holds = holds or {}
+    update_rows(db, Learner.__table__, [{"id": lid, "wake_at": when} for lid, when in wakes.items()])
+    update_rows(db, Learner.__table__, [{"id": lid, "wake_at": when, "next_contact_at": when}
+                                        for lid, when in holds.items()])
+    db.info.setdefault(_SETTLED, set()).update(wakes, holds)
+
+
+def _changed(obj, *names: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _collect(db: Session, flush_context, instances) -> None:
+    for obj in list(db.new) + list(db.dirty):
+        new = obj in db.new
+        if isinstance(obj, Prompt) and obj.learner_id and (new or _changed(obj, *PROMPT_FIELDS)):
+            lower(db, obj.learner_id, obj.due_at if obj.status == "queued" and obj.due_at else WAKE_NOW)
+        elif isinstance(obj, Card) and obj.learner_id and obj.due and (new or _changed(obj, "due")):
+            lower(db, obj.learner_id, obj.due)
+        elif isinstance(obj, Learner) and obj.id and not new and _changed(obj, *LEARNER_FIELDS):
+            lower(db, obj.id, WAKE_NOW)
+        elif isinstance(obj, Item) and obj.id and not new and obj.active and _changed(obj, "active"):
+            db.info.setdefault(_ITEMS, set()).add(obj.id)
+
+
+def _write(db: Session) -> None:
+    """Before the commit: one UPDATE lowering every learner this transaction touched."""
+    db.flush()  # what is still unflushed is collected first (the commit's own flush comes after)
+    wakes = db.info.pop(_PENDING, {})
+    items = db.info.pop(_ITEMS, set())
+    settled = db.info.pop(_SETTLED, set())
+    table = Learner.__table__
+    earlier = case((table.c.wake_at.is_(None), bindparam("wake")),
+                   (table.c.wake_at > bindparam("wake"), bindparam("wake")), else_=table.c.wake_at)
+    rows = [{"lid": lid, "wake": when} for lid, when in wakes.items() if lid not in settled]
+    if rows:
+        db.execute(update(table).where(table.c.id == bindparam("lid")).values(wake_at=earlier), rows)
+    if items:
+        learners = select(Card.learner_id).where(Card.item_id.in_(items))
+        db.execute(update(table).where(table.c.id.in_(learners)).values(wake_at=WAKE_NOW))
+
+
+def _forget(db: Session, *_args) -> None:
+    for key in (_PENDING, _ITEMS, _SETTLED):
+        db.info.pop(key, None)
+
+
+def install(session_class: type = Session) -> None:
+    """Attach the hook to every session of ``session_class`` (idempotent)."""
+    if not event.contains(session_class, "before_flush", _collect):
+        event.listen(session_class, "before_flush", _collect)
+        event.listen(session_class, "before_commit", _write)
+        event.listen(session_class, "after_rollback", _forget)
+
+
