@@ -69,8 +69,8 @@ def populate(url: str, learners: int) -> None:
         args = {"n": learners, "now": NAIVE_NOW, "due": DUE, "last": NAIVE_NOW - timedelta(days=3),
                 "fsrs": json.dumps(state)}
         conn.execute(text("""INSERT INTO learner (phone, name, site_id, cohort_id, language, channel, status,
-                                 created_at, updated_at)
-            SELECT '+9198' || lpad(n::text, 8, '0'), 'Learner ' || n, 1, 1, 'en', 'sms', 'active', :now, :now
+                                 created_at, updated_at, wake_at)
+            SELECT '+9198' || lpad(n::text, 8, '0'), 'Learner ' || n, 1, 1, 'en', 'sms', 'active', :now, :now, :due
             FROM generate_series(0, :n - 1) AS n"""), args)
         conn.execute(text("""INSERT INTO card (learner_id, item_id, state, reps, lapses, due, last_review, fsrs)
             SELECT n + 1, 1 + n % 5, 2, 1, 0, :due, :last, CAST(:fsrs AS json) FROM generate_series(0, :n - 1) AS n"""),
@@ -109,8 +109,15 @@ def prepare(url: str, learners: int) -> float:
                 next_attempt_at = :due""" + (", sender = NULL" if has_sender else "") +
                               " WHERE status <> 'queued' OR next_attempt_at <> :due"), {"due": DUE})
             conn.execute(text("DELETE FROM delivery_event"))
+            # What a --plan-only run planned goes, and every learner is due again.
+            conn.execute(text("DELETE FROM outbox WHERE prompt_id IS NOT NULL"))
+            conn.execute(text("DELETE FROM prompt"))
+            conn.execute(text("UPDATE learner SET wake_at = :due, next_contact_at = NULL"
+                              " WHERE wake_at IS DISTINCT FROM :due OR next_contact_at IS NOT NULL"), {"due": DUE})
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE outbox"))
+            conn.execute(text("VACUUM ANALYZE prompt"))
+            conn.execute(text("VACUUM ANALYZE learner"))
     engine.dispose()
     return time.perf_counter() - t0
 
