@@ -61,7 +61,7 @@ def worker_cmd(interval: float | None):
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             return
-        # A pass that claimed its whole batch left more due: the next one starts at once, not
+        # A pass that claimed its whole batch (to plan or to send) left more: the next one starts at once, not
         # an interval later, so a morning's backlog goes out at the network's pace.
         more = True
         while more and not stopping.is_set():
@@ -76,7 +76,8 @@ def worker_cmd(interval: float | None):
                     health.failed("database unavailable for planning")
                     return
                 health.passed()
-                more = stats.plan.claimed >= batch
+                d = stats.delivery
+                more = max(stats.plan.claimed, d.sent + d.retried + d.failed + d.cancelled + d.rate_limited) >= batch
 
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
     signal.signal(signal.SIGTERM, stop)
