@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, literal, or_
+from sqlalchemy import and_, bindparam, case, func, null, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -75,7 +76,7 @@ def lock_learner(db: Session, phone: str) -> bool | None:
     """
     if not is_postgres(db):
         return None
-    return db.exec(locked(select(Learner.id).where(Learner.phone == phone))).first() is not None
+    return db.exec(_lock_query(), params={"phone": phone}).first() is not None
 
 
 def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learner | None = None,
@@ -84,30 +85,9 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
     counts and cards, in one query; by ``phone`` (the learner is read too; None if no
     learner has it) or for ``learner``. ``sid``: also look whether that inbound message
     was already answered. Call it with the learner locked (``lock_learner``)."""
-    others = aliased(Prompt)
-    session = aliased(TrainingSession)
-    total = (select(func.count()).select_from(others)
-             .where(others.learner_id == Prompt.learner_id, others.kind == "question",
-                    others.training_session_id == Prompt.training_session_id)
-             .correlate(Prompt).scalar_subquery())
-    replayed = (select(func.coalesce(Inbound.reply, "")).where(Inbound.sid == sid).scalar_subquery()
-                if sid else literal(None))
-    is_open = or_(Prompt.status == "pending", and_(Prompt.status == "queued", Prompt.due_at <= now))
-    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), replayed]
-    query = select(Learner, *columns) if learner is None else select(*columns).select_from(Learner)
-    query = (query
-             .outerjoin(Prompt, and_(Prompt.learner_id == Learner.id, is_open))
-             .outerjoin(Item, Item.id == Prompt.item_id)
-             .outerjoin(session, session.id == Prompt.training_session_id)
-             .outerjoin(Module, Module.id == func.coalesce(session.module_id, Item.module_id))
-             .outerjoin(Card, and_(Card.learner_id == Learner.id, Card.item_id == Prompt.item_id))
-             .where(Learner.phone == phone if learner is None else Learner.id == learner.id)
-             .order_by(case((Prompt.status == "pending", 0), else_=1), Prompt.due_at,
-                       Prompt.training_session_id, Prompt.seq, Prompt.id)
-             .limit(1 + QUEUED_AHEAD)
-             # Rows the session already holds are read afresh: another worker may have moved them.
-             .execution_options(populate_existing=True))
-    rows = db.exec(query).all()
+    params = {"now": now, "sid": sid}
+    params.update({"phone": phone} if learner is None else {"learner_id": learner.id})
+    rows = db.exec(_load_query(by_phone=learner is None, with_sid=sid is not None), params=params).all()
     if not rows:
         return None
     talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1])
@@ -121,3 +101,36 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
         else:
             talk.queued.append(turn)
     return talk
+
+
+@lru_cache(maxsize=None)
+def _lock_query():
+    return locked(select(Learner.id).where(Learner.phone == bindparam("phone")))
+
+
+@lru_cache(maxsize=None)
+def _load_query(*, by_phone: bool, with_sid: bool):
+    """Built once per shape (building it, aliases and all, cost more than running it)."""
+    others = aliased(Prompt)
+    session = aliased(TrainingSession)
+    total = (select(func.count()).select_from(others)
+             .where(others.learner_id == Prompt.learner_id, others.kind == "question",
+                    others.training_session_id == Prompt.training_session_id)
+             .correlate(Prompt).scalar_subquery())
+    replayed = (select(func.coalesce(Inbound.reply, "")).where(Inbound.sid == bindparam("sid")).scalar_subquery()
+                if with_sid else null())
+    is_open = or_(Prompt.status == "pending", and_(Prompt.status == "queued", Prompt.due_at <= bindparam("now")))
+    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), replayed]
+    query = select(Learner, *columns) if by_phone else select(*columns).select_from(Learner)
+    return (query
+            .outerjoin(Prompt, and_(Prompt.learner_id == Learner.id, is_open))
+            .outerjoin(Item, Item.id == Prompt.item_id)
+            .outerjoin(session, session.id == Prompt.training_session_id)
+            .outerjoin(Module, Module.id == func.coalesce(session.module_id, Item.module_id))
+            .outerjoin(Card, and_(Card.learner_id == Learner.id, Card.item_id == Prompt.item_id))
+            .where(Learner.phone == bindparam("phone") if by_phone else Learner.id == bindparam("learner_id"))
+            .order_by(case((Prompt.status == "pending", 0), else_=1), Prompt.due_at,
+                      Prompt.training_session_id, Prompt.seq, Prompt.id)
+            .limit(1 + QUEUED_AHEAD)
+            # Rows the session already holds are read afresh: another worker may have moved them.
+            .execution_options(populate_existing=True))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, select
 
-from app.db import mark_clean, upsert
+from app.db import mark_clean
 from app.learning import texts
 from app.learning.conversation import Conversation, Turn
 from app.models import Card, Item, Learner, Module, Prompt, TrainingSession
@@ -142,16 +143,24 @@ def save_in_order(db: Session, prompts: list[Prompt]) -> None:
         for prompt in prompts:
             db.add(prompt)
         return
-    table = Prompt.__table__
-    rows = [{c.name: getattr(p, c.name) for c in table.columns} for p in prompts]
-    statement = upsert(db, table).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={c.name: getattr(statement.excluded, c.name) for c in table.columns if c.name != "id"})
+    columns = Prompt.__table__.columns
+    params = {f"{c.key}_{n}": getattr(p, c.key) for n, p in enumerate(prompts) for c in columns}
     with db.no_autoflush:  # a flush now would write them the other way, one by one
-        db.exec(statement)
+        db.exec(_upsert_in_order(len(prompts)), params=params)
     for prompt in prompts:  # the rows now hold what the objects say: nothing left to flush
         mark_clean(prompt)
+
+
+@lru_cache(maxsize=8)
+def _upsert_in_order(rows: int):
+    """``save_in_order``'s statement for ``rows`` prompts: the same text in PostgreSQL and
+    SQLite, built (and compiled, as text is cached) once."""
+    columns = list(Prompt.__table__.columns)
+    names = ", ".join(c.name for c in columns)
+    values = ", ".join("(" + ", ".join(f":{c.key}_{n}" for c in columns) + ")" for n in range(rows))
+    updates = ", ".join(f"{c.name} = excluded.{c.name}" for c in columns if not c.primary_key)
+    sql = f"INSERT INTO prompt ({names}) VALUES {values} ON CONFLICT (id) DO UPDATE SET {updates}"
+    return text(sql).bindparams(*[bindparam(f"{c.key}_{n}", type_=c.type) for n in range(rows) for c in columns])
 
 
 def create_review(db: Session, card: Card, learner: Learner, *, now: datetime, kind: str = "review",
