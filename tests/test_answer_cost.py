@@ -117,6 +117,13 @@ def test_odd_replies_and_replays_cost_less_and_store_nothing_twice(app, db, asha
     assert len(db.exec(select(Inbound).where(Inbound.sid == "SMtwice")).all()) == 1
 
 
+def test_a_stranger_is_answered_once_however_often_twilio_retries(app, db, asha, twilio_post):
+    first, seen = post_counted(app, twilio_post, inbound("SMstranger", "+919999999999", "hello"))
+    assert "not registered" in first[0] and len(seen) <= 3, show(seen)
+    assert messages_in(twilio_post("/twilio/sms", inbound("SMstranger", "+919999999999", "hello"))) == first
+    assert len(db.exec(select(Inbound).where(Inbound.sid == "SMstranger")).all()) == 1
+
+
 def test_a_review_answered_while_a_new_session_waits_puts_its_greeting_and_first_question(
         app, db, clock, twilio_post):
     """The closed review has a larger id than the greeting and question put after it: they
