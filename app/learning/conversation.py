@@ -119,7 +119,9 @@ def _load_query(*, by_phone: bool, with_sid: bool):
              .correlate(Prompt).scalar_subquery())
     replayed = (select(func.coalesce(Inbound.reply, "")).where(Inbound.sid == bindparam("sid")).scalar_subquery()
                 if with_sid else null())
-    is_open = or_(Prompt.status == "pending", and_(Prompt.status == "queued", Prompt.due_at <= bindparam("now")))
+    # Spelled for the (learner_id, status) index: the learner's open prompts, then the due ones.
+    is_open = and_(Prompt.status.in_(("pending", "queued")),
+                   or_(Prompt.status == "pending", Prompt.due_at <= bindparam("now")))
     columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), replayed]
     query = select(Learner, *columns) if by_phone else select(*columns).select_from(Learner)
     return (query
