@@ -11,6 +11,7 @@ from typing import Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import event, literal_column
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, create_engine
 
 
@@ -60,6 +61,23 @@ def locked(statement, **for_update):
     them: for a read-then-write that another transaction may be doing at the same moment.
     (SQLite ignores the lock; its writers take turns anyway.)"""
     return statement.with_for_update(**for_update).execution_options(populate_existing=True)
+
+
+def upsert(db_or_engine, table):
+    """An INSERT that can take ``ON CONFLICT`` (``on_conflict_do_nothing``/``_do_update``),
+    for the database ``db_or_engine`` is on: both dialects spell it the same."""
+    if is_postgres(db_or_engine):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def mark_clean(obj) -> None:
+    """Tell the session that ``obj``'s row already holds its current values (written by a
+    statement of our own), so that the next flush does not write them again."""
+    for column in obj.__table__.columns:
+        set_committed_value(obj, column.key, getattr(obj, column.key))
 
 
 def get_db() -> Session:

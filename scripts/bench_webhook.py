@@ -103,7 +103,55 @@ def gunicorn(target: str, port: int, workers: int, env: dict, cwd: str, log: Pat
     raise RuntimeError(f"gunicorn {target} did not start")
 
 
-def load(port: int, phones: list[str], clients: int) -> dict:
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+class CpuMeter:
+    """CPU time used by the gunicorn workers and by the database's server processes during a
+    level: the cost of an answer, which other load on the machine does not inflate the way it
+    inflates latency (the machine these figures come from is shared)."""
+
+    def __init__(self, server: subprocess.Popen, url: str | None):
+        self.server, self.url = server, url
+
+    def _backends(self) -> list[int]:
+        if not self.url or "postgresql" not in self.url:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                               " AND pid <> pg_backend_pid()")]
+
+    def snapshot(self) -> dict:
+        return {"app": {p: _cpu(p) for p in _children(self.server.pid)},
+                "db": {p: _cpu(p) for p in self._backends()}}
+
+    def since(self, start: dict, requests: int) -> dict:
+        now = self.snapshot()
+        used = {k: sum(v - start[k].get(p, 0.0) for p, v in now[k].items()) for k in now}
+        return {"app_cpu_ms": round(1000 * used["app"] / requests, 2),
+                "db_cpu_ms": round(1000 * used["db"] / requests, 2) if self.url else None}
+
+
+def load(port: int, phones: list[str], clients: int, meter: CpuMeter | None = None) -> dict:
     """Each client keeps one connection and answers for its share of learners."""
     url = f"http://127.0.0.1:{port}/twilio/sms"
     validator = RequestValidator(TOKEN)
@@ -133,6 +181,7 @@ def load(port: int, phones: list[str], clients: int) -> dict:
 
     shares = [phones[i::clients] for i in range(clients)]
     threads = [threading.Thread(target=client, args=(s,)) for s in shares]
+    cpu_start = meter.snapshot() if meter else None
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -140,10 +189,11 @@ def load(port: int, phones: list[str], clients: int) -> dict:
         t.join()
     elapsed = time.perf_counter() - start
     latencies.sort()
+    cpu = meter.since(cpu_start, len(latencies)) if meter else {}
     return {"requests": len(latencies), "errors": len(errors), "seconds": round(elapsed, 2),
             "per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": round(1000 * statistics.median(latencies), 1),
-            "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1)}
+            "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1), **cpu}
 
 
 def main() -> None:
@@ -169,7 +219,7 @@ def main() -> None:
     try:
         load(port, phones[: min(200, len(phones))], max(levels))  # warm-up
         for clients in levels:
-            bare_results[clients] = load(port, shares[clients], clients)
+            bare_results[clients] = load(port, shares[clients], clients, CpuMeter(bare, None))
     finally:
         bare.terminate()
         bare.wait()
@@ -179,8 +229,9 @@ def main() -> None:
            "SAATHI_LOG_LEVEL": os.environ.get("SAATHI_LOG_LEVEL", "INFO")}  # as deployed: a line a request
     saathi = gunicorn("app:create_app()", port, args.workers, env, str(ROOT), log=Path(tmp) / "saathi.log")
     try:
+        meter = CpuMeter(saathi, args.database_url)
         for clients in levels:
-            ours_results[clients] = load(port, shares[clients], clients)
+            ours_results[clients] = load(port, shares[clients], clients, meter)
     finally:
         saathi.terminate()
         saathi.wait()

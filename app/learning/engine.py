@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from app.i18n import LANGUAGES
 from app.learning import keywords, srs, texts
+from app.learning.conversation import Conversation, load
 from app.learning.feedback import store_comment, store_rating
 from app.learning.optout import opt_in, opt_out
 from app.learning.parsing import normalize, parse_choice, parse_number
@@ -21,11 +22,12 @@ from app.learning.policy import Policy
 from app.learning.prompts import (
     QUESTION_KINDS,
     Outgoing,
-    activate_next_queued,
+    activate_next,
     create_review,
     pending_prompt,
     practice_card,
     render,
+    render_turn,
 )
 from app.messaging.segments import count_segments
 from app.models import Answer, Card, Item, Learner, Prompt
@@ -36,8 +38,13 @@ SKIP_WORDS = {"0", "skip", "no", "nahi", "नहीं", "nei", "nee", "-"}
 
 
 def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, policy: Policy,
-                channel: str = "sms") -> list[Outgoing]:
-    """Everything Saathi answers to ``text`` from ``learner``, in order."""
+                channel: str = "sms", conversation: Conversation | None = None) -> list[Outgoing]:
+    """Everything Saathi answers to ``text`` from ``learner``, in order.
+
+    ``conversation``: the learner's open prompts as ``conversation.load`` read them (with
+    the learner locked); read here when not given. Nothing is flushed: the caller's flush
+    writes the answer, the card, the feedback and the reply records together.
+    """
     command = keywords.match_keyword(text)
     if not learner.active:
         if command and command[0] == keywords.START and learner.status == "opted_out":
@@ -49,29 +56,30 @@ def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, poli
         return []  # an opted-out learner hears nothing until START
     if command and command[0] != keywords.START:
         return _command(db, learner, command, now=now, policy=policy, channel=channel)
-    prompt = pending_prompt(db, learner.id)
-    if prompt is None:
+    talk = conversation or load(db, now=now, learner=learner)
+    if talk.pending is None:
         return [Outgoing(texts.nothing_pending_text(learner.language), purpose="reply")]
-    if prompt.kind in QUESTION_KINDS:
-        return _answer(db, learner, prompt, text, now=now, policy=policy, channel=channel)
-    if prompt.kind == "rating":
-        return _rating(db, learner, prompt, text, now=now, channel=channel)
-    return _comment(db, learner, prompt, text, now=now, channel=channel)
+    kind = talk.pending.prompt.kind
+    if kind in QUESTION_KINDS:
+        return _answer(db, talk, text, now=now, policy=policy, channel=channel)
+    if kind == "rating":
+        return _rating(db, talk, text, now=now, channel=channel)
+    return _comment(db, talk, text, now=now, channel=channel)
 
 
-def _answer(db, learner, prompt, text, *, now, policy, channel) -> list[Outgoing]:
-    item = db.get(Item, prompt.item_id)
-    lang = learner.language
+def _answer(db, talk: Conversation, text, *, now, policy, channel) -> list[Outgoing]:
+    learner, turn = talk.learner, talk.pending
+    prompt, item, lang = turn.prompt, turn.item, talk.learner.language
     choice = parse_choice(text, [[opt.get(lang), opt.get("en")] for opt in item.options])
     if choice is None:
         prompt.reask_count += 1
         db.add(prompt)
         reask = texts.reask_choice_text(lang, len(item.options))
-        return [Outgoing(reask + "\n" + render(db, prompt, learner), prompt.id, purpose="reply")]
-    correct = grade_answer(db, learner=learner, prompt=prompt, choice=choice, raw=text, now=now,
-                           policy=policy, channel=channel)
+        return [Outgoing(reask + "\n" + render_turn(turn, learner), prompt.id, purpose="reply")]
+    correct = _grade(db, learner=learner, prompt=prompt, item=item, card=turn.card, choice=choice,
+                     raw=text, now=now, policy=policy, channel=channel)
     verdict = texts.correct_text(lang) if correct else texts.wrong_text(lang, item)
-    return _then_next(db, learner, verdict, now=now, channel=channel)
+    return _then_next(db, talk, verdict, now=now, channel=channel)
 
 
 def grade_answer(db: Session, *, learner: Learner, prompt: Prompt, choice: int, raw: str, now: datetime,
@@ -79,22 +87,38 @@ def grade_answer(db: Session, *, learner: Learner, prompt: Prompt, choice: int, 
     """Store the answer to a pending question, advance its card, close the prompt.
 
     Shared by SMS and voice: whatever the channel, an answer is graded and kept the same way.
-    Returns whether it was right.
+    Returns whether it was right. Flushed: the prompt is closed before another is put.
     """
-    item = db.get(Item, prompt.item_id)
+    correct = _grade(db, learner=learner, prompt=prompt, item=db.get(Item, prompt.item_id), card=UNREAD,
+                     choice=choice, raw=raw, now=now, policy=policy, channel=channel)
+    db.flush()
+    return correct
+
+
+def _grade(db: Session, *, learner: Learner, prompt: Prompt, item: Item, card, choice: int, raw: str,
+           now: datetime, policy: Policy, channel: str) -> bool:
     correct = choice == item.answer
     db.add(Answer(learner_id=learner.id, prompt_id=prompt.id, item_id=item.id,
                   training_session_id=prompt.training_session_id, kind=prompt.kind, raw=raw[:1600],
                   choice=choice, correct=correct, channel=channel, answered_at=now))
-    record_review(db, learner_id=learner.id, item_id=item.id, correct=correct, now=now, policy=policy)
-    _close(db, prompt, now)
+    record_review(db, learner_id=learner.id, item_id=item.id, correct=correct, now=now, policy=policy,
+                  card=card)
+    _close(prompt, now)
     return correct
 
 
+UNREAD = object()  # record_review's card not read yet
+
+
 def record_review(db: Session, *, learner_id: int, item_id: int, correct: bool, now: datetime,
-                  policy: Policy) -> Card:
-    """Create or advance the learner's card for the item (FSRS, or the policy's scheduler)."""
-    card = db.exec(select(Card).where(Card.learner_id == learner_id, Card.item_id == item_id)).first()
+                  policy: Policy, card: Card | None | object = UNREAD) -> Card:
+    """Create or advance the learner's card for the item (FSRS, or the policy's scheduler).
+
+    ``card``: the learner's card for the item when the caller has read it (None: none yet);
+    then nothing is read and nothing flushed."""
+    read_here = card is UNREAD
+    if read_here:
+        card = db.exec(select(Card).where(Card.learner_id == learner_id, Card.item_id == item_id)).first()
     if card is None:
         card = Card(learner_id=learner_id, item_id=item_id, due=now)
     state = policy.review(card.fsrs or None, correct=correct, now=now)
@@ -103,44 +127,50 @@ def record_review(db: Session, *, learner_id: int, item_id: int, correct: bool, 
     card.lapses += 0 if correct else 1
     card.last_review = now
     db.add(card)
-    db.flush()
+    if read_here:
+        db.flush()
     return card
 
 
-def _rating(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
+def _rating(db, talk: Conversation, text, *, now, channel) -> list[Outgoing]:
+    learner, prompt = talk.learner, talk.pending.prompt
     rating = parse_number(text, 1, 5)
     if rating is None:
         prompt.reask_count += 1
         db.add(prompt)
         return [Outgoing(texts.reask_rating_text(learner.language), prompt.id, purpose="reply")]
-    record_rating(db, learner=learner, prompt=prompt, rating=rating, now=now)
-    return _then_next(db, learner, texts.thanks_rating_text(learner.language), now=now, channel=channel)
+    store_rating(db, learner=learner, prompt=prompt, rating=rating, now=now)
+    _close(prompt, now)
+    return _then_next(db, talk, texts.thanks_rating_text(learner.language), now=now, channel=channel)
 
 
 def record_rating(db: Session, *, learner: Learner, prompt: Prompt, rating: int, now: datetime) -> None:
     """Store a 1-5 usefulness rating (low ones flagged for the supervisor) and close the prompt."""
     store_rating(db, learner=learner, prompt=prompt, rating=rating, now=now)
-    _close(db, prompt, now)
-
-
-def _comment(db, learner, prompt, text, *, now, channel) -> list[Outgoing]:
-    if normalize(text) in SKIP_WORDS or not normalize(text):
-        _close(db, prompt, now, status="skipped")
-        return _then_next(db, learner, None, now=now, channel=channel)
-    store_comment(db, learner=learner, prompt=prompt, comment=text.strip(), now=now)
-    _close(db, prompt, now)
-    return _then_next(db, learner, texts.thanks_comment_text(learner.language), now=now, channel=channel)
-
-
-def _close(db: Session, prompt: Prompt, now: datetime, status: str = "answered") -> None:
-    prompt.status, prompt.closed_at = status, now
+    _close(prompt, now)
     db.add(prompt)
     db.flush()
 
 
-def _then_next(db, learner, verdict: str | None, *, now, channel) -> list[Outgoing]:
+def _comment(db, talk: Conversation, text, *, now, channel) -> list[Outgoing]:
+    learner, prompt = talk.learner, talk.pending.prompt
+    if normalize(text) in SKIP_WORDS or not normalize(text):
+        _close(prompt, now, status="skipped")
+        return _then_next(db, talk, None, now=now, channel=channel)
+    store_comment(db, learner=learner, prompt=prompt, comment=text.strip(), now=now)
+    _close(prompt, now)
+    return _then_next(db, talk, texts.thanks_comment_text(learner.language), now=now, channel=channel)
+
+
+def _close(prompt: Prompt, now: datetime, status: str = "answered") -> None:
+    """Closed in memory; written with the prompt put next (``prompts.activate_next``) or by
+    the caller's flush."""
+    prompt.status, prompt.closed_at = status, now
+
+
+def _then_next(db, talk: Conversation, verdict: str | None, *, now, channel) -> list[Outgoing]:
     """The verdict, then the next queued prompt: one SMS when that costs no extra segment."""
-    nxt = activate_next_queued(db, learner, now=now, channel=channel)
+    nxt = activate_next(db, talk, now=now, channel=channel, after=talk.pending.prompt)
     if verdict is None:
         return [nxt] if nxt else []
     if nxt is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.db import locked
+from app.db import upsert
 from app.learning import texts
+from app.learning.conversation import load, lock_learner
 from app.learning.engine import handle_text
 from app.learning.policy import Policy
 from app.messaging.segments import count_segments
@@ -46,39 +46,52 @@ class Reply:
 
 def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: datetime,
                 policy: Policy, to_number: str | None = None, channel: str = "sms") -> Reply:
-    """Store an inbound message and return Saathi's reply to it."""
+    """Store an inbound message and return Saathi's reply to it.
+
+    The learner is locked first, then everything the reply needs is read in one query
+    (``conversation.load``, which also finds an earlier delivery of this MessageSid), and
+    what the reply changes is written in one flush: a quiz answer costs 7 statements
+    (tests/test_answer_cost.py). Same MessageSid again: the stored reply, nothing stored.
+    """
     sid, from_number, body = clean_text(sid, 64), clean_text(from_number, 32), clean_text(body)
     to_number = clean_text(to_number, 32) or None
-    existing = db.exec(select(Inbound).where(Inbound.sid == sid)).first()
-    if existing is not None:
-        return Reply(_split(existing.reply), duplicate=True)
-    # One reply at a time per learner: two texts sent a moment apart may reach two web
-    # workers at once, and each would grade the same pending question. The lock also keeps
-    # the planner (which skips locked learners) from putting a new prompt in meanwhile.
-    learner = db.exec(locked(select(Learner).where(Learner.phone == from_number))).first()
-    inbound = Inbound(sid=sid, channel=channel, from_number=from_number, to_number=to_number,
-                      body=body, learner_id=learner.id if learner else None,
-                      received_at=now)
-    try:
-        with db.begin_nested():
-            db.add(inbound)
-            db.flush()
-    except IntegrityError:
-        # Twilio retried while the first delivery was still being handled: the first wins.
-        existing = db.exec(select(Inbound).where(Inbound.sid == sid)).one()
-        return Reply(_split(existing.reply), duplicate=True)
-    if learner is None:
-        outgoing = [texts.unknown_number_text(from_number)]
-    else:
-        out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel)
-        outgoing = [o.body for o in out]
-        for o in out:
-            _record_reply(db, learner=learner, body=o.body, prompt_id=o.prompt_id, now=now)
-        if out and out[-1].prompt_id:
-            inbound.prompt_id = out[-1].prompt_id
-    inbound.reply = SEPARATOR.join(outgoing)
-    db.add(inbound)
+    known = lock_learner(db, from_number)
+    talk = load(db, now=now, phone=from_number, sid=sid) if known is not False else None
+    if talk is None:
+        return _from_stranger(db, sid=sid, channel=channel, from_number=from_number, to_number=to_number,
+                              body=body, now=now)
+    if talk.replayed is not None:
+        # Twilio retried: the learner's lock made this delivery wait for the first one.
+        return Reply(_split(talk.replayed), duplicate=True)
+    learner = talk.learner
+    out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel,
+                      conversation=talk)
+    # (When ``talk.freed``, nothing awaits the learner's answer any more: the place to tell
+    # the dispatcher to look at this learner again, with one UPDATE of the learner row.)
+    for o in out:
+        _record_reply(db, learner=learner, body=o.body, prompt_id=o.prompt_id, now=now)
+    outgoing = [o.body for o in out]
+    # Last, and plain: a second row for this MessageSid cannot get past the learner's lock
+    # and the look ``load`` took; if one ever did, the unique index undoes the whole answer.
+    db.add(Inbound(sid=sid, channel=channel, from_number=from_number, to_number=to_number, body=body,
+                   learner_id=learner.id, prompt_id=out[-1].prompt_id if out else None,
+                   reply=SEPARATOR.join(outgoing), received_at=now))
     db.flush()
+    return Reply(outgoing)
+
+
+def _from_stranger(db: Session, *, sid: str, channel: str, from_number: str, to_number: str | None,
+                   body: str, now: datetime) -> Reply:
+    """A number no learner has: told to ask the trainer. Nothing is locked, so the unique
+    MessageSid decides which of two deliveries at once is stored (and answered)."""
+    outgoing = [texts.unknown_number_text(from_number)]
+    statement = upsert(db, Inbound.__table__).values(
+        sid=sid, channel=channel, from_number=from_number, to_number=to_number, body=body,
+        reply=SEPARATOR.join(outgoing), received_at=now)
+    stored = db.exec(statement.on_conflict_do_nothing(index_elements=["sid"]).returning(Inbound.id)).first()
+    if stored is None:
+        existing = db.exec(select(Inbound.reply).where(Inbound.sid == sid)).one()
+        return Reply(_split(existing), duplicate=True)
     return Reply(outgoing)
 
 
