@@ -17,6 +17,7 @@ from app.db import mark_clean
 from app.learning import texts
 from app.learning.conversation import Conversation, Turn
 from app.models import Card, Item, Learner, Module, Prompt, TrainingSession
+from app.scheduling.wake import prompt_written
 
 QUESTION_KINDS = ("question", "review", "practice")
 # What marking a session as held queues: asked until answered (or skipped), whatever befalls
@@ -149,6 +150,7 @@ def save_in_order(db: Session, prompts: list[Prompt]) -> None:
         db.exec(_upsert_in_order(len(prompts)), params=params)
     for prompt in prompts:  # the rows now hold what the objects say: nothing left to flush
         mark_clean(prompt)
+        prompt_written(db, prompt)  # unseen by the session hook, which watches flushes
 
 
 @lru_cache(maxsize=8)

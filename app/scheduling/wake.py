@@ -80,6 +80,13 @@ def lower(db: Session, learner_id: int, when: datetime) -> None:
         pending[learner_id] = when
 
 
+def prompt_written(db: Session, prompt: Prompt) -> None:
+    """A prompt was written: its learner wakes by its due time if it waits in the queue,
+    else at once (the planner looks at a closed, re-sent or newly pending prompt). Called
+    by the hook, and by code that writes prompts with a statement of its own."""
+    lower(db, prompt.learner_id, prompt.due_at if prompt.status == "queued" and prompt.due_at else WAKE_NOW)
+
+
 def settle(db: Session, wakes: dict[int, datetime | None], *, holds: dict[int, datetime] | None = None) -> None:
     """Write the exact wake times the planner computed for learners it holds locked; a
     learner in ``holds`` may not be contacted before its time (a window not open, a cap
@@ -100,7 +107,7 @@ def _collect(db: Session, flush_context, instances) -> None:
     for obj in list(db.new) + list(db.dirty):
         new = obj in db.new
         if isinstance(obj, Prompt) and obj.learner_id and (new or _changed(obj, *PROMPT_FIELDS)):
-            lower(db, obj.learner_id, obj.due_at if obj.status == "queued" and obj.due_at else WAKE_NOW)
+            prompt_written(db, obj)
         elif isinstance(obj, Card) and obj.learner_id and obj.due and (new or _changed(obj, "due")):
             lower(db, obj.learner_id, obj.due)
         elif isinstance(obj, Learner) and obj.id and not new and _changed(obj, *LEARNER_FIELDS):
