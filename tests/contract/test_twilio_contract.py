@@ -17,6 +17,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from app import create_app
 from app.learning.sessions import complete_session
 from app.messaging.transport import get_transport
+from app.messaging.twilio_async import _BaseUrlAsyncClient
 from app.messaging.twilio_transport import TwilioTransport
 from app.scheduling.dispatcher import dispatch_once
 from tests.factories import cohort, make_learners, make_module
@@ -32,8 +33,9 @@ LEARNERS = """phone,name,site,language,cohort,channel
 """
 
 
-def recording(transport: TwilioTransport) -> list:
-    """Keep every (method, url, data, response) the transport's client makes."""
+def recording(transport: TwilioTransport, monkeypatch=None) -> list:
+    """Keep every (method, url, data, response) the transport's client makes; with
+    ``monkeypatch``, the async client's too (the dispatcher sends SMS through it)."""
     http = transport.client.http_client
     seen = []
     original = http.request
@@ -44,6 +46,15 @@ def recording(transport: TwilioTransport) -> list:
         return response
 
     http.request = request
+    if monkeypatch is not None:
+        original_async = _BaseUrlAsyncClient.request
+
+        async def request_async(self, method, url, *args, **kwargs):
+            response = await original_async(self, method, url, *args, **kwargs)
+            seen.append((method, url, kwargs.get("data"), response))
+            return response
+
+        monkeypatch.setattr(_BaseUrlAsyncClient, "request", request_async)
     return seen
 
 
@@ -82,11 +93,11 @@ def test_prism_refuses_what_twilio_would_refuse(prism):
 
 
 @pytest.mark.parametrize("sender", ["from_number", "messaging_service"])
-def test_the_apps_messages_and_calls_pass_twilios_validation(app_config, prism, clock, sender):
+def test_the_apps_messages_and_calls_pass_twilios_validation(app_config, prism, clock, sender, monkeypatch):
     extra = {"TWILIO_MESSAGING_SERVICE_SID": SERVICE} if sender == "messaging_service" else {}
     app = twilio_app(app_config, prism, **extra)
     hold_session(app, clock)
-    seen = recording(get_transport(app))
+    seen = recording(get_transport(app), monkeypatch)
     with app.app_context():  # as in `saathi worker` (voice planning reads the app's settings)
         stats = dispatch_once(app=app)
     print(f"\n{sender}: {stats.delivery.sent} sent, {stats.delivery.failed} failed, "
