@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, any_, bindparam, func, insert, select, text, true, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -72,14 +72,6 @@ def update_rows(db: Session, table: Table, rows: Sequence[dict], *, key: str = "
            f"FROM unnest({', '.join(_array(table, n) for n in every)}) AS v({', '.join(every)}) "
            f"WHERE {table.name}.{key} = v.{key}")
     db.execute(text(sql), _columns(table, every, rows))
-
-
-def among(db: Session, column, ids: Sequence[int]):
-    """``column IN ids`` for a chunk's worth of ids: one array parameter on PostgreSQL
-    (``= ANY(:ids)``), so the statement neither grows with the chunk nor is parsed anew."""
-    if db.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(column.type)))
-    return column.in_(list(ids))
 
 
 def per_key(db: Session, ids: Sequence[int], key, columns: Sequence, *, where: Sequence = (),

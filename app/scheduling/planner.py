@@ -142,7 +142,7 @@ class Planner:
             careful.extend((c, ("plan", None)) for c, _ in reviews)
         for c, (what, prompt_id) in careful:
             self._carefully(db, c, what, prompt_id, have.last_24h.get(c.id, 0), wakes, holds)
-        self._settle(db, wakes, holds)
+        wake.settle(db, wakes, holds=holds)
 
     def _decide(self, db: Session, c: Claimed, have: Chunk, wakes: dict, holds: dict, reviews: list,
                 careful: list) -> None:
@@ -233,10 +233,6 @@ class Planner:
         isolated(db, learner, step, now=now, stats=stats, stage=what if what == "remind" else "plan")
         db.flush()
         wakes[c.id] = wake_for(db, learner, now=now, policy=policy)
-
-    @staticmethod
-    def _settle(db: Session, wakes: dict, holds: dict) -> None:
-        wake.settle(db, wakes, holds=holds)
 
 
 def wake_for(db: Session, learner: Learner, *, now: datetime, policy: Policy) -> datetime | None:
