@@ -1,6 +1,7 @@
 """Schedules, the card-scheduler seam, and whole simulated cohorts on both engines."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -150,13 +151,16 @@ def test_same_seed_same_figures_however_many_processes(small_run):
 def test_simulate_command_prints_the_table_and_draws_the_chart(runner, tmp_path):
     chart = tmp_path / "chart.svg"
     result = runner.invoke(args=["simulate", "--learners", "3", "--days", "9", "--checkpoints", "4,9",
-                                 "--schedule", "none", "--schedule", "fsrs:0.85", "--schedule", "leitner:1-2-4",
+                                 "--schedule", "none", "--schedule", "fsrs:0.85:fit", "--schedule", "leitner:1-2-4",
                                  "--jobs", "1", "--plot", str(chart), "--markdown"])
     assert result.exit_code == 0, result.output
-    assert "FSRS, retention 0.85 *" in result.output and "Leitner boxes 1-2-4 days" in result.output
+    assert "FSRS, retention 0.85, refitted weekly *" in result.output
+    assert "Leitner boxes 1-2-4 days" in result.output
     assert "| schedule | segments |" in result.output
     assert "3 learners x 9 days x 3 schedules" in result.output
-    assert "best fixed schedule (Leitner boxes 1-2-4 days)" in result.output
+    assert re.search(r"Day 9, HLR \(seed 1\): Saathi's default \d+\.\d of 15 items, \d+\.\d\d bought per 100 "
+                     r"segments; best fixed \(Leitner boxes 1-2-4 days\) \d+\.\d of 15, \d+\.\d\d: \d+\.\d\d×\. "
+                     r"Goal \(as many items, 1\.3× bought\): (not )?met\.", result.output), result.output
     assert chart.read_text().lstrip().startswith("<?xml")
 
 

@@ -28,6 +28,7 @@ COMMANDS = (
     ("app.cli.tokens", "tokens_cli"),
     ("app.cli.demo", "demo_cmd"),
     ("app.cli.simulate", "simulate_cmd"),
+    ("app.cli.fit", "fit_cmd"),
     ("app.cli.voices", "voices_cli"),
 )
 

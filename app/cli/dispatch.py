@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.observability import dispatch_pass, metrics
 from app.observability.worker_health import WorkerHealth
-from app.scheduling.dispatcher import dispatch_once
+from app.scheduling.dispatcher import dispatch_once, refit_packs
 
 
 @click.command("dispatch")
@@ -80,6 +80,8 @@ def worker_cmd(interval: float | None):
                 more = max(stats.plan.claimed, d.sent + d.retried + d.failed + d.cancelled + d.rate_limited) >= batch
 
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
+    if app.config["REFIT"]:  # FSRS refitted to each pack's answers (the rule in fitting.refit_wanted)
+        scheduler.add_job(refit_packs, "interval", args=(app,), hours=1, max_instances=1, coalesce=True)
     signal.signal(signal.SIGTERM, stop)
     metrics.start_worker_server(app, health)  # SAATHI_METRICS_PORT: /metrics and /healthz
     log.info("worker started: a pass every %ss", seconds)

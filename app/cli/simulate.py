@@ -25,14 +25,16 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.command("simulate")
 @click.option("--learners", default=1000, show_default=True, help="Simulated learners per schedule.")
 @click.option("--days", default=90, show_default=True, help="Days simulated after the first session.")
-@click.option("--seed", default=1, show_default=True, help="Same seed, same figures.")
+@click.option("--seed", "seeds", default="1", show_default=True,
+              help="Same seed, same figures. Several (1,2,3): a table each, and a verdict on their means.")
 @click.option("--pack", default="digital-banking", show_default=True, help="A pack directory under content/.")
 @click.option("--languages", default="en,hi", show_default=True,
               help="Learners' languages, shared out in turn (Hindi texts cost more segments).")
 @click.option("--session-every", default=7, show_default=True,
               help="Days between the pack's classroom sessions (one module each).")
-@click.option("--model", "model_name", type=click.Choice(["hlr", "act-r"]), default="hlr", show_default=True,
-              help="Learner memory model (app/simulation/learner_model.py).")
+@click.option("--model", "models", multiple=True,
+              help="Learner memory model: hlr (default), act-r, or your own as package.module:Class "
+                   "(docs/learning.md). Repeatable: a table and a verdict for each.")
 @click.option("--schedule", "specs", multiple=True,
               help="A schedule to compare (repeatable): fsrs:0.9, fsrs:0.85:cap=2:rem=0, fsrs:0.95:max=14, fixed:7, "
                    "fixed:1-6-12-48, leitner:1-2-4-8-16, quiz-only, none. Default: the standard set.")
@@ -53,7 +55,7 @@ def _csv(value: str) -> tuple[str, ...]:
               help="Also draw the chart into PATH (.png or .svg). Without it no file is written.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown too.")
 @with_appcontext
-def simulate_cmd(learners, days, seed, pack, languages, session_every, model_name, specs, checkpoints,
+def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, specs, checkpoints,
                  country, price_per_segment, price_per_minute, currency, voice_share, engine, jobs, plot_path,
                  markdown):
     """Simulate cohorts under several schedules: cost, and items remembered per segment.
@@ -66,6 +68,7 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
 
     from app.simulation import report
     from app.simulation.compare import COUNTRY_PRICES, VOICE_DB_REFUSAL, compare
+    from app.simulation.learner_model import display_name, memory_model
     from app.simulation.runner import SimConfig
     from app.simulation.schedules import DEFAULT_SPECS, parse
 
@@ -88,29 +91,64 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
     prices = replace(prices, per_segment=price_per_segment if price_per_segment is not None else prices.per_segment,
                      per_minute=price_per_minute if price_per_minute is not None else prices.per_minute,
                      currency=currency or prices.currency)
-    cfg = SimConfig(learners=learners, days=days, seed=seed, pack=pack, content_dir=current_app.config["CONTENT_DIR"],
-                    languages=_csv(languages), session_every=session_every, model=model_name, checkpoints=marks,
-                    voice_share=voice_share)
-    default = parse(f"fsrs:{base.desired_retention}", base).name
-
-    click.echo(f"Simulating {learners} learners x {days} days, pack {pack}, learner model {model_name}, "
-               f"seed {seed}, {len(schedules)} schedules, {engine} engine on {jobs} process(es)"
-               + (f", {voice_share:.0%} of learners on voice" if voice_share else ""), err=True)
+    models = models or ("hlr",)
+    try:
+        seed_list = tuple(int(x) for x in _csv(seeds))
+        for name in models:
+            memory_model(name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not seed_list:
+        raise click.BadParameter("give at least one seed", param_hint="'--seed'")
+    default = parse(f"fsrs:{base.desired_retention}:fit", base).name
+    started = time.perf_counter()
+    verdicts, first = [], None
 
     def progress(result):
         click.echo(f"  {result.schedule.name:<22} {result.cpu_seconds:7.1f} s of simulation "
                    f"({result.learners} learners), {result.wall_seconds:6.1f} s since start", err=True)
 
-    started = time.perf_counter()
-    results = compare(schedules, cfg, jobs=jobs, progress=progress, engine=engine)
+    for model_name in models:
+        runs = []
+        for seed in seed_list:
+            cfg = SimConfig(learners=learners, days=days, seed=seed, pack=pack,
+                            content_dir=current_app.config["CONTENT_DIR"], languages=_csv(languages),
+                            session_every=session_every, model=model_name, checkpoints=marks,
+                            voice_share=voice_share)
+            click.echo(f"Simulating {learners} learners x {days} days, pack {pack}, learner model {model_name}, "
+                       f"seed {seed}, {len(schedules)} schedules, {engine} engine on {jobs} process(es)"
+                       + (f", {voice_share:.0%} of learners on voice" if voice_share else ""), err=True)
+            results = compare(schedules, cfg, jobs=jobs, progress=progress, engine=engine)
+            runs.append(results)
+            first = first or (results, model_name, seed)
+            if len(models) * len(seed_list) > 1:
+                click.echo(f"\nLearner model {display_name(model_name)}, seed {seed}:")
+            _print_tables(results, prices, default, markdown)
+        found = report.verdict(runs, default, display_name(model_name))
+        if found:
+            verdicts.append(found)
+    if verdicts:
+        click.echo("\n" + "\n".join(v.line() for v in verdicts))
     elapsed = time.perf_counter() - started
+    results, model_name, seed = first
+    if plot_path and plot_path != "-":
+        title = (f"{learners} simulated learners, pack {pack}, {days} days, learner model {model_name}, "
+                 f"seed {seed}; * = Saathi's default")
+        report.plot(results, plot_path, prices, base=base, default=default, title=title)
+        click.echo(f"chart: {plot_path}", err=True)
+    click.echo(f"{learners} learners x {days} days x {len(schedules)} schedules x {len(models) * len(seed_list)} "
+               f"run(s) in {elapsed:.1f} s "
+               f"({engine} engine, {jobs} process(es)); slowest schedule {max(r.cpu_seconds for r in results):.1f} s "
+               f"of process time")
+
+
+def _print_tables(results, prices, default: str, markdown: bool) -> None:
+    from app.simulation import report
+
     table = report.rows(results, prices, default=default)
     click.echo(report.text_table(table))
     if markdown:
         click.echo("\n" + report.markdown_table(table))
-    summary = report.verdict(results, default)
-    if summary:
-        click.echo("\n" + summary)
     for result in results:
         if result.schedule.name == default and result.totals.answers:
             recall = report.recall_rows(result)
@@ -118,11 +156,3 @@ def simulate_cmd(learners, days, seed, pack, languages, session_every, model_nam
                        "(as the dashboard shows a cohort)\n" + report.text_table(recall))
             if markdown:
                 click.echo("\n" + report.markdown_table(recall))
-    if plot_path and plot_path != "-":
-        title = (f"{learners} simulated learners, pack {pack}, {days} days, learner model {model_name}, "
-                 f"seed {seed}; * = Saathi's default")
-        report.plot(results, plot_path, prices, base=base, default=default, title=title)
-        click.echo(f"chart: {plot_path}", err=True)
-    click.echo(f"{learners} learners x {days} days x {len(schedules)} schedules in {elapsed:.1f} s "
-               f"({engine} engine, {jobs} process(es)); slowest schedule {max(r.cpu_seconds for r in results):.1f} s "
-               f"of process time")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.db import is_postgres, locked
-from app.models import Card, Inbound, Item, Learner, Module, Prompt, TrainingSession
+from app.models import Card, Inbound, Item, Learner, Module, Pack, Prompt, TrainingSession
 
 # Queued prompts read ahead of the pending one: the next, and the one a greeting carries.
 QUEUED_AHEAD = 2
@@ -39,6 +39,7 @@ class Turn:
     module: Module | None
     total: int | None = None  # the questions of its session, for "Q2/3" (questions only)
     card: Card | None = None  # the learner's card for the item, if there is one yet
+    memory: list | None = None  # the pack's fitted FSRS weights (Pack.memory_parameters), if any
 
 
 @dataclass
@@ -92,10 +93,10 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
         return None
     talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1])
     for row in rows:
-        prompt, item, module, card, count = row[-6:-1]
+        prompt, item, module, card, count, memory = row[-7:-1]
         if prompt is None:
             continue
-        turn = Turn(prompt, item, module, total=count, card=card)
+        turn = Turn(prompt, item, module, total=count, card=card, memory=memory)
         if prompt.status == "pending":
             talk.pending = turn
         else:
@@ -122,13 +123,15 @@ def _load_query(*, by_phone: bool, with_sid: bool):
     # Spelled for the (learner_id, status) index: the learner's open prompts, then the due ones.
     is_open = and_(Prompt.status.in_(("pending", "queued")),
                    or_(Prompt.status == "pending", Prompt.due_at <= bindparam("now")))
-    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), replayed]
+    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), Pack.memory_parameters,
+               replayed]
     query = select(Learner, *columns) if by_phone else select(*columns).select_from(Learner)
     return (query
             .outerjoin(Prompt, and_(Prompt.learner_id == Learner.id, is_open))
             .outerjoin(Item, Item.id == Prompt.item_id)
             .outerjoin(session, session.id == Prompt.training_session_id)
             .outerjoin(Module, Module.id == func.coalesce(session.module_id, Item.module_id))
+            .outerjoin(Pack, Pack.id == Module.pack_id)
             .outerjoin(Card, and_(Card.learner_id == Learner.id, Card.item_id == Prompt.item_id))
             .where(Learner.phone == bindparam("phone") if by_phone else Learner.id == bindparam("learner_id"))
             .order_by(case((Prompt.status == "pending", 0), else_=1), Prompt.due_at,

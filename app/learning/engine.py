@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.i18n import LANGUAGES
-from app.learning import keywords, srs, texts
+from app.learning import fitting, keywords, srs, texts
 from app.learning.conversation import Conversation, load
 from app.learning.feedback import store_comment, store_rating
 from app.learning.optout import opt_in, opt_out
@@ -77,7 +77,7 @@ def _answer(db, talk: Conversation, text, *, now, policy, channel) -> list[Outgo
         reask = texts.reask_choice_text(lang, len(item.options))
         return [Outgoing(reask + "\n" + render_turn(turn, learner), prompt.id, purpose="reply")]
     correct = _grade(db, learner=learner, prompt=prompt, item=item, card=turn.card, choice=choice,
-                     raw=text, now=now, policy=policy, channel=channel)
+                     raw=text, now=now, policy=policy.fitted(turn.memory), channel=channel)
     verdict = texts.correct_text(lang) if correct else texts.wrong_text(lang, item)
     return _then_next(db, talk, verdict, now=now, channel=channel)
 
@@ -89,6 +89,7 @@ def grade_answer(db: Session, *, learner: Learner, prompt: Prompt, choice: int, 
     Shared by SMS and voice: whatever the channel, an answer is graded and kept the same way.
     Returns whether it was right. Flushed: the prompt is closed before another is put.
     """
+    policy = policy.fitted(fitting.parameters_of(db, prompt.item_id))
     correct = _grade(db, learner=learner, prompt=prompt, item=db.get(Item, prompt.item_id), card=UNREAD,
                      choice=choice, raw=raw, now=now, policy=policy, channel=channel)
     db.flush()

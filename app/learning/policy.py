@@ -2,7 +2,7 @@
 (the simulator passes its own to compare schedules)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from app.config import LEARNING_DEFAULTS
@@ -26,6 +26,8 @@ class Policy:
     # now) -> state`` whose state carries an ISO ``due`` and an int ``state`` (the
     # simulator's fixed schedules, app/simulation/schedules.py). None means FSRS.
     card_scheduler: object | None = None
+    # FSRS's weights fitted to the pack's own answers (``saathi fit``); None: the package's defaults.
+    parameters: tuple | None = None
 
     @classmethod
     def from_config(cls, config) -> Policy:
@@ -48,7 +50,14 @@ class Policy:
     @property
     def scheduler(self):
         return srs.scheduler(self.desired_retention, tuple(self.learning_steps),
-                             tuple(self.relearning_steps), self.max_interval_days)
+                             tuple(self.relearning_steps), self.max_interval_days, self.parameters)
+
+    def fitted(self, parameters) -> Policy:
+        """This policy with FSRS's weights fitted to a pack (None or empty: unchanged)."""
+        if not parameters or self.card_scheduler is not None:
+            return self
+        parameters = tuple(float(p) for p in parameters)
+        return self if parameters == self.parameters else replace(self, parameters=parameters)
 
     def review(self, state: dict | None, *, correct: bool, now: datetime) -> dict:
         """A card's next state after an answer: FSRS unless ``card_scheduler`` replaces it."""

@@ -25,10 +25,14 @@ CARD_ID = 0
 @lru_cache(maxsize=64)
 def scheduler(desired_retention: float = LEARNING_DEFAULTS["DESIRED_RETENTION"],
               learning_steps: tuple = LEARNING_STEPS, relearning_steps: tuple = RELEARNING_STEPS,
-              maximum_interval: int = LEARNING_DEFAULTS["MAX_INTERVAL_DAYS"]) -> Scheduler:
+              maximum_interval: int = LEARNING_DEFAULTS["MAX_INTERVAL_DAYS"],
+              parameters: tuple | None = None) -> Scheduler:
+    """``parameters``: FSRS's 21 weights fitted to a pack's own answers (app/learning/fitting.py);
+    None keeps the ``fsrs`` package's defaults, fitted to Anki users' flashcards."""
+    extra = {"parameters": parameters} if parameters else {}
     return Scheduler(desired_retention=desired_retention, learning_steps=learning_steps,
                      relearning_steps=relearning_steps, maximum_interval=maximum_interval,
-                     enable_fuzzing=False)
+                     enable_fuzzing=False, **extra)
 
 
 def new_card_state(now: datetime) -> dict:

@@ -21,6 +21,11 @@ class Pack(SQLModel, table=True):
     languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_hash: str | None = Field(default=None, max_length=64)
     imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # FSRS's weights fitted to this pack's answers (``saathi fit``, app/learning/fitting.py): how
+    # fast these learners forget this content. None until enough reviews; kept across re-imports.
+    memory_parameters: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    memory_fitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    memory_reviews: int = 0  # the answers the last fit learned from
 
 
 class Module(SQLModel, table=True):

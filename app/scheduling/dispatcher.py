@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.db import get_engine
+from app.learning import fitting
 from app.learning.policy import Policy, current_policy
 from app.messaging.senders import SenderChooser, parse_senders
 from app.messaging.twilio_async import LoopThread
@@ -153,3 +154,25 @@ def run_pass(ctx: Dispatch, *, now: datetime | None = None) -> DispatchStats:
 def dispatch_once(*, app: Flask, now: datetime | None = None) -> DispatchStats:
     """One pass with the app's settings (the CLI, the simulator page and tests call this)."""
     return run_pass(Dispatch.of(app), now=now)
+
+
+def refit_packs(app: Flask, *, now: datetime | None = None) -> list:
+    """The worker's hourly job: refit FSRS to the packs whose answers warrant it
+    (``fitting.refit_wanted``: enough new answers, a week since the last fit). A failed fit
+    is logged and left for the next hour; it never stops dispatching."""
+    config = app.config
+    now = now or app.extensions["saathi.clock"].now()
+    try:
+        with Session(get_engine(app), expire_on_commit=False) as db:
+            outcomes = fitting.refit_due(db, now=now, min_reviews=int(config["FIT_MIN_REVIEWS"]),
+                                         every=int(config["REFIT_EVERY"]))
+            db.commit()
+    except Exception:
+        log.exception("refitting FSRS failed")
+        return []
+    for outcome in outcomes:
+        fit = outcome.fit
+        log.info("refit", extra={"pack": outcome.pack, "answers": outcome.answers, "kept": outcome.skipped is None,
+                                 "log_loss": None if fit is None else [round(fit.log_loss_before, 4),
+                                                                       round(fit.log_loss_after, 4)]})
+    return outcomes

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
-from app.simulation import fast, world
+from app.simulation import fast, refit, world
 from app.simulation.runner import ShardResult, SimConfig, run_shard
 from app.simulation.schedules import Schedule
 
@@ -117,6 +117,7 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
     if engine == "db" and cfg.voice_share > 0:
         raise ValueError(VOICE_DB_REFUSAL)
     jobs = jobs or os.cpu_count() or 1
+    schedules = [refit.refitted(s, cfg, _whole_cohort) if s.refit else s for s in schedules]
     directory = world.scratch_dir() if engine == "db" else None
     try:
         template = world.migrated_template(directory) if directory else None
@@ -157,6 +158,10 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
     finally:
         if directory:
             world.remove(directory)
+
+
+def _whole_cohort(schedule: Schedule, cfg: SimConfig) -> ShardResult:
+    return fast.run_shard(schedule, cfg, range(cfg.learners))
 
 
 def _combine(result: ScheduleResult, parts: list[ShardResult]) -> None:

@@ -135,6 +135,8 @@ class FastSimulation:
             self._checkpoint(st, remembered, when, day)
         if learner.response_rate < RARE:
             self.result.rare_segments += st.segments
+        if self.cfg.keep_histories:
+            self.result.histories.extend(st.answers.values())
         return remembered
 
     def _wake(self, st: State, session: int | None) -> int | None:
@@ -313,6 +315,8 @@ class FastSimulation:
             card = st.cards[item_id] = [None, when, len(st.cards)]
         state = self.policy.review(card[0] or None, correct=correct, now=to_datetime(when))
         card[0], card[1] = state, to_us(srs.due_of(state))
+        if self.cfg.keep_histories:
+            st.answers.setdefault(item_id, []).append((to_datetime(when), correct))
 
     def _then_next(self, st: State, verdict: str | None, when: int) -> None:
         """``engine._then_next``: the verdict and the next question, in one SMS if no dearer."""

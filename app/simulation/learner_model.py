@@ -38,6 +38,7 @@ answer is an exposure: a wrong one is followed by Saathi's explanation.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -124,13 +125,32 @@ class ActivationModel:
 
 
 MODELS = {"hlr": HalfLifeRegression, "act-r": ActivationModel}
+# What a learner model must have (docs/learning.md, "Your own learner model").
+INTERFACE = ("name", "learner_sd", "item_sd", "new", "recall", "expose")
 
 
 def memory_model(name: str):
-    try:
+    """A built-in model by name, or anyone's as ``package.module:Class`` (made with no
+    arguments), so a programme can grade schedules with its own model without editing Saathi."""
+    if name in MODELS:
         return MODELS[name]()
-    except KeyError:
-        raise ValueError(f"unknown learner model {name!r} (use {', '.join(MODELS)})") from None
+    if ":" not in name:
+        raise ValueError(f"unknown learner model {name!r} (use {', '.join(MODELS)} or package.module:Class)")
+    module_name, _, attr = name.partition(":")
+    try:
+        model = getattr(importlib.import_module(module_name), attr)()
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load learner model {name!r}: {exc}") from None
+    missing = [a for a in INTERFACE if not hasattr(model, a)]
+    if missing:
+        raise ValueError(f"learner model {name!r} lacks {', '.join(missing)} (docs/learning.md lists what a "
+                         "model needs)")
+    return model
+
+
+def display_name(name: str) -> str:
+    """How verdict lines name a model: HLR, ACT-R, or a plug-in's ``name``."""
+    return {"hlr": "HLR", "act-r": "ACT-R"}.get(name) or str(memory_model(name).name)
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,4 @@ class State:
         self.segments = 0
         self.voice = False  # channel "voice": calls instead of texts (voice.py)
         self.call = None  # the open call, while it waits for a re-dial
+        self.answers: dict[int, list] = {}  # item id -> [(when, right), ...] (SimConfig.keep_histories)

@@ -72,6 +72,7 @@ class SimConfig:
     start: datetime = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday, local midnight
     behaviour: Behaviour = field(default_factory=Behaviour)
     voice_share: float = 0.0  # share of learners on channel "voice" (fast engine only; voice.py)
+    keep_histories: bool = False  # return every answer, as ``saathi fit`` reads them (refit.py)
 
     def day(self, when: datetime) -> float:
         """Days since the start, as the learner model counts time."""
@@ -98,6 +99,8 @@ class ShardResult:
     correct: int = 0
     recall_by_days: dict[str, tuple[int, int]] = field(default_factory=dict)  # bucket -> (reviews, right)
     seconds: float = 0.0
+    # With ``SimConfig.keep_histories``: each learner's answers to each item, [(when, right), ...].
+    histories: list = field(default_factory=list)
 
     def add(self, other: ShardResult) -> ShardResult:
         self.learners += other.learners
@@ -114,6 +117,7 @@ class ShardResult:
             old = self.recall_by_days.get(label, (0, 0))
             self.recall_by_days[label] = (old[0] + n, old[1] + c)
         self.seconds = max(self.seconds, other.seconds)
+        self.histories.extend(other.histories)
         return self
 
 

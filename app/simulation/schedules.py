@@ -15,6 +15,8 @@ Specs, as given to ``saathi simulate --schedule``:
                          voice learners: a call of reviews alone waits until 3 questions are due, or
                          the oldest due one has waited 7 days (SAATHI_VOICE_MIN_QUESTIONS,
                          SAATHI_VOICE_BATCH_WAIT_DAYS; without them, VoiceOptions' defaults)
+    fsrs:0.95:fit        FSRS refitted to the cohort's own answers as the worker does (at most weekly,
+                         once the pack has enough answers; refit.py). Saathi's default.
     fixed:7              a review every 7 days, whatever the answer
     fixed:1-6-12-48      after 1, then 6, 12 and 48 days (48 repeating), whatever the answer
     leitner:1-2-4-8-16   Leitner boxes: right moves up a box, wrong back to the first
@@ -80,6 +82,7 @@ class Schedule:
     sends: bool = True
     family: str = "fsrs"  # fsrs | fixed | baseline
     voice: VoiceOptions = field(default_factory=VoiceOptions)  # voice learners' calls (batching: batch=N, wait=D)
+    refit: bool = False  # FSRS refitted to the cohort's answers as they come in (refit.py)
 
 
 def _days(text: str) -> tuple[float, ...]:
@@ -113,6 +116,10 @@ def parse(spec: str, base: Policy) -> Schedule:
     """A ``Schedule`` from a spec (see the module docstring); ``base`` supplies the rest."""
     head, *rest = spec.strip().split(":")
     rest = [re.sub(r"^max(\d+)$", r"max=\1", o) for o in rest]  # max14 is max=14
+    refit = "fit" in rest
+    rest = [o for o in rest if o != "fit"]
+    if refit and head != "fsrs":
+        raise ValueError(f"fit refits FSRS's weights; {spec!r} is not an FSRS schedule")
     options = [o for o in rest if "=" not in o]
     if len(options) > 1:
         raise ValueError(f"too many options in {spec!r}")
@@ -140,8 +147,10 @@ def parse(spec: str, base: Policy) -> Schedule:
         retention = float(options[0]) if options else base.desired_retention
         if not 0.5 < retention < 1:
             raise ValueError(f"desired retention must be between 0.5 and 1, not {retention}")
+        if refit:
+            tail, suffix = tail + "-fit", suffix + ", refitted weekly"
         return Schedule(f"fsrs-{retention:g}{tail}", f"FSRS, retention {retention:.2f}{suffix}",
-                        replace(policy, desired_retention=retention), voice=voice)
+                        replace(policy, desired_retention=retention), voice=voice, refit=refit)
     if head == "fixed":
         days = _days(options[0] if options else "7")
         label = f"every {_fmt(days)} days" if len(days) == 1 else f"fixed {_fmt(days)} days"
@@ -165,6 +174,7 @@ def parse(spec: str, base: Policy) -> Schedule:
 DEFAULT_SPECS = (
     "none", "quiz-only",
     "fsrs:0.7", "fsrs:0.75", "fsrs:0.8", "fsrs:0.85", "fsrs:0.9", "fsrs:0.95",
+    "fsrs:0.95:fit",  # Saathi's default: the worker refits FSRS to the cohort's answers
     "fsrs:0.95:cap=2", "fsrs:0.95:cap=3", "fsrs:0.95:rem=1", "fsrs:0.95:rem=2",
     "fsrs:0.85:cap=3:rem=1",  # the defaults before docs/learning.md
     "fixed:7", "fixed:1-6-12-48", "leitner:1-2-4-8-16",

@@ -1,0 +1,36 @@
+"""pack.memory_parameters: FSRS's weights fitted to a pack's own answers
+
+``saathi fit`` (and the worker, once a pack has enough new reviews) fits FSRS to the
+answers given to a pack's items and keeps the weights on the pack; the engine schedules
+that pack's cards with them. ``memory_reviews`` is how many answers the fit saw, so the
+worker refits only when enough new ones came in.
+
+Revision ID: 0011
+Revises: 0008
+Create Date: 2026-12-04 18:20:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.models.types import UTCDateTime
+
+revision = '0011'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('pack', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('memory_parameters', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('memory_fitted_at', UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('memory_reviews', sa.Integer(), nullable=False, server_default='0'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('pack', schema=None) as batch_op:
+        batch_op.drop_column('memory_reviews')
+        batch_op.drop_column('memory_fitted_at')
+        batch_op.drop_column('memory_parameters')
