@@ -70,3 +70,15 @@ def test_a_learner_model_from_outside_saathi(runner):
 def test_a_broken_learner_model_is_named(runner, spec, message):
     result = runner.invoke(args=["simulate", "--model", spec, "--learners", "2", "--plot", "-"])
     assert result.exit_code != 0 and message in result.output
+
+
+def test_the_oracle_reads_memories_and_skips_days_worth_too_little():
+    cfg = SimConfig(learners=30, days=40, seed=4, checkpoints=(40,))
+    eager, choosy = compare([parse("oracle:0", Policy()), parse("oracle:0.02", Policy())], cfg, jobs=1)
+    assert eager.schedule.family == "oracle" and eager.schedule.label.startswith("oracle (reads memory)")
+    assert choosy.segments_per_learner < eager.segments_per_learner
+    assert choosy.totals.answers < eager.totals.answers
+    with pytest.raises(ValueError, match="yardstick of the fast engine"):
+        compare([parse("oracle:0.01", Policy())], cfg, jobs=1, engine="db")
+    with pytest.raises(ValueError, match="items per segment"):
+        parse("oracle:lots", Policy())

@@ -116,6 +116,8 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
         raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
     if engine == "db" and cfg.voice_share > 0:
         raise ValueError(VOICE_DB_REFUSAL)
+    if any(s.oracle for s in schedules) and (engine == "db" or cfg.voice_share > 0):
+        raise ValueError("the oracle is a yardstick of the fast engine, for SMS learners (--voice-share 0)")
     jobs = jobs or os.cpu_count() or 1
     schedules = [refit.refitted(s, cfg, _whole_cohort) if s.refit else s for s in schedules]
     directory = world.scratch_dir() if engine == "db" else None

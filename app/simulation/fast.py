@@ -85,6 +85,7 @@ class FastSimulation:
         self.result = ShardResult(learners=len(indices), items=sum(len(items) for _, _, items in self.sessions))
         self.by_day: dict[int, list[int]] = {}  # review answers: whole days since the session -> [n, right]
         self.voice = VoiceSim(self) if cfg.voice_share > 0 else None  # calls for voice learners (voice.py)
+        self.oracle = schedule.oracle
 
     # -- the loop ----------------------------------------------------------------------
     def run(self) -> ShardResult:
@@ -154,6 +155,8 @@ class FastSimulation:
                 times.append(stale if st.next_contact is None else max(stale, st.next_contact))
             else:
                 due = [c[1] for c in st.cards.values()]
+                if self.oracle is not None and st.cards:  # it decides each day, whatever is due
+                    due.append(st.next_contact or 0)
                 if st.queue:
                     due.append(st.queue[0].due)
                 if due:
@@ -239,7 +242,14 @@ class FastSimulation:
             return changed
         queued = bool(st.queue) and st.queue[0].due <= now
         card = None
-        if not queued:
+        if not queued and self.oracle is not None:  # a yardstick: reads the learner's memory (oracle.py)
+            chosen = self.oracle.choose(self, st, now)
+            if chosen is None:  # nothing worth a segment today
+                st.next_contact = to_us(next_window_start(to_datetime(midnight) + timedelta(days=1), self.where,
+                                                          self.site))
+                return changed
+            card = (now, 0, chosen)
+        elif not queued:
             due = [(c[1], c[2], item_id) for item_id, c in st.cards.items() if c[1] <= now]
             if not due:
                 return changed

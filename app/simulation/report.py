@@ -139,7 +139,7 @@ def recall_rows(result: ScheduleResult) -> list[list[str]]:
     return out
 
 
-COLOURS = {"fsrs": "#1f6fb2", "fixed": "#d9822b", "baseline": "#7f7f7f"}
+COLOURS = {"fsrs": "#1f6fb2", "fixed": "#d9822b", "baseline": "#7f7f7f", "oracle": "#6a3d9a"}
 
 
 def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Policy,

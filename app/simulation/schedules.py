@@ -20,6 +20,9 @@ Specs, as given to ``saathi simulate --schedule``:
     fixed:7              a review every 7 days, whatever the answer
     fixed:1-6-12-48      after 1, then 6, 12 and 48 days (48 repeating), whatever the answer
     leitner:1-2-4-8-16   Leitner boxes: right moves up a box, wrong back to the first
+    oracle:0.005         a yardstick, not a schedule: the review that adds the most recall at the last
+                         checkpoint per segment, chosen by reading each learner's memory; a day whose
+                         best adds less than 0.005 items per segment is skipped (oracle.py)
     quiz-only            the post-session quiz, never a review
     none                 the classroom session alone: no SMS at all
 """
@@ -83,6 +86,7 @@ class Schedule:
     family: str = "fsrs"  # fsrs | fixed | baseline
     voice: VoiceOptions = field(default_factory=VoiceOptions)  # voice learners' calls (batching: batch=N, wait=D)
     refit: bool = False  # FSRS refitted to the cohort's answers as they come in (refit.py)
+    oracle: object | None = None  # reviews chosen by reading the learners' memories (oracle.py; fast engine)
 
 
 def _days(text: str) -> tuple[float, ...]:
@@ -160,12 +164,21 @@ def parse(spec: str, base: Policy) -> Schedule:
         boxes = _days(options[0] if options else "1-2-4-8-16")
         return Schedule(f"leitner-{_fmt(boxes)}{tail}", f"Leitner boxes {_fmt(boxes)} days{suffix}",
                         replace(policy, card_scheduler=Leitner(boxes)), family="fixed", voice=voice)
+    if head == "oracle":
+        from app.simulation.oracle import Oracle
+
+        try:
+            threshold = float(options[0]) if options else 0.005
+        except ValueError:
+            raise ValueError(f"oracle:THRESHOLD takes items per segment, not {options[0]!r}") from None
+        return Schedule(f"oracle-{threshold:g}{tail}", f"oracle (reads memory), threshold {threshold:g}{suffix}",
+                        policy, family="oracle", voice=voice, oracle=Oracle(threshold))
     if head == "quiz-only":
         return Schedule(f"quiz-only{tail}", "post-session quiz, no reviews" + suffix,
                         replace(policy, card_scheduler=NoReviews()), family="baseline", voice=voice)
     if head == "none":
         return Schedule("none", "classroom only, no SMS", policy, sends=False, family="baseline")
-    raise ValueError(f"unknown schedule {spec!r} (fsrs:R, fixed:D-D-D, leitner:D-D-D, quiz-only, none)")
+    raise ValueError(f"unknown schedule {spec!r} (fsrs:R, fixed:D-D-D, leitner:D-D-D, oracle:T, quiz-only, none)")
 
 
 # What ``saathi simulate`` compares unless told otherwise (docs/learning.md shows the run).

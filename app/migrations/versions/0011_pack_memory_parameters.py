@@ -23,14 +23,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('memory_parameters', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('memory_fitted_at', UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('memory_reviews', sa.Integer(), nullable=False, server_default='0'))
+    # Plain ADD/DROP COLUMN (SQLite has both since 3.35): a batch copy of ``pack`` would drop a
+    # table that modules refer to (0007 says the same of ``learner``).
+    op.add_column('pack', sa.Column('memory_parameters', sa.JSON(), nullable=True))
+    op.add_column('pack', sa.Column('memory_fitted_at', UTCDateTime(), nullable=True))
+    op.add_column('pack', sa.Column('memory_reviews', sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.drop_column('memory_reviews')
-        batch_op.drop_column('memory_fitted_at')
-        batch_op.drop_column('memory_parameters')
+    for column in ('memory_reviews', 'memory_fitted_at', 'memory_parameters'):
+        op.execute(f"ALTER TABLE pack DROP COLUMN {column}")
