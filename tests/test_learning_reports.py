@@ -98,3 +98,20 @@ def test_an_empty_cohort_reports_nothing(app, db):
     assert result.segments == 0 and result.segments_per_learner == 0 and result.by_purpose == {}
     assert segments_per_learner(db=db, cohort_id=march.id) == [(0, 2)]
     assert spend(db=db, cohort_id=10**6).segments_per_learner is None
+
+
+def test_right_reviews_per_100_segments_per_cohort(app, db, client):
+    """The dashboard's measured counterpart of the simulator's "per 100 seg"."""
+    from app.reports.learning import by_cohort
+
+    march, april, (asha, ravi, _sunita), items = setup(db)
+    answer(db, asha, items[0], days=0.1, correct=True, kind="question")  # the quiz does not count
+    answer(db, asha, items[0], days=2, correct=True)
+    answer(db, ravi, items[1], days=3, correct=False)
+    answer(db, ravi, items[2], days=9, correct=True)
+    message(db, asha, segments=30)
+    message(db, ravi, segments=10)
+    db.flush()
+    rows = {row.name: row for row in by_cohort(db=db, cohorts=[march, april])}
+    assert rows["andheri-march"].right_per_100_segments == 5.0  # 2 right reviews for 40 segments
+    assert rows["andheri-april"].right_per_100_segments is None  # nothing spent yet

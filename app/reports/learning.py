@@ -170,6 +170,13 @@ class CohortLearning:
     def reviews(self) -> int:
         return sum(p.reviews for p in self.recall)
 
+    @property
+    def right_per_100_segments(self) -> float | None:
+        """Reviews answered right per 100 SMS segments spent on the cohort: the measured side
+        of the simulator's "per 100 seg" (docs/learning.md), whether spacing pays here."""
+        right = sum(p.correct for p in self.recall)
+        return 100 * right / self.spend.segments if self.spend.segments else None
+
     def _quantile(self, q: float) -> int | None:
         total = sum(n for _, n in self.distribution)
         if not total:
