@@ -31,7 +31,8 @@ def test_site_page_shows_each_cohorts_reviews_by_days_and_segments_per_learner(w
         right = sum(a.correct for a in andheri)
         from app.reports.learning import spend
 
-        per_learner = spend(db=db, cohort_id=world.cohort_a).segments_per_learner
+        spent = spend(db=db, cohort_id=world.cohort_a)
+        per_learner = spent.segments_per_learner
     assert len(andheri) == 2
 
     table = learning_table(as_user("supervisor_a").get(f"/sites/{world.site_a}").data.decode())
@@ -40,9 +41,10 @@ def test_site_page_shows_each_cohorts_reviews_by_days_and_segments_per_learner(w
     assert "Segments per learner" in head and "Day 3-6" in head and "Day 60-89" in head
     cells = row.split()
     assert cells[0] == f"{per_learner:.1f}" and per_learner > 0
+    assert "Right reviews per 100 segments" in head and cells[4] == f"{100 * right / spent.segments:.2f}"
     # The quiz (day 0) is not a review; the two reviews sit in the 3-6 day column.
     assert f"{round(100 * right / 2)} % (2)" in row
     assert row.count("(") == 1
 
     admin = learning_table(as_user("admin").get(f"/sites/{world.site_b}").data.decode())
-    assert re.search(r"oslo-mars [\d.]+ \d+ \d+ 0\.0 –", admin)  # no reviews yet: dashes, not 0 %
+    assert re.search(r"oslo-mars [\d.]+ \d+ \d+ 0\.0 0\.00 –", admin)  # no reviews yet: dashes, not 0 %
