@@ -52,7 +52,7 @@ def refitted(schedule: Schedule, cfg: SimConfig, run, *, min_reviews: int = fitt
     """The schedule with the fits the worker would have made; ``run(schedule, cfg)`` runs a
     cohort (all learners) and returns its ``ShardResult``."""
     fits: list[tuple[datetime, tuple]] = []
-    last_answers, last_fit = 0, None
+    last_answers, last_fit, tried = 0, None, None
     days = [cfg.start + timedelta(days=d, hours=2) for d in range(1, cfg.days)]  # the worker's nightly check
     while True:
         current = with_policy(schedule, fits)
@@ -60,7 +60,7 @@ def refitted(schedule: Schedule, cfg: SimConfig, run, *, min_reviews: int = fitt
         answered = sorted(when for history in histories for when, _ in history)
         found = None
         for day in days:
-            if last_fit is not None and day <= last_fit:
+            if tried is not None and day <= tried:
                 continue
             count = _count_before(answered, day)
             if fitting.refit_wanted(count, last_answers=last_answers, last_fit=last_fit, now=day,
@@ -70,12 +70,13 @@ def refitted(schedule: Schedule, cfg: SimConfig, run, *, min_reviews: int = fitt
         if found is None:
             return current
         day, count = found
+        tried = day
         try:
             result = fitting.fit([kept for h in histories if (kept := [a for a in h if a[0] < day])])
-        except ValueError:
-            result = None
-        last_answers, last_fit = count, day  # the worker counts a failed fit as done, as fit_pack does
-        if result is not None and result.better:
+        except ValueError:  # nothing to learn from yet: fit_pack keeps nothing, the worker tries again
+            continue
+        last_answers, last_fit = count, day  # a fit no better than the weights in use counts too, as in fit_pack
+        if result.better:
             fits.append((day, result.parameters))
 
 
