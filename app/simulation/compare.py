@@ -13,6 +13,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 
 from app.simulation import fast, refit, world
@@ -119,7 +120,7 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
     if any(s.oracle for s in schedules) and (engine == "db" or cfg.voice_share > 0):
         raise ValueError("the oracle is a yardstick of the fast engine, for SMS learners (--voice-share 0)")
     jobs = jobs or os.cpu_count() or 1
-    schedules = [refit.refitted(s, cfg, _whole_cohort) if s.refit else s for s in schedules]
+    schedules = [refit.refitted(s, cfg, partial(_whole_cohort, jobs=jobs)) if s.refit else s for s in schedules]
     directory = world.scratch_dir() if engine == "db" else None
     try:
         template = world.migrated_template(directory) if directory else None
@@ -162,8 +163,18 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
             world.remove(directory)
 
 
-def _whole_cohort(schedule: Schedule, cfg: SimConfig) -> ShardResult:
-    return fast.run_shard(schedule, cfg, range(cfg.learners))
+def _whole_cohort(schedule: Schedule, cfg: SimConfig, *, jobs: int = 1) -> ShardResult:
+    """All of a cohort at once (the refit's rounds), its shards on ``jobs`` processes; the
+    learners come back in order, so the fits are the same whatever ``jobs``."""
+    parts = shards(cfg.learners, jobs)
+    if len(parts) == 1:
+        return fast.run_shard(schedule, cfg, parts[0])
+    with ProcessPoolExecutor(max_workers=len(parts), mp_context=get_context("fork")) as pool:
+        results = list(pool.map(fast.run_shard, [schedule] * len(parts), [cfg] * len(parts), parts))
+    total = ShardResult()
+    for part in results:
+        total.add(part)
+    return total
 
 
 def _combine(result: ScheduleResult, parts: list[ShardResult]) -> None:
