@@ -65,7 +65,7 @@ class Channel:
 
     def compose(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime, options,
                 reminder: bool = False) -> Outbox:
-        """The outbox row that carries ``out`` on this channel."""
+        """The outbox row that carries ``out`` on this channel (a reply, a reminder, a prompt)."""
         return write_outbox(db, learner, out, now=now, kind=self.outbox_kind)
 
     def stale_prompt(self, db: Session, prompt: Prompt, learner: Learner, *, now: datetime, policy: Policy,
@@ -105,7 +105,7 @@ class Channel:
     def give_up(self, db: Session, row: Outbox, *, now: datetime, options) -> None:
         """A prompt of this channel that will not get through: another channel the learner
         takes carries it (the first that can), else the prompt comes again later."""
-        if row.purpose in ("prompt", "reminder") and row.learner_id and self.registry is not None:
+        if row.purpose in messages.PROMPTING and row.learner_id and self.registry is not None:
             learner = db.get(Learner, row.learner_id)
             for other in self.registry.fallbacks(learner, self):
                 if other.take_over(db, row, learner, now=now, options=options) is not None:

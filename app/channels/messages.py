@@ -19,6 +19,7 @@ from app.observability import metrics
 STATUS_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "receiving": 2,
                "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
 FAILED = ("undelivered", "failed")
+PROMPTING = ("prompt", "reminder", "opener")  # rows that put a question: retried, carried elsewhere
 UNREACHABLE_CODES = {30005, 30006, 21211, 21614}
 OPT_OUT_CODES = {21610, 30004}
 
@@ -76,7 +77,7 @@ def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, 
         flag_learner(db, learner, "opted_out" if error_code in OPT_OUT_CODES else "invalid_number",
                      error_code, now=now)
         return
-    if (row.purpose in ("prompt", "reminder") and row.attempts < max_attempts and learner and learner.active
+    if (row.purpose in PROMPTING and row.attempts < max_attempts and learner and learner.active
             and prompt_open(db, row)):
         metrics.retried(row.kind, row.purpose)
         db.add(again(row, now=now))

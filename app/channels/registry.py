@@ -9,6 +9,7 @@ from __future__ import annotations
 from app.channels.base import Channel
 from app.channels.sms import SmsChannel
 from app.channels.voice import VoiceChannel
+from app.channels.whatsapp import WhatsAppChannel
 
 
 class Registry:
@@ -67,4 +68,5 @@ class Registry:
 channels = Registry()
 channels.register(SmsChannel())
 channels.register(VoiceChannel())
+channels.register(WhatsAppChannel(), fallbacks=("sms",))
 channels.combine("both", "sms", "voice")

@@ -27,7 +27,7 @@ from app.observability import metrics
 from app.scheduling.window import in_window, local_day_start, next_window_start
 
 log = logging.getLogger(__name__)
-CAPPED_PURPOSES = ("prompt", "reminder")
+CAPPED_PURPOSES = ("prompt", "reminder", "opener")
 # A learner whose planning raised is looked at again after this, not on every tick: one
 # broken record must neither stop the pass for the others nor fill the log.
 FAILED_LEARNER_RETRY = timedelta(minutes=15)

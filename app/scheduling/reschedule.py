@@ -27,7 +27,7 @@ from app.scheduling.window import Window
 
 # Outbox purposes the planner times (a reply answers the learner at once; a callback is
 # a call they asked for by ringing us, and follows its own rules).
-PLANNED_PURPOSES = ("prompt", "reminder", "notice", "retry")
+PLANNED_PURPOSES = ("prompt", "reminder", "opener", "notice", "retry")
 
 
 @dataclass
