@@ -24,6 +24,7 @@ VARIABLE_MAX = 255            # a Content API variable's value
 TEMPLATE_KINDS = ("post_session", "opener")  # a session's first message; a review waiting
 # What a template's variables may name, and what Saathi puts in them.
 VARIABLES = ("name", "module", "pack")
+SAMPLE_VALUES = {"name": "Asha", "module": "UPI safety", "pack": "Digital banking"}  # for approval
 
 
 def shape_for(count: int) -> str | None:

@@ -29,6 +29,8 @@ COMMANDS = (
     ("app.cli.demo", "demo_cmd"),
     ("app.cli.simulate", "simulate_cmd"),
     ("app.cli.voices", "voices_cli"),
+    ("app.cli.channels", "whatsapp_cli"),
+    ("app.cli.channels", "dlt_cli"),
 )
 
 

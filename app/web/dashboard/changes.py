@@ -36,7 +36,8 @@ HOW_NAMES = {"import": _l("CSV import"), "simulator": _l("simulator")}
 
 
 def channel_names() -> dict[str, str]:
-    return {"sms": _("SMS"), "voice": _("Voice calls"), "both": _("SMS, and a call if an SMS fails")}
+    return {"sms": _("SMS"), "voice": _("Voice calls"), "both": _("SMS, and a call if an SMS fails"),
+            "whatsapp": _("WhatsApp, and SMS if it cannot reach them")}
 
 
 def _value(key: str, value) -> str:
