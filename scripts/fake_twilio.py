@@ -48,6 +48,7 @@ from werkzeug.wrappers import Request, Response
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
+from app.channels import dlt  # noqa: E402  (the DLT matching rule Indian carriers apply)
 from app.messaging.segments import count_segments  # noqa: E402  (the app's own billing maths)
 from app.messaging.twilio_transport import BaseUrlHttpClient  # noqa: E402  (the app's own redirect)
 
@@ -121,6 +122,9 @@ class FakeTwilio:
     ``contents`` {ContentSid: {"approved": bool, "buttons": n}} is what the account has
     made; an unknown ContentSid is refused (21655), more than three buttons in a session
     without approval too. A delivered WhatsApp message is then ``read`` (``whatsapp_read``).
+
+    India's DLT: ``dlt_templates`` {sender header: [registered texts]}; an SMS to +91 from
+    such a header whose body matches none of them is dropped by the "carrier" (30007).
     """
 
     def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = "test-token",
@@ -145,6 +149,7 @@ class FakeTwilio:
         self.whatsapp_open: set[str] = set()
         self.contents: dict[str, dict] = {}
         self.whatsapp_read = True
+        self.dlt_templates: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._messages: dict[str, dict] = {}
         self._calls: dict[str, dict] = {}
@@ -300,7 +305,7 @@ class FakeTwilio:
             for store in (self._messages, self._calls, self._pending, self._delivered, self._faults):
                 store.clear()
         for numbers in (self.opted_out, self.unreachable, self.message_outcomes, self.call_outcomes,
-                        self.whatsapp_open, self.contents):
+                        self.whatsapp_open, self.contents, self.dlt_templates):
             numbers.clear()
 
     # -- fault injection (applies to create requests only, in the order injected) --------
@@ -551,6 +556,9 @@ class FakeTwilio:
         final, error_code = self.message_outcomes.get(number, ("delivered", None))
         if refused:  # WhatsApp took the request, Meta refuses the message: 63016
             final, error_code = "failed", refused
+        registered = self.dlt_templates.get(from_ or "") if number.startswith("+91") and not whatsapp else None
+        if registered is not None and not any(dlt.pattern(text).match(body or "") for text in registered):
+            final, error_code = "undelivered", dlt.REFUSED
         job = [event("failed", error_code)] if final == "failed" else [event("sent"), event(final, error_code)]
         if whatsapp and final == "delivered" and self.whatsapp_read:
             job.append(event("read"))

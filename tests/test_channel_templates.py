@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from app.content.templates import dlt_mismatch
+from app.channels.dlt import mismatch as dlt_mismatch
 from app.content.validator import validate_files
 
 PACK = """slug: safety
@@ -28,7 +28,7 @@ templates:
         variables: {"1": module}
   dlt:
     greeting:
-      en: {template_id: "1107160000000000001", text: "Thank you for today's session on {#var#}. Questions follow."}
+      en: {template_id: "1107160000000000001", text: "Thank you for today's session on {#var#}. Questions follow.\\n\\n{#var#}{#var#}\\n1) {#var#}\\n2) {#var#}"}
     question:
       en: {template_id: "1107160000000000002", text: "{#var#}{#var#}{#var#}\\n1) {#var#}\\n2) {#var#}"}
     explanation:

@@ -79,6 +79,10 @@ class Channel:
         (a call not yet dialled): (contacts cancelled, prompts put back)."""
         return 0, 0
 
+    def bulk_for(self, phone: str, site) -> bool:
+        """Whether the planner may write this learner's plain review in bulk (no per-row work)."""
+        return self.bulk_reviews
+
     # -- sending -------------------------------------------------------------------------
     def send(self, transport, row: Outbox, status_callback: str | None) -> SendResult:
         sender = {"sender": row.sender} if row.sender else {}  # transports without senders never see one

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from app.channels import dlt
 from app.channels.whatsapp_content import TEMPLATE_KINDS, VARIABLE_MAX, VARIABLES
 from app.content import schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
@@ -21,8 +22,6 @@ from app.content.sources import Problem
 from app.i18n import say
 
 SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-DLT_VAR = "{#var#}"
-DLT_VAR_MAX = 30
 SAMPLE_NAME = "Lakshminarayanan"  # a long first name, to see that a template still fits
 # The SMS an Indian learner can receive, by DLT message kind.
 DLT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
@@ -50,35 +49,23 @@ def check(pack: LoadedPack) -> list[Problem]:
 
 def dlt_problems(pack: LoadedPack) -> list[Problem]:
     """Every SMS of the pack, in each language it has DLT templates for, against its template."""
-    dlt = pack.pack.templates.dlt if pack.pack.templates else {}
-    languages = sorted({code for by_language in dlt.values() for code in by_language})
+    registered = pack.pack.templates.dlt if pack.pack.templates else {}
+    languages = sorted({code for by_language in registered.values() for code in by_language})
     problems = []
     for code in languages:
         for kind, loc, loaded, text in dlt_messages(pack, code):
-            template = dlt.get(kind, {}).get(code)
+            template = registered.get(kind, {}).get(code)
             if template is None:
                 problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
                                         f"no DLT template for {kind} messages in {schema.language_name(code)}: "
                                         "an SMS to an Indian number would be dropped; add one under templates: dlt"))
                 continue
-            reason = dlt_mismatch(template.text, text)
+            reason = dlt.mismatch(template.text, text)
             if reason:
                 problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
                                         f"the {schema.language_name(code)} {kind} does not match DLT template "
                                         f"{template.template_id}: {reason}"))
     return problems
-
-
-def dlt_mismatch(registered: str, text: str) -> str | None:
-    """Why ``text`` would be dropped as not matching ``registered``; None if it matches."""
-    if dlt_pattern(registered).match(text):
-        return None
-    loose = re.compile("^" + "(.*)".join(re.escape(p) for p in registered.split(DLT_VAR)) + "$", re.DOTALL)
-    found = loose.match(text)
-    if found:
-        longest = max(found.groups(), key=len)
-        return f"a {DLT_VAR} would carry {len(longest)} characters ('{longest[:40]}'), over {DLT_VAR_MAX}"
-    return "its fixed text differs from the registered text"
 
 
 def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.WhatsAppTemplate) -> list[str]:
@@ -113,20 +100,16 @@ def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.W
     return problems
 
 
-def dlt_pattern(text: str) -> re.Pattern:
-    """A registered DLT text as a pattern: fixed text exactly, each ``{#var#}`` up to 30
-    characters (of anything but a line break, as the operators' scrubbers read it)."""
-    parts = [re.escape(part) for part in text.split(DLT_VAR)]
-    return re.compile("^" + f"(.{{0,{DLT_VAR_MAX}}})".join(parts) + "$", re.DOTALL)
-
-
 def dlt_messages(pack: LoadedPack, code: str) -> Iterator[tuple[str, tuple, LoadedModule, str]]:
     """``(kind, location, module, text)`` of every SMS an Indian learner can get from ``pack``,
     rendered as the engine renders it (a question numbered in its session, and as a review)."""
     for loaded in pack.modules:
         module = loaded.module
         items = module.items
-        yield "greeting", ("greeting", code), loaded, module.greeting[code]
+        first = items[0]
+        # A session's greeting never goes alone: the first question travels with it.
+        yield "greeting", ("greeting", code), loaded, module.greeting[code] + "\n\n" + render_question(
+            first.question[code], [o[code] for o in first.options], 1, len(items))
         for number, item in enumerate(items, start=1):
             loc = ("items", number - 1, "question", code)
             options = [o[code] for o in item.options]

@@ -72,6 +72,7 @@ class Outbox(SQLModel, table=True):
     content_sid: str | None = Field(default=None, max_length=34)
     content_variables: str | None = Field(default=None, max_length=1600)
     # India: the DLT template this SMS was rendered from (sent with the site's entity ID).
+    dlt_entity_id: str | None = Field(default=None, max_length=32)
     dlt_template_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -171,7 +171,7 @@ class Planner:
         elif over_cap(db, c, site, now, site.daily_cap or policy.daily_cap, have.last_24h.get(c.id, 0)):
             holds[c.id] = next_window_start(now, c, site)
             self.stats.over_cap += 1
-        elif not channels.for_learner(c.channel).bulk_reviews or (queued is not None and queued <= now) or card is None or card[2] > now:
+        elif not channels.for_learner(c.channel).bulk_for(c.phone, site) or (queued is not None and queued <= now) or card is None or card[2] > now:
             careful.append((c, ("plan", None)))
         else:
             reviews.append((c, card))

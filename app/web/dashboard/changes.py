@@ -30,7 +30,7 @@ ACTION_NAMES = {
 FIELD_NAMES = {
     "name": _l("Name"), "language": _l("Language"), "channel": _l("Channel"), "timezone": _l("Timezone"),
     "status": _l("Status"), "send_start": _l("Messages from"), "send_end": _l("Messages until"),
-    "daily_cap": _l("Daily cap"),
+    "daily_cap": _l("Daily cap"), "dlt_entity_id": _l("DLT entity ID"), "dlt_header": _l("DLT sender header"),
 }
 HOW_NAMES = {"import": _l("CSV import"), "simulator": _l("simulator")}
 
