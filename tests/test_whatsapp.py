@@ -166,6 +166,63 @@ def test_no_template_falls_back_to_sms_and_a_reply_after_the_window_closed(wa, f
     assert "Correct!" in sent_to(fake_twilio)[-1]["body"]
 
 
+def post(app, params: dict, signature: str | None = None) -> requests.Response:
+    url = app.config["PUBLIC_URL"] + "/twilio/whatsapp"
+    return requests.post(url, data=params, headers={"X-Twilio-Signature": signature or sign(url, params)}, timeout=5)
+
+
+def test_the_webhook_is_signed_and_idempotent(wa, fake_twilio):
+    dispatch_once(app=wa)
+    reply(wa, fake_twilio, body="Hi")
+    dispatch_once(app=wa)
+    tap = reply(wa, fake_twilio, tap=2)
+    assert post(wa, tap).ok  # Twilio retries the same MessageSid: nothing happens twice
+    assert answers(wa) == [True]
+    assert post(wa, dict(tap, MessageSid="SM" + "9" * 32), signature="forged").status_code == 403
+    assert answers(wa) == [True]
+    with wa.app_context(), session_scope(wa) as db:
+        from app.models import Inbound
+
+        assert len(db.exec(select(Inbound).where(Inbound.from_number == NUMBER)).all()) == 2
+
+
+def test_63016_without_a_template_falls_back_to_sms_once(wa, fake_twilio):
+    dispatch_once(app=wa)
+    reply(wa, fake_twilio, body="Hi")
+    with wa.app_context(), session_scope(wa) as db:
+        db.exec(select(Pack)).one().templates = {}
+    fake_twilio.whatsapp_open.discard(NUMBER)
+    dispatch_once(app=wa)
+    assert fake_twilio.wait_for_callbacks()
+    dispatch_once(app=wa)
+    assert fake_twilio.wait_for_callbacks()
+    sms = [m["body"] for m in fake_twilio.messages if m["to"] == NUMBER]
+    assert len(sms) == 1 and "Q1/3" in sms[0]
+    with wa.app_context(), session_scope(wa) as db:
+        pending = db.exec(select(Prompt).where(Prompt.status == "pending")).one()
+        assert pending.channel == "sms"  # answered, and reminded, by SMS now
+    dispatch_once(app=wa)
+    assert len([m for m in fake_twilio.messages if m["to"] == NUMBER]) == 1  # and only once
+
+
+def test_without_template_or_sms_fallback_nothing_goes_and_the_learner_waits(wa, fake_twilio, clock):
+    from app.channels.whatsapp import WhatsAppOptions
+
+    wa.extensions["saathi.whatsapp"] = WhatsAppOptions(sender="whatsapp:+15005550006", content=SESSION,
+                                                       sms_fallback=False)
+    with wa.app_context(), session_scope(wa) as db:
+        db.exec(select(Pack)).one().templates = {}
+    dispatch_once(app=wa)
+    assert fake_twilio.messages == []
+    with wa.app_context(), session_scope(wa) as db:
+        learner = db.exec(select(Learner).where(Learner.phone == NUMBER)).one()
+        assert learner.next_contact_at == clock.now() + timedelta(days=1)
+        assert db.exec(select(Prompt).where(Prompt.status == "pending")).first() is None
+    reply(wa, fake_twilio, body="Hello")  # the learner writes: the window opens, the quiz goes at once
+    dispatch_once(app=wa)
+    assert sent_to(fake_twilio)[-1]["_params"]["ContentSid"] == SESSION["quick-reply-3"]
+
+
 def test_the_fake_refuses_unknown_content_and_free_form_outside_the_window(fake_twilio):
     from twilio.base.exceptions import TwilioRestException
 
@@ -176,3 +233,12 @@ def test_the_fake_refuses_unknown_content_and_free_form_outside_the_window(fake_
     message = client.messages.create(to="whatsapp:" + NUMBER, from_="whatsapp:+15005550006", body="Hello")
     assert fake_twilio.wait_for_callbacks()
     assert fake_twilio.message(message.sid)["error_code"] == 63016
+
+
+def test_whatsapp_prices_per_country_charge_templates_and_the_provider_fee():
+    from app.simulation.compare import COUNTRY_PRICES
+
+    india = COUNTRY_PRICES["IN"]
+    # A session: one post-session template, then eleven free messages inside the window.
+    assert india.whatsapp(templates=1, messages=12) == pytest.approx(0.12 + 12 * 0.42)
+    assert all(p.per_template > 0 and p.provider_fee > 0 for p in COUNTRY_PRICES.values())

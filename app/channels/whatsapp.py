@@ -28,7 +28,7 @@ from app.channels.whatsapp_content import (
     shape_for,
     template_for,
 )
-from app.learning.prompts import Outgoing, module_of
+from app.learning.prompts import Outgoing, module_of, put_back
 from app.models import Item, Learner, Outbox, Pack, Prompt
 
 WINDOW = timedelta(hours=24)
@@ -58,8 +58,12 @@ def window_open(learner: Learner, now: datetime) -> bool:
 
 
 def open_window(learner: Learner, now: datetime) -> None:
-    """The learner wrote to us: anything may go to them for the next 24 hours."""
+    """The learner wrote to us: anything may go to them for the next 24 hours. A learner
+    held back because nothing could go outside the window is looked at again at once (the
+    planner checks their send window and cap afresh)."""
     learner.whatsapp_open_until = now + WINDOW
+    if learner.next_contact_at is not None and learner.next_contact_at > now:
+        learner.next_contact_at = None
 
 
 class WhatsAppChannel(Channel):
@@ -68,9 +72,9 @@ class WhatsAppChannel(Channel):
 
     # -- planning ------------------------------------------------------------------------
     def compose(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime, options,
-                reminder: bool = False) -> Outbox:
+                reminder: bool = False) -> Outbox | None:
         """Inside the window: text, with buttons for a question; outside: the template that
-        opens the conversation, or (no template) the same text by SMS."""
+        opens the conversation, or (no template) the same text by SMS; None if neither may go."""
         wa: WhatsAppOptions = options.whatsapp
         prompt = db.get(Prompt, out.prompt_id) if out.prompt_id else None
         if window_open(learner, now):
@@ -80,7 +84,9 @@ class WhatsAppChannel(Channel):
         pack = db.get(Pack, module.pack_id) if module is not None else None
         template = template_for(pack, kind, learner.language)
         if template is None or not template.content_sid:
-            return self._by_sms(db, learner, out, now=now)
+            if wa.sms_fallback:
+                return self._by_sms(db, learner, out, now=now)
+            return self._hold(db, learner, prompt, now=now)
         variables = template.fill(learner, module, pack)
         return self._row(db, learner, Outgoing(template.render(variables), out.prompt_id, purpose="opener"),
                          now=now, options=wa, content_sid=template.content_sid, content_variables=as_json(variables))
@@ -105,6 +111,15 @@ class WhatsAppChannel(Channel):
         row = Outbox(**values)
         db.add(row)
         return row
+
+    def _hold(self, db: Session, learner: Learner, prompt: Prompt | None, *, now: datetime) -> None:
+        """Nothing may go (no template, no SMS fallback): the prompt goes back, and the learner
+        is looked at again in a day (their own message opens the window before that)."""
+        if prompt is not None:
+            put_back(db, prompt, now=now)
+        learner.next_contact_at = now + timedelta(days=1)
+        db.add(learner)
+        return None
 
     def _by_sms(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime) -> Outbox:
         sms = self.registry.named("sms")
