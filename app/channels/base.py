@@ -83,6 +83,10 @@ class Channel:
         """Whether the planner may write this learner's plain review in bulk (no per-row work)."""
         return self.bulk_reviews
 
+    def stop(self, db: Session, learner: Learner, *, now: datetime) -> None:
+        """The learner sent STOP: end at once whatever this channel has under way beyond its
+        queued rows (which the caller cancels)."""
+
     # -- sending -------------------------------------------------------------------------
     def send(self, transport, row: Outbox, status_callback: str | None) -> SendResult:
         sender = {"sender": row.sender} if row.sender else {}  # transports without senders never see one

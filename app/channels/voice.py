@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.channels.base import Channel
-from app.voice.calls import call_instead_of_sms, call_off, expire_stale, plan_call
+from app.voice.calls import call_instead_of_sms, call_off, expire_stale, plan_call, stop_calls
 from app.voice.status import apply_call_status
 
 
@@ -28,6 +28,9 @@ class VoiceChannel(Channel):
 
     def call_off(self, db, learner, *, now):
         return call_off(db, learner, now=now)
+
+    def stop(self, db, learner, *, now):
+        stop_calls(db, learner, now=now)
 
     def send(self, transport, row, status_callback):
         return transport.place_call(to=row.to_number, url=row.body, status_callback=status_callback)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.learning.policy import Policy
 from app.learning.prompts import POST_SESSION_KINDS, QUESTION_KINDS, mark_sent, pending_prompt
 from app.learning.prompts import put_back as release
@@ -315,3 +316,14 @@ def call_off(db: Session, learner: Learner, *, now: datetime) -> tuple[int, int]
         calls += 1
         released += len(pending_before)
     return calls, released
+
+
+def stop_calls(db: Session, learner: Learner, *, now: datetime) -> None:
+    """STOP: every open call of the learner ends now, its unanswered prompts put back first.
+
+    Locked: a Gather callback of a running call locks its call first, so it either graded
+    its question before this (and the answer stands) or finds the call stopped.
+    """
+    for call in db.exec(locked(select(VoiceCall).where(VoiceCall.learner_id == learner.id,
+                                                       VoiceCall.status.in_(OPEN_CALL_STATUSES)))).all():
+        end_call(db, call, now=now, status="stopped")
