@@ -28,3 +28,15 @@ def test_read_rates_per_channel_and_dlt_refusals_on_the_site_page(web_app, as_us
     assert "The text no longer matches DLT template 1107000000000000009." in page
     other = text_of(as_user("supervisor_b").get(f"/sites/{world.site_b}").data.decode())
     assert "1107000000000000009" not in other and "refused by Indian carriers" not in other
+
+
+def test_a_trainer_moves_a_learner_to_whatsapp_through_the_form(web_app, world, as_user):
+    from tests.web.test_learner_edits import details, learner
+
+    trainer = as_user("trainer_a")
+    assert 'value="whatsapp"' in trainer.get(f"/workspace/learners/{world.asha}").data.decode()
+    asha = learner(web_app, world.asha)
+    assert trainer.post(f"/workspace/learners/{world.asha}", data=details(asha, channel="whatsapp")).status_code == 302
+    assert learner(web_app, world.asha).channel == "whatsapp"
+    page = text_of(as_user("supervisor_a").get(f"/learners/{world.asha}").data.decode())
+    assert "Channel: SMS → WhatsApp, and SMS if it cannot reach them" in page
