@@ -119,7 +119,7 @@ class FakeTwilio:
     WhatsApp (``To: whatsapp:+…``) follows Meta's rules: ``whatsapp_open`` holds the numbers
     whose 24-hour window is open (``whatsapp_reply`` opens it, as a learner's message
     does); outside it a free-form message, or content not approved, fails with 63016.
-    ``contents`` {ContentSid: {"approved": bool, "buttons": n}} is what the account has
+    ``contents`` {ContentSid: {"approved": bool, "buttons": n, "body": "… {{1}} …"}} is what the account has
     made; an unknown ContentSid is refused (21655), more than three buttons in a session
     without approval too. A delivered WhatsApp message is then ``read`` (``whatsapp_read``).
 
@@ -578,11 +578,16 @@ class FakeTwilio:
             return _error(400, 21656, "The ContentVariables parameter is invalid"), body
         if not isinstance(variables, dict):
             return _error(400, 21656, "The ContentVariables parameter is invalid"), body
+        # The message's text as Twilio keeps it: the content's body (if the fake was told it)
+        # with the variables filled in, else the first variable.
+        text = content.get("body") or "{{1}}"
+        for key, value in variables.items():
+            text = text.replace("{{%s}}" % key, str(value))
         if number in self.whatsapp_open:
             if not content.get("approved") and content.get("buttons", 0) > 3:
                 return _error(400, 21655, f"Content {sid}: more than 3 buttons in a session need approval"), body
-            return None, body or str(variables.get("1", ""))
-        return (None if content.get("approved") else 63016), body or str(variables.get("1", ""))
+            return None, body or text
+        return (None if content.get("approved") else 63016), body or text
 
     def whatsapp_reply(self, number: str, *, body: str | None = None, tap: int | None = None,
                        to: str | None = None, url: str | None = None) -> dict:

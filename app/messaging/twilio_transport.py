@@ -105,7 +105,11 @@ class TwilioTransport:
     def send_whatsapp(self, *, to: str, body: str, content_sid: str | None = None,
                       content_variables: str | None = None, sender: str | None = None,
                       status_callback: str | None = None) -> SendResult:
-        """A WhatsApp message: free text, or Content API content (``HX…``) with its variables."""
+        """A WhatsApp message: free text, or Content API content (``HX…``) with its variables.
+        The sender is ``SAATHI_WHATSAPP_FROM``; a bare number gets its ``whatsapp:`` prefix."""
+        sender = sender or (None if self.messaging_service_sid else self.from_number)
+        if sender and not sender.startswith(("whatsapp:", "MG")):
+            sender = "whatsapp:" + sender
         kwargs = {"to": "whatsapp:" + to, **self._sender(sender)}
         if content_sid:
             kwargs.update(content_sid=content_sid, content_variables=content_variables or "{}")
