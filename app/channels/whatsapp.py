@@ -161,6 +161,11 @@ class WhatsAppChannel(Channel):
             return
         learner.whatsapp_open_until = None
         db.add(learner)
+        if not row.prompt_id:  # feedback on an answer ("Correct! …"): SMS carries it, or it is moot
+            if options.whatsapp.sms_fallback and row.purpose == "reply":
+                self.registry.named("sms").compose(db, learner, Outgoing(row.body, purpose="notice"), now=now,
+                                                   options=options)
+            return
         if row.purpose not in ("prompt", "reminder", "reply", "opener") or not messages.prompt_open(db, row):
             return
         out = Outgoing(row.body, row.prompt_id, purpose="prompt" if row.purpose == "reply" else row.purpose)
