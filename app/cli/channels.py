@@ -67,7 +67,10 @@ def whatsapp_templates(as_json: bool, paths) -> None:
                 values = dict(SAMPLE_VALUES, **({"module": module.title.get(code, "")} if module else {}))
                 samples = {slot: values.get(name, name) for slot, name in template.variables.items()}
                 requests.append({"friendly_name": template.name, "language": code, "variables": samples,
-                                 "types": {"twilio/text": {"body": template.body}}, "_pack": pack.slug,
+                                 "types": {"twilio/text": {"body": template.body}},
+                                 # then POST /v1/Content/{sid}/ApprovalRequests/whatsapp with this
+                                 "approval_request": {"name": template.name, "category": "UTILITY"},
+                                 "_pack": pack.slug,
                                  "_kind": kind, "_content_sid": template.content_sid})
     if as_json:
         out = [{k: v for k, v in r.items() if not k.startswith("_")} for r in requests + _session_content()]
