@@ -10,6 +10,7 @@ from app.channels.base import Channel
 from app.channels.sms import SmsChannel
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
+from app.scheduling import wake
 
 
 class Registry:
@@ -23,6 +24,8 @@ class Registry:
         self._by_name[channel.name] = channel
         self._by_kind[channel.outbox_kind] = channel
         self._routes[channel.name] = (channel.name, *fallbacks)
+        if channel.closes_own_prompts:
+            wake.SELF_CLOSING.add(channel.name)
         return channel
 
     def combine(self, name: str, *channels: str) -> None:
