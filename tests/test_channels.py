@@ -11,8 +11,10 @@ from sqlmodel import select
 from app.channels.options import ChannelOptions
 from app.channels.registry import channels
 from app.channels.whatsapp import WhatsAppOptions
-from app.models import Learner, Outbox, Site
-from tests.factories import make_learners
+from app.models import Answer, Item, Learner, Outbox, Prompt, Site
+from app.reports.delivery import value_by_channel
+from app.simulation.compare import COUNTRY_PRICES
+from tests.factories import make_learners, make_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +74,32 @@ def test_dlt_learners_take_the_careful_path(app, db):
     sms = channels.named("sms")
     assert not sms.bulk_for("+919800000000", site)
     assert sms.bulk_for("+4791000000", site) and sms.bulk_for("+919800000000", Site(name="x"))
+
+
+def test_cost_per_item_remembered_per_channel(app, db, clock):
+    now = clock.now()
+    asha, _ravi = make_learners(db, now)
+    make_module(db)
+    item = db.exec(select(Item)).first()
+
+    def out(kind, purpose="prompt", status="delivered", segments=1, duration=None):
+        db.add(Outbox(learner_id=asha.id, kind=kind, purpose=purpose, to_number=asha.phone, body="x",
+                      segments=segments, status=status, duration_seconds=duration, next_attempt_at=now,
+                      created_at=now, updated_at=now))
+
+    out("sms", segments=2), out("sms", status="cancelled", segments=5)  # a cancelled SMS costs nothing
+    out("whatsapp", "opener", "read"), out("whatsapp", "reply", "read"), out("whatsapp", "reply", "read")
+    out("call", status="completed", duration=61)  # two started minutes
+    for channel, correct in (("sms", True), ("sms", True), ("whatsapp", True), ("whatsapp", False)):
+        prompt = Prompt(learner_id=asha.id, kind="review", item_id=item.id, due_at=now, created_at=now)
+        db.add(prompt)
+        db.flush()
+        db.add(Answer(learner_id=asha.id, prompt_id=prompt.id, item_id=item.id, kind="review", raw="1", choice=1,
+                      correct=correct, channel=channel, answered_at=now))
+    db.flush()
+    india = COUNTRY_PRICES["IN"]
+    rows = {r.kind: r for r in value_by_channel(db=db, site_ids=None, prices=india)}
+    assert rows["sms"].cost == round(2 * india.per_segment, 2) and rows["sms"].remembered == 2
+    assert rows["whatsapp"].cost == round(india.whatsapp(templates=1, messages=3), 2)
+    assert rows["whatsapp"].per_item == rows["whatsapp"].cost  # one review right
+    assert rows["call"].cost == round(2 * india.per_minute, 2) and rows["call"].per_item is None

@@ -24,6 +24,7 @@ def test_read_rates_per_channel_and_dlt_refusals_on_the_site_page(web_app, as_us
     assert "Delivery by channel" in page
     whatsapp = page.split("WhatsApp", 1)[1].split("\n", 1)[0]
     assert "4" in whatsapp and "75 %" in whatsapp and "67 %" in whatsapp  # 3 of 4 delivered, 2 of 3 read
+    assert "Cost per item remembered" in page and "WhatsApp" in page.split("Cost per item remembered", 1)[1]
     assert "SMS refused by Indian carriers (DLT)" in page
     assert "The text no longer matches DLT template 1107000000000000009." in page
     other = text_of(as_user("supervisor_b").get(f"/sites/{world.site_b}").data.decode())

@@ -68,7 +68,15 @@ def site(site_id: int):
         learning=learning.by_cohort(db=db, cohorts=shown, start=start, end=end),
         modules=modules, items=items, retention=retention, chart=chart,
         sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where),
-        channels=delivery.by_channel(**where), refusals=delivery.dlt_refusals(**where))
+        channels=delivery.by_channel(**where), refusals=delivery.dlt_refusals(**where),
+        prices=_prices(site), value=delivery.value_by_channel(prices=_prices(site), **where))
+
+
+def _prices(site: Site):
+    """The site's country's prices (``saathi simulate``'s table), India's where it has none."""
+    from app.simulation.compare import COUNTRY_PRICES
+
+    return COUNTRY_PRICES.get(site.country, COUNTRY_PRICES["IN"])
 
 
 @bp.get("/cohorts/<int:cohort_id>")
