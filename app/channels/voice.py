@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.channels import messages
 from app.channels.base import Channel
 from app.voice.calls import call_instead_of_sms, call_off, expire_stale, plan_call, stop_calls
 from app.voice.status import apply_call_status
@@ -40,6 +41,11 @@ class VoiceChannel(Channel):
 
     def apply_status(self, db, row, status, *, error_code=None, duration=None, now, options, max_attempts=6):
         apply_call_status(db, row, status, duration, now=now, options=options.voice)
+
+    def give_up(self, db, row, *, now, options):
+        """A call that could not be placed: its prompt comes again later (a dial that was
+        placed but not answered is retried, then given up, by ``apply_call_status``)."""
+        messages.release_prompt(db, row, now=now)
 
     def take_over(self, db, row, learner, *, now, options):
         return call_instead_of_sms(db, row, now=now, options=options.voice)

@@ -85,7 +85,7 @@ class WhatsAppChannel(Channel):
         template = template_for(pack, kind, learner.language)
         if template is None or not template.content_sid:
             if wa.sms_fallback:
-                return self._by_sms(db, learner, out, now=now)
+                return self._by_sms(db, learner, out, now=now, options=options)
             return self._hold(db, learner, prompt, now=now)
         variables = template.fill(learner, module, pack)
         return self._row(db, learner, Outgoing(template.render(variables), out.prompt_id, purpose="opener"),
@@ -121,9 +121,9 @@ class WhatsAppChannel(Channel):
         db.add(learner)
         return None
 
-    def _by_sms(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime) -> Outbox:
+    def _by_sms(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime, options) -> Outbox:
         sms = self.registry.named("sms")
-        row = sms.compose(db, learner, out, now=now, options=None)
+        row = sms.compose(db, learner, out, now=now, options=options)
         if out.prompt_id:
             prompt = db.get(Prompt, out.prompt_id)
             if prompt is not None:
@@ -144,7 +144,8 @@ class WhatsAppChannel(Channel):
     # -- what comes back -----------------------------------------------------------------
     def apply_status(self, db: Session, row: Outbox, status: str, *, error_code: int | None = None,
                      duration: int | None = None, now: datetime, options, max_attempts: int = 6) -> None:
-        if error_code == OUTSIDE_WINDOW and status in messages.FAILED and row.status not in messages.FAILED:
+        if (error_code == OUTSIDE_WINDOW and status in messages.FAILED
+                and row.status not in (*messages.FAILED, "dead", "cancelled", "replied")):
             row.status, row.error_code, row.updated_at = status, error_code, now
             db.add(row)
             self._outside_window(db, row, now=now, options=options)

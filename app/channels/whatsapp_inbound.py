@@ -33,12 +33,14 @@ def receive_whatsapp(*, db: Session, sid: str, from_address: str, form, now: dat
     messages (buttons need the API), so ``Reply`` holds only what goes back as TwiML."""
     channel = channels.named("whatsapp")
     sid, phone = clean_text(sid, 64), clean_text(from_address, 40).removeprefix(PREFIX)
-    if db.exec(select(Inbound.id).where(Inbound.sid == sid)).first() is not None:
-        return Reply([], duplicate=True)  # Twilio retried: everything was done the first time
     learner = db.exec(locked(select(Learner).where(Learner.phone == phone))).first()
     if learner is None:
         return receive_sms(db=db, sid=sid, from_number=phone, body=channel.answer_text(form), now=now,
                            policy=policy, to_number=to_number, channel=channel.name)
+    # Looked for with the learner locked: a retry arriving at the same moment waits for
+    # the first delivery's commit, then finds its row here.
+    if db.exec(select(Inbound.id).where(Inbound.sid == sid)).first() is not None:
+        return Reply([], duplicate=True)  # Twilio retried: everything was done the first time
     open_window(learner, now)
     db.add(learner)
 
