@@ -24,31 +24,26 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN (SQLite has both since 3.35): a batch copy would drop and rebuild
+# ``site``, ``learner`` and ``pack``, which other tables point at (see 0007).
+def columns() -> list[tuple[str, sa.Column]]:
+    return [
+        ('outbox', sa.Column('content_sid', sa.String(length=34), nullable=True)),
+        ('outbox', sa.Column('content_variables', sa.String(length=1600), nullable=True)),
+        ('outbox', sa.Column('dlt_entity_id', sa.String(length=32), nullable=True)),
+        ('outbox', sa.Column('dlt_template_id', sa.String(length=32), nullable=True)),
+        ('learner', sa.Column('whatsapp_open_until', UTCDateTime(), nullable=True)),
+        ('pack', sa.Column('templates', sa.JSON(), nullable=True)),
+        ('site', sa.Column('dlt_entity_id', sa.String(length=32), nullable=True)),
+        ('site', sa.Column('dlt_header', sa.String(length=11), nullable=True)),
+    ]
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('content_sid', sa.String(length=34), nullable=True))
-        batch_op.add_column(sa.Column('content_variables', sa.String(length=1600), nullable=True))
-        batch_op.add_column(sa.Column('dlt_entity_id', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('dlt_template_id', sa.String(length=32), nullable=True))
-    with op.batch_alter_table('learner', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('whatsapp_open_until', UTCDateTime(), nullable=True))
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('templates', sa.JSON(), nullable=True))
-    with op.batch_alter_table('site', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('dlt_entity_id', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('dlt_header', sa.String(length=11), nullable=True))
+    for table, column in columns():
+        op.add_column(table, column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('site', schema=None) as batch_op:
-        batch_op.drop_column('dlt_header')
-        batch_op.drop_column('dlt_entity_id')
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.drop_column('templates')
-    with op.batch_alter_table('learner', schema=None) as batch_op:
-        batch_op.drop_column('whatsapp_open_until')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_column('dlt_template_id')
-        batch_op.drop_column('dlt_entity_id')
-        batch_op.drop_column('content_variables')
-        batch_op.drop_column('content_sid')
+    for table, column in reversed(columns()):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
