@@ -119,9 +119,10 @@ class FakeTwilio:
     WhatsApp (``To: whatsapp:+…``) follows Meta's rules: ``whatsapp_open`` holds the numbers
     whose 24-hour window is open (``whatsapp_reply`` opens it, as a learner's message
     does); outside it a free-form message, or content not approved, fails with 63016.
-    ``contents`` {ContentSid: {"approved": bool, "buttons": n, "body": "… {{1}} …"}} is what the account has
-    made; an unknown ContentSid is refused (21655), more than three buttons in a session
-    without approval too. A delivered WhatsApp message is then ``read`` (``whatsapp_read``).
+    ``contents`` {ContentSid: {"approved": bool, "buttons": n, "type": "quick-reply" |
+    "list-picker", "body": "… {{1}} …"}} is what the account has made; an unknown
+    ContentSid is refused (21655), as are more than three quick replies in a session
+    without approval (a list picker may have ten). A delivered WhatsApp message is then ``read`` (``whatsapp_read``).
 
     India's DLT: ``dlt_templates`` {sender header: [registered texts]}; an SMS to +91 from
     such a header whose body matches none of them is dropped by the "carrier" (30007).
@@ -584,8 +585,9 @@ class FakeTwilio:
         for key, value in variables.items():
             text = text.replace("{{%s}}" % key, str(value))
         if number in self.whatsapp_open:
-            if not content.get("approved") and content.get("buttons", 0) > 3:
-                return _error(400, 21655, f"Content {sid}: more than 3 buttons in a session need approval"), body
+            if content.get("type", "quick-reply") == "quick-reply" and not content.get("approved") \
+                    and content.get("buttons", 0) > 3:
+                return _error(400, 21655, f"Content {sid}: more than 3 quick replies in a session need approval"), body
             return None, body or text
         return (None if content.get("approved") else 63016), body or text
 

@@ -44,7 +44,7 @@ def app_config(app_config):
 def wa(live_app, fake_twilio, clock, tmp_path):
     """A WhatsApp learner whose session was just held; the fake knows Saathi's content."""
     fake_twilio.contents.update({SESSION["quick-reply-3"]: {"approved": False, "buttons": 3},
-                                 SESSION["list-5"]: {"approved": False, "buttons": 5},
+                                 SESSION["list-5"]: {"approved": False, "buttons": 5, "type": "list-picker"},
                                  POST_SESSION: {"approved": True, "body": TEMPLATES["whatsapp"]["post_session"]["en"]["body"]},
                                  OPENER: {"approved": True, "body": TEMPLATES["whatsapp"]["opener"]["en"]["body"]}})
     runner = live_app.test_cli_runner()
@@ -247,3 +247,27 @@ def test_whatsapp_prices_per_country_charge_templates_and_the_provider_fee():
     # A session: one post-session template, then eleven free messages inside the window.
     assert india.whatsapp(templates=1, messages=12) == pytest.approx(0.12 + 12 * 0.42)
     assert all(p.per_template > 0 and p.provider_fee > 0 for p in COUNTRY_PRICES.values())
+
+
+def test_a_whole_session_by_taps_the_rating_from_a_list_picker(wa, fake_twilio):
+    dispatch_once(app=wa)
+    reply(wa, fake_twilio, body="Hi")
+    for tap in (2, 2, 1):  # the three questions, right each time
+        dispatch_once(app=wa)
+        reply(wa, fake_twilio, tap=tap)
+    assert answers(wa) == [True, True, True]
+    dispatch_once(app=wa)
+    rating = sent_to(fake_twilio)[-1]
+    assert rating["_params"]["ContentSid"] == SESSION["list-5"]
+    assert json.loads(rating["_params"]["ContentVariables"])["10"] == "5. 5"
+    reply(wa, fake_twilio, tap=5)
+    with wa.app_context(), session_scope(wa) as db:
+        from app.models import Feedback
+
+        assert db.exec(select(Feedback.rating)).one() == 5
+    # A quick reply of four buttons in a session is refused by WhatsApp (the fake too).
+    fake_twilio.contents["HX" + "e" * 32] = {"approved": False, "buttons": 4}
+    with pytest.raises(Exception) as refused:
+        fake_twilio.client().messages.create(to="whatsapp:" + NUMBER, from_="whatsapp:+15005550006",
+                                             content_sid="HX" + "e" * 32)
+    assert getattr(refused.value, "code", None) == 21655
