@@ -18,6 +18,7 @@ STRING_SETTINGS = {
     "SECRET_KEY", "PUBLIC_URL", "TRANSPORT", "DATABASE_URL", "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_BASE",
     "CONTENT_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
+    "WHATSAPP_FROM", "WHATSAPP_CONTENT",
 }
 
 
@@ -42,6 +43,12 @@ def defaults(instance_path: str) -> dict:
         "TWILIO_TIMEOUT": 10.0,
         # The account's concurrency limit: Twilio answers 429 (20429) beyond it.
         "TWILIO_MAX_IN_FLIGHT": 100,
+        # WhatsApp (app/channels/whatsapp.py): the sender ("whatsapp:+1415…" or "MG…"), the
+        # session content made once per shape ("quick-reply-3=HX…,list-5=HX…", listed by
+        # `saathi whatsapp templates`), and whether what WhatsApp cannot carry goes by SMS.
+        "WHATSAPP_FROM": None,
+        "WHATSAPP_CONTENT": None,
+        "WHATSAPP_SMS_FALLBACK": True,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
         **LEARNING_DEFAULTS,

@@ -48,6 +48,7 @@ from werkzeug.wrappers import Request, Response
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
+from app.channels import dlt  # noqa: E402  (the DLT matching rule Indian carriers apply)
 from app.messaging.segments import count_segments  # noqa: E402  (the app's own billing maths)
 from app.messaging.twilio_transport import BaseUrlHttpClient  # noqa: E402  (the app's own redirect)
 
@@ -114,6 +115,17 @@ class FakeTwilio:
     ``unreachable`` (create fails, 21614), ``message_outcomes`` {number: (status,
     error_code)} with status "undelivered" or "failed" (create succeeds, delivery fails),
     ``call_outcomes`` {number: "busy" | "no-answer" | "failed"}.
+
+    WhatsApp (``To: whatsapp:+…``) follows Meta's rules: ``whatsapp_open`` holds the numbers
+    whose 24-hour window is open (``whatsapp_reply`` opens it, as a learner's message
+    does); outside it a free-form message, or content not approved, fails with 63016.
+    ``contents`` {ContentSid: {"approved": bool, "buttons": n, "type": "quick-reply" |
+    "list-picker", "body": "… {{1}} …"}} is what the account has made; an unknown
+    ContentSid is refused (21655), as are more than three quick replies in a session
+    without approval (a list picker may have ten). A delivered WhatsApp message is then ``read`` (``whatsapp_read``).
+
+    India's DLT: ``dlt_templates`` {sender header: [registered texts]}; an SMS to +91 from
+    such a header whose body matches none of them is dropped by the "carrier" (30007).
     """
 
     def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = "test-token",
@@ -135,6 +147,10 @@ class FakeTwilio:
         self.unreachable: set[str] = set()
         self.message_outcomes: dict[str, tuple[str, int]] = {}
         self.call_outcomes: dict[str, str] = {}
+        self.whatsapp_open: set[str] = set()
+        self.contents: dict[str, dict] = {}
+        self.whatsapp_read = True
+        self.dlt_templates: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._messages: dict[str, dict] = {}
         self._calls: dict[str, dict] = {}
@@ -289,7 +305,8 @@ class FakeTwilio:
         with self._lock:
             for store in (self._messages, self._calls, self._pending, self._delivered, self._faults):
                 store.clear()
-        for numbers in (self.opted_out, self.unreachable, self.message_outcomes, self.call_outcomes):
+        for numbers in (self.opted_out, self.unreachable, self.message_outcomes, self.call_outcomes,
+                        self.whatsapp_open, self.contents, self.dlt_templates):
             numbers.clear()
 
     # -- fault injection (applies to create requests only, in the order injected) --------
@@ -495,12 +512,17 @@ class FakeTwilio:
             return _error(400, 21603, "A 'From' phone number is required.")
         if not body and not form.get("MediaUrl") and not form.get("ContentSid"):
             return _error(400, 21602, "Message body is required.")
-        if not E164.match(to):
+        whatsapp = to.startswith("whatsapp:")
+        number = to.removeprefix("whatsapp:")
+        if not E164.match(number):
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
-        if to in self.opted_out:
+        if number in self.opted_out:
             return _error(400, 21610, "Attempt to send to unsubscribed recipient")
-        if to in self.unreachable:
+        if number in self.unreachable:
             return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
+        refused, body = self._whatsapp_rules(form, number, body) if whatsapp else (None, body)
+        if isinstance(refused, Response):
+            return refused
         if body and len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         sid, now = "SM" + uuid.uuid4().hex, _now()
@@ -532,9 +554,71 @@ class FakeTwilio:
                 updates.update(error_code=error_code, error_message=f"Message {status}")
             return Callback("message", sid, status, form.get("StatusCallback"), params, updates)
 
-        final, error_code = self.message_outcomes.get(to, ("delivered", None))
+        final, error_code = self.message_outcomes.get(number, ("delivered", None))
+        if refused:  # WhatsApp took the request, Meta refuses the message: 63016
+            final, error_code = "failed", refused
+        registered = self.dlt_templates.get(from_ or "") if number.startswith("+91") and not whatsapp else None
+        if registered is not None and not any(dlt.pattern(text).match(body or "") for text in registered):
+            final, error_code = "undelivered", dlt.REFUSED
         job = [event("failed", error_code)] if final == "failed" else [event("sent"), event(final, error_code)]
+        if whatsapp and final == "delivered" and self.whatsapp_read:
+            job.append(event("read"))
         return payload, job
+
+    def _whatsapp_rules(self, form, number: str, body: str | None):
+        """(None | 63016 | an error Response, the body as rendered) for a WhatsApp create."""
+        sid = form.get("ContentSid")
+        if not sid:
+            return (None if number in self.whatsapp_open else 63016), body
+        content = self.contents.get(sid)
+        if content is None:
+            return _error(400, 21655, f"The Content SID {sid} is invalid"), body
+        try:
+            variables = json.loads(form.get("ContentVariables") or "{}")
+        except ValueError:
+            return _error(400, 21656, "The ContentVariables parameter is invalid"), body
+        if not isinstance(variables, dict):
+            return _error(400, 21656, "The ContentVariables parameter is invalid"), body
+        # The message's text as Twilio keeps it: the content's body (if the fake was told it)
+        # with the variables filled in, else the first variable.
+        text = content.get("body") or "{{1}}"
+        for key, value in variables.items():
+            text = text.replace("{{%s}}" % key, str(value))
+        if number in self.whatsapp_open:
+            if content.get("type", "quick-reply") == "quick-reply" and not content.get("approved") \
+                    and content.get("buttons", 0) > 3:
+                return _error(400, 21655, f"Content {sid}: more than 3 quick replies in a session need approval"), body
+            return None, body or text
+        return (None if content.get("approved") else 63016), body or text
+
+    def whatsapp_reply(self, number: str, *, body: str | None = None, tap: int | None = None,
+                       to: str | None = None, url: str | None = None) -> dict:
+        """What Twilio posts when ``number`` writes on WhatsApp, and the window it opens.
+
+        ``tap``: the learner tapped button ``tap`` (1-based) of the last content message
+        sent to them: ``ButtonText`` and ``ButtonPayload`` are that button's, as Twilio
+        sends them. With ``url`` the form is posted there, signed; it is returned either way.
+        """
+        self.whatsapp_open.add(number)
+        params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": self.account_sid,
+                  "From": "whatsapp:" + number, "To": to or "whatsapp:" + self.service_number,
+                  "NumMedia": "0", "WaId": number.lstrip("+"), "ProfileName": "Learner", "ApiVersion": API}
+        if tap is not None:
+            sent = [m for m in self.messages if m["to"] == "whatsapp:" + number and m["_params"].get("ContentSid")]
+            if not sent:
+                raise ValueError(f"no content message was sent to {number}: nothing to tap")
+            last = sent[-1]
+            variables = json.loads(last["_params"].get("ContentVariables") or "{}")
+            title, button = variables.get(str(2 * tap)), variables.get(str(2 * tap + 1))
+            if title is None:
+                raise ValueError(f"message {last['sid']} has no button {tap}")
+            params.update(Body=title, ButtonText=title, ButtonPayload=button, MessageType="button",
+                          OriginalRepliedMessageSid=last["sid"])
+        else:
+            params.update(Body=body or "", MessageType="text")
+        if url:
+            _post_signed(url, params, self.auth_token)
+        return params
 
     def _create_call(self, form):
         to, from_ = form.get("To"), form.get("From")

@@ -186,9 +186,9 @@ def test_a_late_event_and_a_live_callback_for_one_message_do_not_undo_each_other
 
     from sqlmodel import Session
 
+    from app.channels.options import ChannelOptions
     from app.models import DeliveryEvent
     from app.scheduling.delivery import apply_late_events, record_status
-    from app.voice.settings import VoiceOptions
 
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite lets one writer in at a time: there is no race to lose")
@@ -201,11 +201,11 @@ def test_a_late_event_and_a_live_callback_for_one_message_do_not_undo_each_other
 
     def webhook():
         with Session(engine) as db:
-            record_status(db, sid="SMrace", status="delivered", error_code=None, now=now, voice=VoiceOptions())
+            record_status(db, sid="SMrace", status="delivered", error_code=None, now=now, options=ChannelOptions())
             db.commit()
 
     with Session(engine) as sweeping:
-        assert apply_late_events(sweeping, now=now, voice=VoiceOptions()) == 1  # "sent" applied, not yet committed
+        assert apply_late_events(sweeping, now=now, options=ChannelOptions()) == 1  # "sent" applied, not yet committed
         callback = threading.Thread(target=webhook)
         callback.start()
         callback.join(1.0)  # it waits for the sweep's lock on the row

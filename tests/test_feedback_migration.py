@@ -26,6 +26,10 @@ CSV = """phone,name,site,language,cohort
 +919876543213,Meena Das,Andheri Mall,en,andheri-march
 """
 T0 = START
+LENT = [("learner", "wake_at TIMESTAMP"), ("learner", "whatsapp_open_until TIMESTAMP"),
+        ("site", "dlt_entity_id VARCHAR(32)"), ("site", "dlt_header VARCHAR(11)"), ("pack", "templates JSON"),
+        ("pack", "memory_parameters JSON"), ("pack", "memory_fitted_at TIMESTAMP"),
+        ("pack", "memory_reviews INTEGER DEFAULT 0 NOT NULL")]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -57,14 +61,11 @@ def legacy_rows(url) -> dict:
     """Learners, a held session and its prompts through the domain code (those tables are
     unchanged), then feedback rows as the old engine wrote them, in SQL."""
     engine = make_engine(url)
-    # Today's models write learner.wake_at (0007) and pack.memory_* (0011); at 0005 the columns
-    # are lent for the writes.
-    lent = {"learner": ["wake_at TIMESTAMP"],
-            "pack": ["memory_parameters JSON", "memory_fitted_at TIMESTAMP", "memory_reviews INTEGER DEFAULT 0 NOT NULL"]}
+    # Today's models write learner.wake_at (0007), the channel columns (0009) and pack.memory_*
+    # (0011); at 0005 the columns are lent for the writes.
     with engine.begin() as conn:
-        for table, columns in lent.items():
-            for column in columns:
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
+        for table, column in LENT:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
     with Session(engine, expire_on_commit=False) as db:
         module = make_module(db)
         learners = {l.name.split()[0].lower(): l for l in make_learners(db, T0, CSV)}
@@ -79,9 +80,8 @@ def legacy_rows(url) -> dict:
         ids = {"session": session.id, **{name: l.id for name, l in learners.items()},
                "outside": outside.id, "outside_comment": outside_comment.id}
     with engine.begin() as conn:
-        for table, columns in lent.items():
-            for column in columns:
-                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))
+        for table, column in LENT:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))
     day, minute = timedelta(days=1), timedelta(minutes=1)
     rows = [
         # Asha: rating, then a comment that became a testimonial and was followed up.

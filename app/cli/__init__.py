@@ -30,6 +30,8 @@ COMMANDS = (
     ("app.cli.simulate", "simulate_cmd"),
     ("app.cli.fit", "fit_cmd"),
     ("app.cli.voices", "voices_cli"),
+    ("app.cli.channels", "whatsapp_cli"),
+    ("app.cli.channels", "dlt_cli"),
 )
 
 

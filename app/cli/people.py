@@ -21,7 +21,7 @@ from app.people.changes import (
 )
 from app.people.learners import import_learners
 from app.people.phones import PhoneError, normalize_phone
-from app.people.sites import SiteError, add_site, change_site_settings
+from app.people.sites import SiteError, add_site, change_site_settings, set_dlt
 
 sites_cli = AppGroup("sites", help="Workplaces: country, timezone and send window.")
 learners_cli = AppGroup("learners", help="Learners: import from CSV, inspect.")
@@ -81,6 +81,23 @@ def _set(db, site: Site, *, timezone, start, end, daily_cap) -> None:
         click.echo(f"{key}: {old} -> {new}")
     for key, count in change.rescheduled.as_dict().items():
         click.echo(f"rescheduled {key.replace('_', ' ')}: {count}")
+
+
+@sites_cli.command("dlt")
+@click.argument("name")
+@click.option("--entity-id", default="", help="DLT principal entity ID (India); empty clears it.")
+@click.option("--header", default="", help="DLT sender header, e.g. SAATHI; empty clears it.")
+def sites_dlt(name, entity_id, header):
+    """Record a site's DLT registration: SMS to Indian numbers then carry its IDs (audited)."""
+    try:
+        with session_scope() as db:
+            site = db.exec(select(Site).where(Site.name == name.strip())).first()
+            if site is None:
+                raise click.ClickException(f"no site '{name}'")
+            set_dlt(db, site=site, entity_id=entity_id, header=header, now=get_clock().now(), user_id=None)
+            click.echo(f"site {site.name}: DLT entity {site.dlt_entity_id or '-'}, header {site.dlt_header or '-'}")
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @sites_cli.command("list")

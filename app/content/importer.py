@@ -87,7 +87,8 @@ def _import_pack(*, db: Session, loaded: LoadedPack, summary: ImportSummary, now
     if created:
         pack = Pack(slug=spec.slug)
         db.add(pack)
-    changed = _apply(pack, {"title": dict(spec.title), "languages": list(spec.languages)})
+    changed = _apply(pack, {"title": dict(spec.title), "languages": list(spec.languages),
+                            "templates": spec.templates.model_dump(exclude_none=True) if spec.templates else None})
     if pack.source_hash != loaded.source_hash:
         pack.source_hash, pack.imported_at = loaded.source_hash, now
     db.flush()

@@ -164,6 +164,31 @@ def duplicate_item_errors(data: Any) -> list[dict]:
              "ctx": {"slug": slug, "first": first, "index": index}} for slug, first, index in _repeats(slugs)]
 
 
+class WhatsAppTemplate(_Strict):
+    """A WhatsApp template as registered with Meta (through Twilio's console), for the
+    messages that may go outside the 24-hour window; ``content_sid`` once it is approved."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,512}$")]
+    body: Annotated[Text, Field(max_length=1024)]
+    variables: dict[str, str] = {}  # "1": name | module | pack
+    content_sid: Annotated[str, Field(pattern=r"^HX[0-9a-f]{32}$")] | None = None
+
+
+class DltTemplate(_Strict):
+    """An SMS template registered on India's DLT platform: its ID and its text, with a
+    ``{#var#}`` where Saathi fills something in."""
+
+    template_id: Annotated[str, Field(pattern=r"^[0-9]{10,25}$")]
+    text: Text
+
+
+class Templates(_Strict):
+    """Registered templates per message kind and language (``app/channels``, ``app/content/templates``)."""
+
+    whatsapp: dict[str, dict[LanguageCode, WhatsAppTemplate]] = {}
+    dlt: dict[str, dict[LanguageCode, DltTemplate]] = {}
+
+
 class Pack(_Strict):
     """``pack.yaml``: the pack's identity, its languages and the order of its modules."""
 
@@ -171,6 +196,7 @@ class Pack(_Strict):
     title: Translations
     languages: list[LanguageCode] = Field(min_length=1)
     modules: list[Slug] = Field(min_length=1)
+    templates: Templates | None = None
 
     @field_validator("languages", "modules")
     @classmethod

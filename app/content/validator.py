@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.content import schema
+from app.content import schema, templates
 from app.content.loader import (
     LoadedModule,
     LoadedPack,
@@ -131,6 +131,7 @@ def _report(loaded: LoadResult) -> Report:
     for pack in loaded.packs:
         for module in pack.modules:
             price_module(pack=pack, module=module, report=report)
+        report.errors += templates.check(pack)
     return report
 
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.channels.options import ChannelOptions
 from app.demo.personas import ItemFacts, Persona
 from app.demo.programme import SESSION_HOUR, DemoLearner, DemoSession
 from app.learning import keywords
@@ -210,12 +211,12 @@ class History:
     def _dispatch(self, tick: datetime) -> None:
         """One dispatcher pass at ``tick``, then each learner sees what reached them."""
         db = self.db
-        plan(self._session, now=tick, policy=self.policy, voice=self.options, batch=10_000)
+        plan(self._session, now=tick, policy=self.policy, options=ChannelOptions(voice=self.options), batch=10_000)
         stats, sent = delivery.DeliveryStats(), []
         while rows := delivery.claim(db, now=tick, worker="demo", limit=500):
             for row in rows:
                 delivery.deliver_row(db, row, transport=self.transport, now=tick, status_callback=None,
-                                     max_attempts=6, voice=self.options, stats=stats)
+                                     max_attempts=6, options=ChannelOptions(voice=self.options), stats=stats)
                 sent.append(row)
         db.commit()
         self.report.sent += stats.sent

@@ -45,13 +45,15 @@ class Reply:
 
 
 def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: datetime,
-                policy: Policy, to_number: str | None = None, channel: str = "sms") -> Reply:
+                policy: Policy, to_number: str | None = None, channel: str = "sms", send=None) -> Reply:
     """Store an inbound message and return Saathi's reply to it.
 
     The learner is locked first, then everything the reply needs is read in one query
     (``conversation.load``, which also finds an earlier delivery of this MessageSid), and
     what the reply changes is written in one flush: a quiz answer costs 7 statements
     (tests/test_answer_cost.py). Same MessageSid again: the stored reply, nothing stored.
+    ``send(db, learner, outgoing)`` queues the replies on a channel that cannot answer in
+    the webhook's response (WhatsApp buttons); by default they travel in it, as TwiML.
     """
     sid, from_number, body = clean_text(sid, 64), clean_text(from_number, 32), clean_text(body)
     to_number = clean_text(to_number, 32) or None
@@ -69,7 +71,10 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
     # (When ``talk.freed``, nothing awaits the learner's answer any more: the place to tell
     # the dispatcher to look at this learner again, with one UPDATE of the learner row.)
     for o in out:
-        _record_reply(db, learner=learner, body=o.body, prompt_id=o.prompt_id, now=now)
+        if send is not None:
+            send(db, learner, o)
+        else:
+            _record_reply(db, learner=learner, body=o.body, prompt_id=o.prompt_id, now=now)
     outgoing = [o.body for o in out]
     # Last, and plain: a second row for this MessageSid cannot get past the learner's lock
     # and the look ``load`` took; if one ever did, the unique index undoes the whole answer.

@@ -18,11 +18,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.db import locked
 from app.learning.prompts import POST_SESSION_KINDS
-from app.models import Learner, Outbox, Prompt, VoiceCall
-from app.models.voice import OPEN_CALL_STATUSES
-from app.voice.calls import end_call
+from app.models import Learner, Outbox, Prompt
 
 
 def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> None:
@@ -30,11 +29,8 @@ def opt_out(db: Session, learner: Learner, *, now: datetime, reason: str) -> Non
     learner.status, learner.status_reason, learner.opted_out_at = "opted_out", reason, now
     learner.updated_at = now
     db.add(learner)
-    # Locked: a Gather callback of a running call locks its call first, so it either
-    # graded its question before this (and the answer stands) or finds the call stopped.
-    for call in db.exec(locked(select(VoiceCall).where(VoiceCall.learner_id == learner.id,
-                                                       VoiceCall.status.in_(OPEN_CALL_STATUSES)))).all():
-        end_call(db, call, now=now, status="stopped")  # its unanswered prompts go back first
+    for channel in channels.all():  # a call under way ends; its unanswered prompts go back first
+        channel.stop(db, learner, now=now)
     pause_open_prompts(db, learner.id, now=now)
     # Locked as they are read: a worker that claimed one between this read and the write
     # below would have it marked cancelled and send it all the same. Now the worker either

@@ -181,3 +181,15 @@ def practice_card(db: Session, learner: Learner) -> Card | None:
     return db.exec(select(Card).join(Item, Item.id == Card.item_id)
                    .where(Card.learner_id == learner.id, Item.active)
                    .order_by(Card.due, Card.id)).first()
+
+
+def put_back(db: Session, prompt: Prompt, *, now: datetime) -> None:
+    """Put an unanswered prompt back: a session's question comes again, a review's card stays due."""
+    if prompt.status not in ("pending", "queued"):
+        return
+    if prompt.kind in POST_SESSION_KINDS:
+        prompt.status, prompt.sent_at = "queued", None
+    else:
+        prompt.status, prompt.closed_at = "expired", now
+    db.add(prompt)
+    db.flush()

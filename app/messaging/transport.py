@@ -71,6 +71,16 @@ class ConsoleTransport:
         log.info("console sms to %s: %s", mask_phone(to), body.replace("\n", " | "))
         return SendResult(sid=sid, status="delivered")
 
+    def send_whatsapp(self, *, to: str, body: str, content_sid: str | None = None,
+                      content_variables: str | None = None, sender: str | None = None,
+                      status_callback: str | None = None) -> SendResult:
+        sid = "SMconsole" + uuid.uuid4().hex[:23]
+        with self._lock:
+            self.sent.append({"kind": "whatsapp", "to": to, "body": body, "sid": sid, "sender": sender,
+                              "content_sid": content_sid, "content_variables": content_variables})
+        log.info("console whatsapp to %s: %s", mask_phone(to), body.replace("\n", " | "))
+        return SendResult(sid=sid, status="delivered")
+
     def place_call(self, *, to: str, url: str, status_callback: str | None = None) -> SendResult:
         sid = "CAconsole" + uuid.uuid4().hex[:23]
         with self._lock:

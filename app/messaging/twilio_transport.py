@@ -102,6 +102,24 @@ class TwilioTransport:
         segments = int(msg.num_segments) if str(msg.num_segments or "").isdigit() else None
         return SendResult(sid=msg.sid, status=msg.status or "queued", segments=segments)
 
+    def send_whatsapp(self, *, to: str, body: str, content_sid: str | None = None,
+                      content_variables: str | None = None, sender: str | None = None,
+                      status_callback: str | None = None) -> SendResult:
+        """A WhatsApp message: free text, or Content API content (``HX…``) with its variables.
+        The sender is ``SAATHI_WHATSAPP_FROM``; a bare number gets its ``whatsapp:`` prefix."""
+        sender = sender or (None if self.messaging_service_sid else self.from_number)
+        if sender and not sender.startswith(("whatsapp:", "MG")):
+            sender = "whatsapp:" + sender
+        kwargs = {"to": "whatsapp:" + to, **self._sender(sender)}
+        if content_sid:
+            kwargs.update(content_sid=content_sid, content_variables=content_variables or "{}")
+        else:
+            kwargs["body"] = body
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        msg = self._call(self.client.messages.create, **kwargs)
+        return SendResult(sid=msg.sid, status=msg.status or "queued", segments=1)
+
     def place_call(self, *, to: str, url: str, status_callback: str | None = None) -> SendResult:
         kwargs = {"to": to, "from_": self.from_number, "url": url, "method": "POST"}
         if status_callback:

@@ -19,6 +19,9 @@ class Pack(SQLModel, table=True):
     slug: str = Field(max_length=64, unique=True, index=True)
     title: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Registered message templates per channel, message kind and language: WhatsApp's
+    # approved content (outside the 24-hour window) and India's DLT SMS templates.
+    templates: dict | None = Field(default=None, sa_column=Column(JSON))
     source_hash: str | None = Field(default=None, max_length=64)
     imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     # FSRS's weights fitted to this pack's answers (``saathi fit``, app/learning/fitting.py): how

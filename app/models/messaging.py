@@ -47,7 +47,7 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
     prompt_id: int | None = Field(default=None, foreign_key="prompt.id", index=True)
-    kind: str = Field(default="sms", max_length=8)  # sms | call
+    kind: str = Field(default="sms", max_length=8)  # sms | call | whatsapp
     purpose: str = Field(default="prompt", max_length=16)  # prompt | reminder | reply | notice | callback
     to_number: str = Field(max_length=32)
     body: str = Field(default="", max_length=1600)
@@ -67,6 +67,13 @@ class Outbox(SQLModel, table=True):
     sender: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     duration_seconds: int | None = None
+    # WhatsApp through Twilio's Content API: the approved (or session) content and its
+    # variables as JSON; ``body`` keeps the text as rendered, for history, cost and lookup.
+    content_sid: str | None = Field(default=None, max_length=34)
+    content_variables: str | None = Field(default=None, max_length=1600)
+    # India: the DLT template this SMS was rendered from (sent with the site's entity ID).
+    dlt_entity_id: str | None = Field(default=None, max_length=32)
+    dlt_template_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -9,7 +9,7 @@ from sqlmodel import Column, Field, SQLModel
 from app.clock import utcnow
 from app.models.types import UTCDateTime
 
-CHANNELS = ("sms", "voice", "both")
+CHANNELS = ("sms", "voice", "both", "whatsapp")
 # inactive: paused by staff (left the job, on leave): nothing is sent, history is kept.
 LEARNER_STATUSES = ("active", "opted_out", "invalid", "inactive")
 
@@ -25,6 +25,10 @@ class Site(SQLModel, table=True):
     send_start: str = Field(default="09:00", max_length=5)
     send_end: str = Field(default="20:00", max_length=5)
     daily_cap: int | None = None
+    # India's DLT registration: the principal entity ID and the sender header (the
+    # alphanumeric sender ID) every commercial SMS to an Indian number must carry.
+    dlt_entity_id: str | None = Field(default=None, max_length=32)
+    dlt_header: str | None = Field(default=None, max_length=11)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -65,6 +69,9 @@ class Learner(SQLModel, table=True):
     # bring work forward lowers it (app/scheduling/wake.py), and the planner, having
     # looked, sets it exactly. Workers claim learners by it (``ix_learner_wake``).
     wake_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # WhatsApp's customer-service window: 24 hours from the learner's last message to us.
+    # Inside it anything may go; outside it only an approved template (app/channels/whatsapp.py).
+    whatsapp_open_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

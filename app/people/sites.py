@@ -81,6 +81,26 @@ def get_or_create_cohort(*, db: Session, name: str, site: Site) -> Cohort:
     return cohort
 
 
+def set_dlt(db: Session, *, site: Site, entity_id: str | None, header: str | None, now: datetime,
+            user_id: int | None) -> Change:
+    """Record the site's DLT registration (India): its principal entity ID and sender header.
+    Empty values clear them; SMS from a site without an entity ID carry no DLT IDs."""
+    entity_id, header = (entity_id or "").strip() or None, (header or "").strip().upper() or None
+    if entity_id is not None and not (entity_id.isdecimal() and 10 <= len(entity_id) <= 25):
+        raise SiteError("a DLT principal entity ID is 10 to 25 digits")
+    if header is not None and not (header.isalnum() and 3 <= len(header) <= 11):
+        raise SiteError("a DLT sender header is 3 to 11 letters or digits, e.g. SAATHI")
+    before = dict(dlt_entity_id=site.dlt_entity_id, dlt_header=site.dlt_header)
+    change = Change(fields=audit.changed_fields(before, dict(dlt_entity_id=entity_id, dlt_header=header)))
+    if change.fields:
+        site.dlt_entity_id, site.dlt_header = entity_id, header
+        db.add(site)
+        db.flush()
+        audit.record(db, now=now, action="site_settings", user_id=user_id, site_id=site.id,
+                     detail={"fields": change.fields})
+    return change
+
+
 def change_site_settings(db: Session, *, site: Site, now: datetime, user_id: int | None, timezone: str,
                          send_start: str, send_end: str, daily_cap: int | None) -> Change:
     """Change when the site's learners may be messaged; what was planned moves with it.

@@ -19,7 +19,7 @@ from app.models import Answer, Cohort, Feedback, Item, Learner, Module, Outbox, 
 QUESTION_KINDS = ("question", "review", "practice")
 UNDELIVERED = ("undelivered", "failed", "dead")
 # Statuses a carrier bills for: handed over (or answered inside a webhook's TwiML).
-BILLED = ("accepted", "sent", "delivered", "undelivered", "replied")
+BILLED = ("accepted", "sent", "delivered", "read", "undelivered", "replied")
 # Days since the session, grouped as a supervisor reads them: (label, first day, last day).
 RETENTION_BUCKETS = (("1-2", 0, 2), ("3-6", 3, 6), ("7-13", 7, 13), ("14-29", 14, 29),
                      ("30-59", 30, 59), ("60+", 60, 10**6))

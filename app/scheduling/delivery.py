@@ -20,33 +20,23 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.channels.messages import flag_learner
+from app.channels.options import ChannelOptions
+from app.channels.outbox import backoff, locked_row
+from app.channels.registry import channels
 from app.db import locked
 from app.messaging.transport import SendError, SendResult
-from app.models import DeliveryEvent, Learner, Outbox, Prompt
+from app.models import DeliveryEvent, Learner, Outbox
 from app.observability import metrics
-from app.voice.settings import VoiceOptions
 
+__all__ = ["backoff", "locked_row"]  # where callers have always found them
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_CAP_SECONDS = 3600
 RATE_LIMIT_RETRY_SECONDS = 10  # after a 429: again within this, not after the failure backoff
-# Twilio statuses in the order they can follow each other; a late callback never moves back.
-STATUS_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "receiving": 2,
-               "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
-FAILED = ("undelivered", "failed")
-UNREACHABLE_CODES = {30005, 30006, 21211, 21614}
-OPT_OUT_CODES = {21610, 30004}
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def backoff(attempts: int, rng: random.Random = random) -> timedelta:
-    """Exponential backoff with full jitter: 30 s, 60 s, 120 s ... capped at an hour."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 @dataclass
@@ -86,7 +76,7 @@ def claim(db: Session, *, now: datetime, worker: str, limit: int, choose=None) -
     rows = sorted(rows, key=lambda r: (r.next_attempt_at, r.id))
     if choose is not None:
         for row in rows:
-            if row.sender is None and row.kind == "sms":
+            if row.sender is None and channels.for_row(row).chooses_sender:
                 row.sender = choose(row.to_number)  # written when the caller commits
     return rows
 
@@ -103,13 +93,6 @@ def reconcile_stale(db: Session, *, transport, now: datetime, stats: DeliverySta
         stats.add(requeued=1)
 
 
-def _send(transport, row: Outbox, status_callback: str | None) -> SendResult:
-    if row.kind == "call":
-        return transport.place_call(to=row.to_number, url=row.body, status_callback=status_callback)
-    sender = {"sender": row.sender} if row.sender else {}  # transports without senders never see one
-    return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback, **sender)
-
-
 @dataclass
 class Reconciled(SendResult):
     """Twilio already had this message (an uncertain row found by ``find_sent``)."""
@@ -118,31 +101,31 @@ class Reconciled(SendResult):
 def attempt(transport, row: Outbox, status_callback: str | None) -> SendResult | SendError:
     """The network half of a send, no database: look an uncertain row up at Twilio first,
     else send it. Safe in any thread; ``record`` stores what it returns."""
+    channel = channels.for_row(row)
     try:
-        if row.uncertain and row.kind == "sms":
-            sender = {"sender": row.sender} if row.sender else {}
-            sid = transport.find_sent(to=row.to_number, body=row.body, since=row.created_at, **sender)
+        if row.uncertain:
+            sid = channel.find_sent(transport, row)
             if sid:
                 return Reconciled(sid=sid, status="accepted")
-        return _send(transport, row, status_callback)
+        return channel.send(transport, row, status_callback)
     except SendError as exc:
         return exc
 
 
 def deliver_row(db: Session, row: Outbox, *, transport, now: datetime, status_callback: str | None,
-                max_attempts: int, voice: VoiceOptions, stats: DeliveryStats) -> None:
+                max_attempts: int, options: ChannelOptions, stats: DeliveryStats) -> None:
     """Send one claimed row and record the outcome (in ``db``; the caller commits)."""
     record(db, row, attempt(transport, row, status_callback), now=now, max_attempts=max_attempts,
-           voice=voice, stats=stats)
+           options=options, stats=stats)
 
 
 def record(db: Session, row: Outbox, outcome: SendResult | SendError, *, now: datetime, max_attempts: int,
-           voice: VoiceOptions, stats: DeliveryStats, early_events: dict | None = None) -> None:
+           options: ChannelOptions, stats: DeliveryStats, early_events: dict | None = None) -> None:
     """Store what became of a send (in ``db``; the caller commits). ``early_events``: the
     unapplied status callbacks of a whole group, by SID, found in one query (``None``:
     look this row's up)."""
     if isinstance(outcome, SendError):
-        _failed_attempt(db, row, outcome, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
+        _failed_attempt(db, row, outcome, now=now, max_attempts=max_attempts, options=options, stats=stats)
         return
     result = outcome
     if isinstance(result, Reconciled):
@@ -164,7 +147,8 @@ def record(db: Session, row: Outbox, outcome: SendResult | SendError, *, now: da
     else:
         events = early_events.get(result.sid, ())
     for event in events:
-        apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
+        channels.for_row(row).apply_status(db, row, event.status, error_code=event.error_code, now=now,
+                                           options=options, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
 
@@ -236,7 +220,7 @@ def rate_limited(exc: SendError) -> bool:
     return exc.status == 429 or exc.code == 20429
 
 
-def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, voice: VoiceOptions, stats) -> None:
+def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, options: ChannelOptions, stats) -> None:
     row.error_code, row.error_message = exc.code, exc.message[:400]
     row.claimed_by = row.claimed_until = None
     row.updated_at = now
@@ -260,15 +244,15 @@ def _failed_attempt(db, row: Outbox, exc: SendError, *, now, max_attempts, voice
         stats.add(failed=1)
         metrics.failed(row.kind, row.purpose, exc.verdict)
         if learner is not None and exc.verdict in ("opted_out", "invalid_number"):
-            _flag_learner(db, learner, exc.verdict, exc.code, now=now)
+            flag_learner(db, learner, exc.verdict, exc.code, now=now)
         else:
-            give_up(db, row, now=now, voice=voice)
+            channels.for_row(row).give_up(db, row, now=now, options=options)
         log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, exc)
     db.add(row)
 
 
 def unexpected_failure(db: Session, row_id: int, exc: Exception, *, now: datetime, max_attempts: int,
-                       voice: VoiceOptions, stats: DeliveryStats) -> None:
+                       options: ChannelOptions, stats: DeliveryStats) -> None:
     """A claimed row whose sending raised something other than a ``SendError`` (a bug, a lost
     database connection): treated as a timed-out attempt. It may have reached Twilio, so it
     is looked up there before it is sent again, after the usual backoff; a row that keeps
@@ -277,97 +261,13 @@ def unexpected_failure(db: Session, row_id: int, exc: Exception, *, now: datetim
     if row is None or row.status != "sending":
         return  # it got as far as a recorded outcome
     error = SendError("retry", None, None, f"{type(exc).__name__} while sending")
-    _failed_attempt(db, row, error, now=now, max_attempts=max_attempts, voice=voice, stats=stats)
-
-
-def _flag_learner(db: Session, learner: Learner, verdict: str, code: int | None, *, now: datetime) -> None:
-    from app.learning.engine import opt_out
-
-    if verdict == "opted_out":
-        opt_out(db, learner, now=now, reason=f"carrier reports opt-out (Twilio {code})")
-    else:
-        opt_out(db, learner, now=now, reason=f"unreachable number (Twilio {code})")
-        learner.status = "invalid"
-        db.add(learner)
-
-
-def give_up(db: Session, row: Outbox, *, now: datetime, voice: VoiceOptions) -> None:
-    """An SMS prompt that will not get through: a learner who also takes calls (channel
-    "both") is called with it instead; anyone else gets the prompt again later."""
-    from app.voice.calls import call_instead_of_sms
-
-    if row.kind == "sms" and row.purpose in ("prompt", "reminder") and call_instead_of_sms(db, row, now=now, options=voice):
-        return
-    release_prompt(db, row, now=now)
-
-
-def release_prompt(db: Session, row: Outbox, *, now: datetime) -> None:
-    """The learner never got this prompt: free them, and let the prompt come again later."""
-    if not row.prompt_id:
-        return
-    prompt = db.get(Prompt, row.prompt_id)
-    if prompt is None or prompt.status != "pending":
-        return
-    if prompt.kind in ("question", "rating", "comment"):
-        prompt.status, prompt.sent_at, prompt.due_at = "queued", None, now + timedelta(hours=6)
-    else:
-        prompt.status, prompt.closed_at = "expired", now  # the card stays due
-    db.add(prompt)
-
-
-def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, *, now: datetime,
-                 voice: VoiceOptions, max_attempts: int = 6) -> None:
-    """Move a row forward to a reported status; a failed prompt is queued once more."""
-    current = STATUS_RANK.get(row.status, 0)
-    if row.status in ("dead", "cancelled", "replied") or STATUS_RANK.get(status, -1) <= current:
-        return
-    row.status, row.updated_at = status, now
-    if error_code:
-        row.error_code = error_code
-    db.add(row)
-    if status not in FAILED:
-        return
-    metrics.failed(row.kind, row.purpose, status)
-    learner = db.get(Learner, row.learner_id) if row.learner_id else None
-    if learner is not None and error_code in OPT_OUT_CODES | UNREACHABLE_CODES:
-        _flag_learner(db, learner, "opted_out" if error_code in OPT_OUT_CODES else "invalid_number",
-                      error_code, now=now)
-        return
-    if (row.purpose in ("prompt", "reminder") and row.attempts < max_attempts and learner and learner.active
-            and _prompt_open(db, row)):
-        metrics.retried(row.kind, row.purpose)
-        db.add(Outbox(learner_id=row.learner_id, prompt_id=row.prompt_id, kind=row.kind,
-                      purpose=row.purpose, to_number=row.to_number, body=row.body,
-                      encoding=row.encoding, segments=row.segments, status="queued",
-                      attempts=row.attempts, next_attempt_at=now + backoff(row.attempts),
-                      created_at=now, updated_at=now))
-    else:
-        give_up(db, row, now=now, voice=voice)
-
-
-def _prompt_open(db: Session, row: Outbox) -> bool:
-    """Still waiting for an answer? A late "undelivered" for a prompt the learner has since
-    answered is a carrier's mistake: sending the question again would ask it twice."""
-    if not row.prompt_id:
-        return True
-    prompt = db.get(Prompt, row.prompt_id)
-    return prompt is not None and prompt.status == "pending"
+    _failed_attempt(db, row, error, now=now, max_attempts=max_attempts, options=options, stats=stats)
 
 
 LATE_EVENT_WINDOW = timedelta(days=1)
 
 
-def locked_row(db: Session, sid: str) -> Outbox | None:
-    """The row a callback reports on, locked and read afresh.
-
-    Two callbacks for one message (a pass applying a late "sent", the webhook applying
-    "delivered") each read the status, then write theirs. Without the lock the slower
-    write wins, whatever it says: "delivered" was seen overwritten by "sent".
-    """
-    return db.exec(locked(select(Outbox).where(Outbox.sid == sid))).first()
-
-
-def apply_late_events(db: Session, *, now: datetime, voice: VoiceOptions, max_attempts: int = 6,
+def apply_late_events(db: Session, *, now: datetime, options: ChannelOptions, max_attempts: int = 6,
                       limit: int = 500) -> int:
     """Status callbacks that raced the commit of the SID they report on.
 
@@ -377,25 +277,21 @@ def apply_late_events(db: Session, *, now: datetime, voice: VoiceOptions, max_at
     but not for ever. Each pass picks such events up; a partial index keeps this to the
     few unapplied events of the last day.
     """
-    from app.voice.status import apply_call_status
-
     rows = db.exec(locked(select(DeliveryEvent, Outbox).join(Outbox, Outbox.sid == DeliveryEvent.sid)
                           .where(DeliveryEvent.applied.is_(False),
                                  DeliveryEvent.received_at >= now - LATE_EVENT_WINDOW)
                           .order_by(DeliveryEvent.id).limit(limit),
                           skip_locked=True, of=[DeliveryEvent, Outbox])).all()
     for event, row in rows:
-        if row.kind == "call":
-            apply_call_status(db, row, event.status, None, now=now, options=voice)
-        else:
-            apply_status(db, row, event.status, event.error_code, now=now, voice=voice, max_attempts=max_attempts)
+        channels.for_row(row).apply_status(db, row, event.status, error_code=event.error_code, now=now,
+                                           options=options, max_attempts=max_attempts)
         event.applied = True
         db.add(event)
     return len(rows)
 
 
 def record_status(db: Session, *, sid: str, status: str, error_code: int | None, now: datetime,
-                  voice: VoiceOptions, max_attempts: int = 6) -> bool:
+                  options: ChannelOptions, max_attempts: int = 6) -> bool:
     """Store a status callback (once per sid and status) and apply it if its row is known."""
     status = (status or "").lower()
     try:
@@ -408,7 +304,8 @@ def record_status(db: Session, *, sid: str, status: str, error_code: int | None,
     metrics.status_callback(status)
     row = locked_row(db, sid)
     if row is not None:
-        apply_status(db, row, status, error_code, now=now, voice=voice, max_attempts=max_attempts)
+        channels.for_row(row).apply_status(db, row, status, error_code=error_code, now=now, options=options,
+                                           max_attempts=max_attempts)
         event.applied = True
         db.add(event)
     return True

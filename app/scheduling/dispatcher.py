@@ -21,6 +21,8 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.channels.options import ChannelOptions, current_options
+from app.channels.registry import channels
 from app.db import get_engine
 from app.learning import fitting
 from app.learning.policy import Policy, current_policy
@@ -31,7 +33,6 @@ from app.scheduling import delivery
 from app.scheduling.pipeline import Pipeline, claim_size
 from app.scheduling.planner import PlanStats, plan
 from app.scheduling.throttle import SenderPace, Window
-from app.voice.settings import VoiceOptions, current_options
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Dispatch:
     transport: object
     throttle: SenderPace  # per sender, shared by every worker (anything with ``reserve``)
     policy: Policy
-    voice: VoiceOptions
+    options: ChannelOptions
     batch: int
     max_attempts: int
     window: Window  # API calls in flight, per process (AIMD on 429s)
@@ -67,7 +68,7 @@ class Dispatch:
     @classmethod
     def of(cls, app: Flask) -> Dispatch:
         """What the app's settings say; needs the app object, not an app context. Cheap:
-        the engine, policy, voice options and throttle are the app's own, made once."""
+        the engine, policy, channel options and throttle are the app's own, made once."""
         engine, config = get_engine(app), app.config
 
         @contextmanager
@@ -93,7 +94,7 @@ class Dispatch:
         if getattr(app.extensions["saathi.transport"], "aio", None) is not None:
             loop = LoopThread.shared()
         return cls(sessions=sessions, clock=app.extensions["saathi.clock"], transport=app.extensions["saathi.transport"],
-                   throttle=throttle, policy=current_policy(app), voice=current_options(app),
+                   throttle=throttle, policy=current_policy(app), options=current_options(app),
                    batch=int(config["DISPATCH_BATCH"]), max_attempts=int(config["SEND_MAX_ATTEMPTS"]),
                    window=window, callbacks=config["TRANSPORT"] == "twilio",
                    chooser=chooser or None, rates=rates, loop=loop)
@@ -101,7 +102,7 @@ class Dispatch:
     def status_callback(self, kind: str) -> str | None:
         if not self.callbacks:
             return None
-        return self.voice.base_url + ("/twilio/call-status" if kind == "call" else "/twilio/status")
+        return self.options.voice.base_url + channels.by_kind(kind).status_path
 
 
 def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
@@ -112,7 +113,7 @@ def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
     me, limit = delivery.worker_id(), limit or ctx.batch
     with ctx.sessions() as db:
         delivery.reconcile_stale(db, transport=ctx.transport, now=now, stats=stats)
-        delivery.apply_late_events(db, now=now, voice=ctx.voice, max_attempts=ctx.max_attempts)
+        delivery.apply_late_events(db, now=now, options=ctx.options, max_attempts=ctx.max_attempts)
         db.commit()
     choose = ctx.chooser.choose if ctx.chooser else None
     with ThreadPoolExecutor(ctx.window.ceiling, thread_name_prefix="saathi-send") as pool:
@@ -136,7 +137,7 @@ def plan_due(ctx: Dispatch, *, now: datetime) -> PlanStats:
     If the database refuses (restarting, SQLite busy) the stats say ``skipped``: the next
     tick tries again, and the worker counts the pass as failed."""
     try:
-        return plan(ctx.sessions, now=now, policy=ctx.policy, voice=ctx.voice, batch=ctx.batch)
+        return plan(ctx.sessions, now=now, policy=ctx.policy, options=ctx.options, batch=ctx.batch)
     except OperationalError as exc:
         log.warning("planning skipped: %s", getattr(exc, "orig", exc))
         return PlanStats(skipped=True)

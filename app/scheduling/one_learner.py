@@ -14,21 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.bulk import per_key
+from app.channels.options import ChannelOptions
+from app.channels.registry import channels
 from app.learning.policy import Policy
-from app.learning.prompts import Outgoing, activate_next_queued, create_review
+from app.learning.prompts import Outgoing, render
 from app.learning.texts import reminder_text
-from app.messaging.segments import count_segments
-from app.models import Card, Item, Learner, Outbox, Prompt, Site
+from app.models import Learner, Outbox, Prompt, Site
 from app.observability import metrics
 from app.scheduling.window import in_window, local_day_start, next_window_start
-from app.voice.calls import expire_stale, plan_call
-from app.voice.settings import VoiceOptions
 
 log = logging.getLogger(__name__)
-CAPPED_PURPOSES = ("prompt", "reminder")
+CAPPED_PURPOSES = ("prompt", "reminder", "opener")
 # A learner whose planning raised is looked at again after this, not on every tick: one
 # broken record must neither stop the pass for the others nor fill the log.
 FAILED_LEARNER_RETRY = timedelta(minutes=15)
@@ -79,22 +78,7 @@ def _may_send(db, learner: Learner, site: Site, now: datetime, policy: Policy, s
     return True
 
 
-def queued_message(learner, out: Outgoing, *, now: datetime, kind: str = "sms", info=None) -> dict:
-    """An outbox row's values for ``out``, queued now (the bulk path inserts these as they are)."""
-    info = info or count_segments(out.body)
-    return {"learner_id": learner.id, "prompt_id": out.prompt_id, "kind": kind, "purpose": out.purpose,
-            "to_number": learner.phone, "body": out.body, "encoding": info.encoding, "segments": info.segments,
-            "status": "queued", "attempts": 0, "uncertain": False, "next_attempt_at": now, "created_at": now,
-            "updated_at": now}
-
-
-def write_outbox(db: Session, learner: Learner, out: Outgoing, *, now: datetime, kind: str = "sms") -> Outbox:
-    row = Outbox(**queued_message(learner, out, now=now, kind=kind))
-    db.add(row)
-    return row
-
-
-def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy, voice: VoiceOptions,
+def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy, options: ChannelOptions,
                  stats: PlanStats, last_24h: int | None = None) -> Outbox | None:
     """The next message for one locked learner, or None (and when to look again)."""
     site = db.get(Site, learner.site_id)
@@ -102,38 +86,29 @@ def plan_learner(db: Session, learner: Learner, *, now: datetime, policy: Policy
     # out, and the one-pending index refuses the rare plan that raced a commit.
     if not _may_send(db, learner, site, now, policy, stats, last_24h):
         return None
-    if learner.channel == "voice":  # a call instead of a text (app/voice/calls.py)
-        return plan_call(db, learner, now=now, policy=policy, options=voice, stats=stats)
-    out = activate_next_queued(db, learner, now=now)
-    if out is None:
-        card = db.exec(select(Card).join(Item, Item.id == Card.item_id)
-                       .where(Card.learner_id == learner.id, Card.due <= now, Item.active)
-                       .order_by(Card.due, Card.id)).first()
-        if card is None:
-            learner.next_contact_at = None
-            return None
-        out = create_review(db, card, learner, now=now)
-    stats.planned += 1
-    return write_outbox(db, learner, out, now=now)
+    return channels.for_learner(learner.channel).plan(db, learner, now=now, policy=policy, options=options,
+                                                      stats=stats)
 
 
 def remind_or_expire(db: Session, prompt: Prompt, learner: Learner, *, now: datetime, policy: Policy,
-                     stats: PlanStats, last_24h: int | None = None) -> Outbox | None:
-    """One reminder (bounded, inside the window, under the cap); later, expiry without penalty."""
-    if prompt.channel == "voice":  # put by a call: no SMS reminder (app/voice/calls.py)
-        return expire_stale(db, prompt, learner, now=now, policy=policy, stats=stats)
+                     stats: PlanStats, options: ChannelOptions | None = None,
+                     last_24h: int | None = None) -> Outbox | None:
+    """One reminder (bounded, inside the window, under the cap) on the prompt's channel;
+    later, expiry without penalty. A channel that closes its own prompts (a call) decides."""
+    channel = channels.named(prompt.channel)
+    if channel.stale_prompt(db, prompt, learner, now=now, policy=policy, stats=stats):
+        return None
     site = db.get(Site, learner.site_id)
     if prompt.reminders_sent < policy.reminders:
         if not _may_send(db, learner, site, now, policy, stats, last_24h):
             return None
-        from app.learning.prompts import render
-
         prompt.reminders_sent += 1
         prompt.last_sent_at = now
         db.add(prompt)
         stats.reminded += 1
         body = reminder_text(learner.language, render(db, prompt, learner))
-        return write_outbox(db, learner, Outgoing(body, prompt.id, purpose="reminder"), now=now)
+        return channel.compose(db, learner, Outgoing(body, prompt.id, purpose="reminder"), now=now,
+                               options=options or ChannelOptions(), reminder=True)
     if prompt.last_sent_at <= now - policy.prompt_expiry:
         prompt.status, prompt.closed_at = "expired", now
         db.add(prompt)

@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from app.channels.registry import channels
 from app.messaging.transport import SendError, SendResult
 from app.models import Outbox
 from app.observability import carry_context, metrics
@@ -86,16 +87,14 @@ class Pipeline:
                 self.outcomes.append((row, "cancel"))
                 continue
             self.in_flight += 1
-            if self.aio is not None and row.kind == "sms" and not row.uncertain:
+            if self.aio is not None and channels.for_row(row).sends_async and not row.uncertain:
                 self.loop.submit(self._acall(row, self.window.started()))
             else:
                 self.pool.submit(self._send, row, self.window.started())
 
     async def _acall(self, row: Outbox, ticket: int) -> None:
-        sender = {"sender": row.sender} if row.sender else {}
         try:
-            outcome = await self.aio.send_sms(to=row.to_number, body=row.body,
-                                              status_callback=self.ctx.status_callback(row.kind), **sender)
+            outcome = await channels.for_row(row).asend(self.aio, row, self.ctx.status_callback(row.kind))
         except Exception as exc:  # a SendError, or a bug: stored as a timed-out attempt
             outcome = exc
         self.done.put((row, ticket, outcome))
@@ -186,7 +185,7 @@ class Pipeline:
             if outcome == "cancel":
                 delivery.cancel(db, row_here, now=now, stats=stats)
             else:
-                delivery.record(db, row_here, outcome, now=now, max_attempts=ctx.max_attempts, voice=ctx.voice,
+                delivery.record(db, row_here, outcome, now=now, max_attempts=ctx.max_attempts, options=ctx.options,
                                 stats=stats, early_events=early)
 
     def _unexpected(self, row: Outbox, exc: Exception) -> None:
@@ -197,7 +196,7 @@ class Pipeline:
         try:
             with self.ctx.sessions() as db:
                 delivery.unexpected_failure(db, row.id, exc, now=self.now, max_attempts=self.ctx.max_attempts,
-                                            voice=self.ctx.voice, stats=self.stats)
+                                            options=self.ctx.options, stats=self.stats)
                 db.commit()
         except Exception:  # the lease runs out and the row is reconciled
             log.exception("outbox %s stays sending until its lease ends", row.id)

@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.bulk import per_key
+from app.channels.options import ChannelOptions
+from app.channels.registry import channels
 from app.db import fixed, is_postgres
 from app.learning.policy import Policy
 from app.learning.texts import question_text
@@ -42,7 +44,6 @@ from app.scheduling.one_learner import (
 )
 from app.scheduling.review_batch import write_reviews
 from app.scheduling.window import in_window, next_window_start
-from app.voice.settings import VoiceOptions
 
 __all__ = ["PlanStats", "plan", "claim_due"]
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class Planner:
 
     now: datetime
     policy: Policy
-    voice: VoiceOptions
+    options: ChannelOptions
     stats: PlanStats = field(default_factory=PlanStats)
     sites: dict[int, Site] = field(default_factory=dict)
     items: dict[int, Item] = field(default_factory=dict)
@@ -170,7 +171,7 @@ class Planner:
         elif over_cap(db, c, site, now, site.daily_cap or policy.daily_cap, have.last_24h.get(c.id, 0)):
             holds[c.id] = next_window_start(now, c, site)
             self.stats.over_cap += 1
-        elif c.channel == "voice" or (queued is not None and queued <= now) or card is None or card[2] > now:
+        elif not channels.for_learner(c.channel).bulk_for(c.phone, site) or (queued is not None and queued <= now) or card is None or card[2] > now:
             careful.append((c, ("plan", None)))
         else:
             reviews.append((c, card))
@@ -226,9 +227,9 @@ class Planner:
         if what == "remind":
             prompt = db.get(Prompt, prompt_id)
             step = partial(remind_or_expire, db, prompt, learner, now=now, policy=policy, stats=stats,
-                           last_24h=last_24h)
+                           options=self.options, last_24h=last_24h)
         else:
-            step = partial(plan_learner, db, learner, now=now, policy=policy, voice=self.voice, stats=stats,
+            step = partial(plan_learner, db, learner, now=now, policy=policy, options=self.options, stats=stats,
                            last_24h=last_24h)
         isolated(db, learner, step, now=now, stats=stats, stage=what if what == "remind" else "plan")
         db.flush()
@@ -249,14 +250,14 @@ def wake_for(db: Session, learner: Learner, *, now: datetime, policy: Policy) ->
     return wake.next_wake(now=now, policy=policy, hold=hold, pending=pending, first_due=first_due)
 
 
-def plan(db_factory, *, now: datetime, policy: Policy, voice: VoiceOptions, batch: int = 500,
+def plan(db_factory, *, now: datetime, policy: Policy, options: ChannelOptions, batch: int = 500,
          chunk: int = CHUNK) -> PlanStats:
     """One planning pass over at most ``batch`` due learners, ``chunk`` per transaction.
 
-    Everything it needs comes in as arguments (``voice`` for calls, ``policy`` for texts):
+    Everything it needs comes in as arguments (``options`` for the channels, ``policy`` for texts):
     a pass runs on the worker's scheduler thread, where there is no app context.
     """
-    planner = Planner(now=now, policy=policy, voice=voice)
+    planner = Planner(now=now, policy=policy, options=options)
     left = batch
     while left > 0:
         with db_factory() as db:

@@ -19,16 +19,15 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.db import locked
-from app.learning.prompts import pending_prompt
+from app.learning.prompts import pending_prompt, put_back
 from app.models import Learner, Outbox, Prompt, Site
 from app.scheduling.window import Window
-from app.voice.calls import dials_of, end_call, open_calls, release
 
 # Outbox purposes the planner times (a reply answers the learner at once; a callback is
 # a call they asked for by ringing us, and follows its own rules).
-PLANNED_PURPOSES = ("prompt", "reminder", "notice", "retry")
-PLACED = ("sending", "accepted")
+PLANNED_PURPOSES = ("prompt", "reminder", "opener", "notice", "retry")
 
 
 @dataclass
@@ -132,47 +131,41 @@ def retime_site(db: Session, site: Site, *, old_timezone: str, old_start: str, o
     return done
 
 
-def cancel_unplaced_calls(db: Session, learner: Learner, *, now: datetime) -> Rescheduled:
-    """Calls not dialled yet are called off; what they carried goes back to be sent another way.
-
-    A call already ringing or under way is left to finish: hanging up on a learner who is
-    answering would lose the answers. Its end puts back what it did not ask.
-    """
+def cancel_unplaced_calls(db: Session, learner: Learner, *, now: datetime,
+                          keep: tuple[str, ...] = ()) -> Rescheduled:
+    """What each channel planned but has not started (a call not yet dialled) is called off,
+    except on the channels in ``keep``; what it carried goes back to be sent another way."""
     done = Rescheduled()
-    for call in open_calls(db, learner.id):
-        if call.status != "planned" or dials_of(db, call, PLACED):
-            continue
-        for row in dials_of(db, call, ("queued",)):
-            row.status, row.updated_at = "cancelled", now
-            db.add(row)
-        pending_before = {p.id for p in db.exec(select(Prompt).where(
-            Prompt.id.in_(call.prompt_ids), Prompt.status == "pending")).all()}
-        end_call(db, call, now=now, status="abandoned")
-        done.calls_cancelled += 1
-        done.prompts_released += len(pending_before)
+    for channel in channels.all():
+        if channel.name not in keep:
+            calls, prompts = channel.call_off(db, learner, now=now)
+            done.calls_cancelled += calls
+            done.prompts_released += prompts
     return done
 
 
 def switch_channel(db: Session, learner: Learner, *, old_channel: str, now: datetime) -> Rescheduled:
     """Bring what is pending over to the learner's new channel, and let the planner look now.
 
-    No more voice: calls not yet dialled are cancelled and their questions come back by
-    SMS. Voice only now: queued SMS prompts are cancelled and the question waiting for an
-    SMS answer is put back, so the next call carries it.
+    A channel the learner no longer takes gives back what it planned: calls not yet dialled
+    are cancelled, queued messages of its kind too, and the question waiting for an answer
+    on it is put back, so the new channel carries it.
     """
     done = Rescheduled()
     if old_channel == learner.channel:
         return done
-    if not learner.uses_voice:
-        done.add(cancel_unplaced_calls(db, learner, now=now))
-    if not learner.uses_sms:
-        for row in _queued_rows(db, learner.id, kind="sms"):
+    taken = channels.route(learner.channel)
+    keep = tuple(c.name for c in taken)
+    done.add(cancel_unplaced_calls(db, learner, now=now, keep=keep))
+    kinds = {c.outbox_kind for c in taken}
+    for row in _queued_rows(db, learner.id):
+        if row.kind not in kinds and not channels.for_row(row).closes_own_prompts:
             cancel_row(db, row, now=now)
             done.messages_cancelled += 1
-        waiting = pending_prompt(db, learner.id)
-        if waiting is not None and waiting.channel != "voice":
-            release(db, waiting, now=now)
-            done.prompts_released += 1
+    waiting = pending_prompt(db, learner.id)
+    if waiting is not None and (waiting.channel or "sms") not in keep and not channels.named(waiting.channel).closes_own_prompts:
+        put_back(db, waiting, now=now)
+        done.prompts_released += 1
     learner.next_contact_at = None
     done.learners += 1
     db.add(learner)
@@ -192,8 +185,8 @@ def hold_contacts(db: Session, learner: Learner, *, now: datetime) -> Reschedule
         cancel_row(db, row, now=now)
         done.messages_cancelled += 1
     waiting = pending_prompt(db, learner.id)
-    if waiting is not None and waiting.channel != "voice":  # a call in progress ends by itself
-        release(db, waiting, now=now)
+    if waiting is not None and not channels.named(waiting.channel).closes_own_prompts:  # a call in progress ends by itself
+        put_back(db, waiting, now=now)
         done.prompts_released += 1
     db.flush()
     return done

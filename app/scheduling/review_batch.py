@@ -16,11 +16,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.bulk import insert_rows
+from app.channels.outbox import queued_message
 from app.db import is_postgres
 from app.learning.prompts import Outgoing
 from app.models import Outbox, Prompt
 from app.models.types import UTCDateTime
-from app.scheduling.one_learner import queued_message
 
 # (learner, item id, card due) for each learner; body(item id, language) -> (text, SegmentInfo)
 Reviews = Sequence[tuple[object, int, datetime]]

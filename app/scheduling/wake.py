@@ -36,6 +36,9 @@ LEARNER_FIELDS = ("status", "channel", "timezone", "site_id", "cohort_id", "next
 _PENDING = "saathi.wake"  # session.info: {learner_id: earliest wake} not yet written
 _ITEMS = "saathi.wake_items"  # session.info: items brought back (their learners wake)
 _SETTLED = "saathi.wake_settled"  # session.info: learners the planner set exactly
+# Channels whose prompts get no reminder: the channel closes them itself (a call). Filled
+# by ``app.channels.registry`` as channels register, so timing needs no channel's name.
+SELF_CLOSING: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def next_wake(*, now: datetime, policy, hold: datetime | None, pending: Waiting 
 def pending_due(policy, pending: Waiting) -> datetime:
     """When a pending prompt needs the planner: its reminder, or (reminders spent) its expiry.
     A call's prompt gets no reminder; it is looked at then to see whether the call is over."""
-    spent = pending.channel != "voice" and pending.reminders_sent >= policy.reminders
+    spent = pending.channel not in SELF_CLOSING and pending.reminders_sent >= policy.reminders
     return pending.last_sent_at + (policy.prompt_expiry if spent else policy.reminder_after)
 
 

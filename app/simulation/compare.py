@@ -23,19 +23,30 @@ from app.simulation.schedules import Schedule
 
 @dataclass(frozen=True)
 class Prices:
-    """What the programme pays: per SMS segment sent and per minute of voice call."""
+    """What the programme pays: per SMS segment sent and per minute of voice call; on
+    WhatsApp, Meta's price per utility template (a message outside the 24-hour window:
+    the post-session message, a review opener; inside the window messages are free) and
+    the provider's fee on every WhatsApp message, in or out of the window."""
 
     currency: str = "₹"
     per_segment: float = 0.25
     per_minute: float = 0.60
+    per_template: float = 0.12
+    provider_fee: float = 0.42
+
+    def whatsapp(self, templates: float, messages: float) -> float:
+        """The WhatsApp bill for ``templates`` utility templates among ``messages`` sent."""
+        return templates * self.per_template + messages * self.provider_fee
 
 
 # Plausible bulk prices (2025) for a programme sending through a local aggregator; Twilio's
-# list prices for international A2P traffic are several times higher. Check your contract.
+# list prices for international A2P traffic are several times higher. WhatsApp: Meta's
+# utility rate for the market, and Twilio's per-message fee ($0.005) in the local
+# currency. Check your contract and Meta's current rate card.
 COUNTRY_PRICES = {
-    "IN": Prices("₹", 0.25, 0.60),
-    "NO": Prices("kr ", 0.80, 0.50),
-    "NL": Prices("€", 0.09, 0.05),
+    "IN": Prices("₹", 0.25, 0.60, per_template=0.12, provider_fee=0.42),
+    "NO": Prices("kr ", 0.80, 0.50, per_template=0.35, provider_fee=0.055),
+    "NL": Prices("€", 0.09, 0.05, per_template=0.05, provider_fee=0.0046),
 }
 
 

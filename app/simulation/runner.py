@@ -34,6 +34,7 @@ from sqlalchemy import func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from app.channels.options import ChannelOptions
 from app.clock import FrozenClock
 from app.config import REPO_ROOT
 from app.learning.engine import handle_text
@@ -49,7 +50,6 @@ from app.simulation import world
 from app.simulation.content import read_pack
 from app.simulation.learner_model import Behaviour, Learner, item_offset, memory_model, offset
 from app.simulation.schedules import Schedule
-from app.voice.settings import VoiceOptions
 
 ZONE = ZoneInfo("Asia/Kolkata")
 QUESTION_KINDS = ("question", "review", "practice")
@@ -234,7 +234,7 @@ class Simulation:
         if self.replies and self.replies[0][0] <= now:
             self._reply_until(now)
             self._look(chained=True)
-        stats = plan(self._factory, now=now, policy=self.schedule.policy, voice=VoiceOptions(), batch=1_000_000,
+        stats = plan(self._factory, now=now, policy=self.schedule.policy, options=ChannelOptions(), batch=1_000_000,
                      chunk=500)
         if stats.planned or stats.reminded:
             self._deliver(now)
@@ -249,7 +249,7 @@ class Simulation:
         while rows := delivery.claim(db, now=now, worker="simulation", limit=1000):
             for row in rows:
                 delivery.deliver_row(db, row, transport=self.transport, now=now, status_callback=None,
-                                     max_attempts=6, voice=VoiceOptions(), stats=stats)
+                                     max_attempts=6, options=ChannelOptions(), stats=stats)
         db.commit()
 
     def _look(self, *, chained: bool) -> None:

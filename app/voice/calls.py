@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, select
 
+from app.db import locked
 from app.learning.policy import Policy
 from app.learning.prompts import POST_SESSION_KINDS, QUESTION_KINDS, mark_sent, pending_prompt
+from app.learning.prompts import put_back as release
 from app.models import Card, Item, Learner, Outbox, Prompt, Site, VoiceCall
 from app.models.voice import OPEN_CALL_STATUSES
 from app.scheduling.window import in_window, next_window_start
@@ -200,18 +202,6 @@ def plan_call(db: Session, learner: Learner, *, now: datetime, policy: Policy, o
     return dial(db, call, learner, now=now, purpose="prompt", base_url=options.base_url)
 
 
-def release(db: Session, prompt: Prompt, *, now: datetime) -> None:
-    """Put an unanswered prompt back: a session's question comes again, a review's card stays due."""
-    if prompt.status not in ("pending", "queued"):
-        return
-    if prompt.kind in POST_SESSION_KINDS:
-        prompt.status, prompt.sent_at = "queued", None
-    else:
-        prompt.status, prompt.closed_at = "expired", now
-    db.add(prompt)
-    db.flush()
-
-
 def _close(db: Session, prompt: Prompt, now: datetime, status: str) -> None:
     prompt.status, prompt.closed_at = status, now
     db.add(prompt)
@@ -304,3 +294,36 @@ def call_instead_of_sms(db: Session, row: Outbox, *, now: datetime, options: Voi
     site = db.get(Site, learner.site_id)
     return dial(db, call, learner, now=now, purpose="retry", base_url=options.base_url,
                 at=within_window(now, learner, site))
+
+
+def call_off(db: Session, learner: Learner, *, now: datetime) -> tuple[int, int]:
+    """Calls not dialled yet are called off; what they carried goes back to be sent another way.
+    Returns (calls cancelled, prompts released).
+
+    A call already ringing or under way is left to finish: hanging up on a learner who is
+    answering would lose the answers. Its end puts back what it did not ask.
+    """
+    calls = released = 0
+    for call in open_calls(db, learner.id):
+        if call.status != "planned" or dials_of(db, call, ("sending", "accepted")):
+            continue
+        for row in dials_of(db, call, ("queued",)):
+            row.status, row.updated_at = "cancelled", now
+            db.add(row)
+        pending_before = {p.id for p in db.exec(select(Prompt).where(
+            Prompt.id.in_(call.prompt_ids), Prompt.status == "pending")).all()}
+        end_call(db, call, now=now, status="abandoned")
+        calls += 1
+        released += len(pending_before)
+    return calls, released
+
+
+def stop_calls(db: Session, learner: Learner, *, now: datetime) -> None:
+    """STOP: every open call of the learner ends now, its unanswered prompts put back first.
+
+    Locked: a Gather callback of a running call locks its call first, so it either graded
+    its question before this (and the answer stands) or finds the call stopped.
+    """
+    for call in db.exec(locked(select(VoiceCall).where(VoiceCall.learner_id == learner.id,
+                                                       VoiceCall.status.in_(OPEN_CALL_STATUSES)))).all():
+        end_call(db, call, now=now, status="stopped")

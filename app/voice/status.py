@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.channels.outbox import locked_row
 from app.models import DeliveryEvent, Learner, Outbox, Site
 from app.observability import metrics
-from app.scheduling.delivery import locked_row
 from app.voice.calls import (
     CALL_PATH,
     call_of_row,

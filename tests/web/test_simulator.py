@@ -143,3 +143,32 @@ def test_the_simulator_keeps_the_channel_the_trainer_picked(web_app, as_user, wo
         learner.channel = "voice"
         db.add(learner)
     assert picked(client.get(f"/simulator/{world.asha}").data.decode()) == "voice"  # a voice-only learner
+
+
+def test_whatsapp_bubbles_show_tappable_buttons_that_answer(web_app, as_user, world):
+    import re
+
+    from app.channels.whatsapp import WhatsAppOptions
+
+    web_app.extensions["saathi.whatsapp"] = WhatsAppOptions(content={"quick-reply-3": "HX" + "a" * 32})
+    client = as_user("trainer_a")
+    client.post("/simulator/learners", data={"site": world.site_a, "cohort": "", "name": "Sim Wasim",
+                                             "language": "en"})
+    with app_db(web_app) as db:
+        sim = db.exec(select(Learner).where(Learner.name == "Sim Wasim")).one()
+        sim.channel = "whatsapp"
+        db.add(sim)
+        cohort_id = sim.cohort_id
+    page = client.get(f"/simulator/{sim.id}").data.decode()
+    assert '<option value="whatsapp" selected>' in page  # the learner's own channel is picked
+    client.post(f"/simulator/{sim.id}/send", data={"body": "Hi", "channel": "whatsapp"})  # opens the window
+    client.post("/workspace/sessions", data={"cohort": cohort_id, "module": world.module,
+                                             "held_at": "2026-03-02T14:00"})
+    page = client.post("/simulator/dispatch", data={"learner": sim.id, "channel": "whatsapp"},
+                       follow_redirects=True).data.decode()
+    taps = re.findall(r'name="body" value="([^"]+)"><input type="hidden" name="payload" value="(p\d+\.\d)"', page)
+    assert [t[0] for t in taps] == ["1. Tell the PIN", "2. Refuse and hang…", "3. Ask a friend"]
+    assert 'class="bubble out whatsapp"' in page
+    client.post(f"/simulator/{sim.id}/send", data={"body": taps[1][0], "payload": taps[1][1], "channel": "whatsapp"})
+    with app_db(web_app) as db:
+        assert [a.correct for a in db.exec(select(Answer).where(Answer.learner_id == sim.id))] == [True]

@@ -30,13 +30,14 @@ ACTION_NAMES = {
 FIELD_NAMES = {
     "name": _l("Name"), "language": _l("Language"), "channel": _l("Channel"), "timezone": _l("Timezone"),
     "status": _l("Status"), "send_start": _l("Messages from"), "send_end": _l("Messages until"),
-    "daily_cap": _l("Daily cap"),
+    "daily_cap": _l("Daily cap"), "dlt_entity_id": _l("DLT entity ID"), "dlt_header": _l("DLT sender header"),
 }
 HOW_NAMES = {"import": _l("CSV import"), "simulator": _l("simulator")}
 
 
 def channel_names() -> dict[str, str]:
-    return {"sms": _("SMS"), "voice": _("Voice calls"), "both": _("SMS, and a call if an SMS fails")}
+    return {"sms": _("SMS"), "voice": _("Voice calls"), "both": _("SMS, and a call if an SMS fails"),
+            "whatsapp": _("WhatsApp, and SMS if it cannot reach them")}
 
 
 def _value(key: str, value) -> str:

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 
 from app.db import get_db
 from app.models import Cohort, Module, Site, TrainingSession
+from app.reports import delivery, learning, queries
 from app.reports import feedback as fb
-from app.reports import learning, queries
 from app.web.auth.guards import get_or_404, scope
 from app.web.dashboard import bp, charts
 from app.web.dashboard.params import arg_int, period_args, visible_cohort, visible_cohorts, visible_sites
@@ -67,7 +67,16 @@ def site(site_id: int):
         total=total, cohort_lines=cohort_lines, day_buckets=[label for label, _, _ in learning.DAY_BUCKETS],
         learning=learning.by_cohort(db=db, cohorts=shown, start=start, end=end),
         modules=modules, items=items, retention=retention, chart=chart,
-        sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where))
+        sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where),
+        channels=delivery.by_channel(**where), refusals=delivery.dlt_refusals(**where),
+        prices=_prices(site), value=delivery.value_by_channel(prices=_prices(site), **where))
+
+
+def _prices(site: Site):
+    """The site's country's prices (``saathi simulate``'s table), India's where it has none."""
+    from app.simulation.compare import COUNTRY_PRICES
+
+    return COUNTRY_PRICES.get(site.country, COUNTRY_PRICES["IN"])
 
 
 @bp.get("/cohorts/<int:cohort_id>")

@@ -9,14 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from app.channels.options import current_options
+from app.channels.whatsapp_inbound import receive_whatsapp
 from app.learning.inbound import receive_sms
 from app.models import Learner
 
-# handler(db=, learner=, text=, now=, env=) -> the messages Saathi answers with, in order;
-# ``env`` (app.voice.flow.Env) carries the settings: the policy, the voice options
+# handler(db=, learner=, text=, now=, env=, payload=) -> the messages Saathi answers with, in
+# order; ``env`` (app.voice.flow.Env) carries the settings: the policy, the voice options;
+# ``payload`` is a tapped button's (WhatsApp), None for typed text
 Handler = Callable[..., list[str]]
 
 
@@ -39,18 +43,28 @@ def simulated_sid() -> str:
     return "SIM" + uuid.uuid4().hex
 
 
-def _sms(*, db: Session, learner: Learner, text: str, now: datetime, env) -> list[str]:
+def _sms(*, db: Session, learner: Learner, text: str, now: datetime, env, payload: str | None = None) -> list[str]:
     return receive_sms(db=db, sid=simulated_sid(), from_number=learner.phone, body=text, now=now,
                        policy=env.policy).messages
 
 
-def _voice(*, db: Session, learner: Learner, text: str, now: datetime, env) -> list[str]:
+def _whatsapp(*, db: Session, learner: Learner, text: str, now: datetime, env,
+              payload: str | None = None) -> list[str]:
+    """As Twilio posts it: a tap carries the button's text and payload, typed text a Body.
+    The answers are queued as WhatsApp messages; the dispatch button sends them."""
+    form = {"Body": text, **({"ButtonText": text, "ButtonPayload": payload} if payload else {})}
+    return receive_whatsapp(db=db, sid=simulated_sid(), from_address="whatsapp:" + learner.phone, form=form,
+                            now=now, policy=env.policy, options=current_options(current_app)).messages
+
+
+def _voice(*, db: Session, learner: Learner, text: str, now: datetime, env, payload: str | None = None) -> list[str]:
     from app.voice.transcript import voice_channel
 
     return voice_channel(db=db, learner=learner, text=text, now=now, env=env)
 
 
 register_channel("sms", _l("SMS"), _sms)
+register_channel("whatsapp", _l("WhatsApp"), _whatsapp)
 try:
     import app.voice.transcript  # noqa: F401  (the voice channel, if this install has it)
 except ModuleNotFoundError as exc:  # pragma: no cover

@@ -94,7 +94,7 @@ def picked_channel(learner: Learner, asked: str | None) -> str:
     from one action to the next), else the learner's own (a call for a voice-only learner)."""
     if asked in CHANNELS:
         return asked
-    return "voice" if learner.channel == "voice" and "voice" in CHANNELS else "sms"
+    return learner.channel if learner.channel in CHANNELS else "sms"
 
 
 @bp.post("/<int:learner_id>/send")
@@ -108,8 +108,10 @@ def send(learner_id: int):
         abort(400)
     text = (request.form.get("body") or "")[:MAX_TEXT]
     if text.strip():
+        payload = (request.form.get("payload") or "")[:32]
+        tapped = {"payload": payload} if payload else {}  # a WhatsApp button; other channels never see one
         channel.handle(db=db, learner=learner, text=text, now=get_clock().now(),
-                       env=Env.from_app(current_app._get_current_object()))
+                       env=Env.from_app(current_app._get_current_object()), **tapped)
         db.commit()
     return redirect(url_for("simulator.conversation", learner_id=learner.id, channel=channel.name))
 

@@ -2,8 +2,9 @@
 and everything Saathi sent or queued for them (``Outbox``), oldest first."""
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
@@ -23,6 +24,7 @@ class Bubble:
     purpose: str | None = None
     kind: str = "sms"
     segments: int | None = None
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # WhatsApp: (title, payload)
 
 
 def conversation(*, db: Session, learner: Learner, limit: int = 200) -> list[Bubble]:
@@ -58,7 +60,23 @@ def conversation(*, db: Session, learner: Learner, limit: int = 200) -> list[Bub
 
 
 def _out(row: Outbox) -> Bubble:
-    return Bubble("out", row.body, row.sent_at or row.created_at, row.status, row.purpose, row.kind, row.segments)
+    return Bubble("out", row.body, row.sent_at or row.created_at, row.status, row.purpose, row.kind, row.segments,
+                  _buttons(row))
+
+
+def _buttons(row: Outbox) -> list[tuple[str, str]]:
+    """A WhatsApp message's buttons, from its content variables (``{"2": title, "3": id, …}``)."""
+    if row.kind != "whatsapp" or not row.content_variables or row.purpose == "opener":
+        return []
+    try:
+        variables = json.loads(row.content_variables)
+    except ValueError:
+        return []
+    pairs, n = [], 2
+    while str(n) in variables and str(n + 1) in variables:
+        pairs.append((str(variables[str(n)]), str(variables[str(n + 1)])))
+        n += 2
+    return pairs
 
 
 def free_test_number(*, db: Session, site: Site, rng: random.Random | None = None) -> str:

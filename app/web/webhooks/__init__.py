@@ -1,4 +1,4 @@
-"""Twilio webhooks: inbound SMS, delivery status, and (voice) calls. All signature-checked."""
+"""Twilio webhooks: inbound SMS and WhatsApp, delivery status, and (voice) calls. All signature-checked."""
 from flask import Blueprint
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
@@ -6,4 +6,5 @@ bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 from app.web.webhooks import (
     routes,  # noqa: E402,F401  (registers the views on bp)
     voice,  # noqa: E402,F401  (voice calls: app.voice)
+    whatsapp,  # noqa: E402,F401  (WhatsApp: app.channels.whatsapp)
 )

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, request
 
+from app.channels.options import current_options
+from app.channels.registry import channels
 from app.clock import get_clock
 from app.db import get_db
 from app.learning.inbound import clean_text, receive_sms
 from app.learning.policy import current_policy
 from app.scheduling.delivery import record_status
-from app.voice.settings import current_options
 from app.web.webhooks import bp
 from app.web.webhooks.signature import twilio_only
 from app.web.webhooks.twiml import messages
@@ -30,7 +31,7 @@ def inbound_sms():
     sid = _field("MessageSid")
     sender = _field("From", limit=32)
     db = get_db()
-    reply = receive_sms(db=db, sid=sid, from_number=sender, body=request.form.get("Body") or "",
+    reply = receive_sms(db=db, sid=sid, from_number=sender, body=channels.named("sms").answer_text(request.form),
                         to_number=_field("To", required=False, limit=32), now=get_clock().now(),
                         policy=current_policy(current_app))
     db.commit()
@@ -47,6 +48,6 @@ def message_status():
     db = get_db()
     record_status(db=db, sid=sid, status=status, error_code=int(code) if code and code.isdecimal() else None,
                   now=get_clock().now(), max_attempts=int(current_app.config["SEND_MAX_ATTEMPTS"]),
-                  voice=current_options(current_app))
+                  options=current_options(current_app))
     db.commit()
     return "", 204

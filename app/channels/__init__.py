@@ -1,0 +1,1 @@
+"""Channels: SMS, voice and WhatsApp side by side behind one interface (``base.Channel``)."""

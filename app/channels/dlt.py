@@ -1,0 +1,50 @@
+"""India's DLT: every commercial SMS to an Indian number must match a template registered
+by the sender (its principal entity) on the operators' DLT platform, or it is dropped.
+
+Here: the matching rule (fixed text exactly, each ``{#var#}`` at most 30 characters),
+which of a pack's templates an outgoing text is, and what a carrier's refusal means.
+The validator uses the same rule before a pack goes live (``app/content/templates.py``).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+VAR = "{#var#}"
+VAR_MAX = 30
+INDIA = "+91"
+REFUSED = 30007  # Twilio: filtered by the carrier (for DLT: no matching registered template)
+
+
+@lru_cache(maxsize=1024)
+def pattern(registered: str) -> re.Pattern:
+    """A registered text as a pattern: fixed text exactly, each ``{#var#}`` up to 30 characters."""
+    parts = [re.escape(part) for part in registered.split(VAR)]
+    return re.compile("^" + f"(.{{0,{VAR_MAX}}})".join(parts) + "$", re.DOTALL)
+
+
+def mismatch(registered: str, text: str) -> str | None:
+    """Why ``text`` would be dropped as not matching ``registered``; None if it matches."""
+    if pattern(registered).match(text):
+        return None
+    loose = re.compile("^" + "(.*)".join(re.escape(p) for p in registered.split(VAR)) + "$", re.DOTALL)
+    found = loose.match(text)
+    if found:
+        longest = max(found.groups(), key=len)
+        return f"a {VAR} would carry {len(longest)} characters ('{longest[:40]}'), over {VAR_MAX}"
+    return "its fixed text differs from the registered text"
+
+
+def template_id(templates: dict | None, language: str, text: str) -> str | None:
+    """The ID of the pack's DLT template (any message kind, in ``language``) that ``text``
+    matches; None if none does."""
+    for by_language in ((templates or {}).get("dlt") or {}).values():
+        spec = by_language.get(language)
+        if spec and pattern(spec["text"]).match(text):
+            return spec["template_id"]
+    return None
+
+
+def applies(phone: str, site) -> bool:
+    """An SMS to an Indian number from a site registered on DLT."""
+    return phone.startswith(INDIA) and site is not None and bool(site.dlt_entity_id)

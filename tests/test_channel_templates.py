@@ -1,0 +1,139 @@
+"""A pack's registered templates: WhatsApp (Meta's approval rules, variables that exist and
+fit) and India's DLT (every SMS an Indian learner can get matches its registered text),
+checked by the validator with file and line, and exported for the consoles."""
+from __future__ import annotations
+
+import json
+
+from app.channels.dlt import mismatch as dlt_mismatch
+from app.content.validator import validate_files
+
+PACK = """slug: safety
+title:
+  en: Safety
+languages: [en]
+modules: [fire]
+templates:
+  whatsapp:
+    post_session:
+      en:
+        name: saathi_post_session_en
+        body: "Hello {{1}}, your questions on {{2}} are ready. Reply to start."
+        variables: {"1": name, "2": module}
+        content_sid: HX0123456789abcdef0123456789abcdef
+    opener:
+      en:
+        name: saathi_review_en
+        body: "A question on {{1}} is waiting. Reply to get it."
+        variables: {"1": module}
+  dlt:
+    greeting:
+      en: {template_id: "1107160000000000001", text: "Thank you for today's session on {#var#}. Questions follow.\\n\\n{#var#}{#var#}\\n1) {#var#}\\n2) {#var#}"}
+    question:
+      en: {template_id: "1107160000000000002", text: "{#var#}{#var#}{#var#}\\n1) {#var#}\\n2) {#var#}"}
+    explanation:
+      en: {template_id: "1107160000000000003", text: "The answer is {#var#}: {#var#}{#var#}"}
+    rating:
+      en: {template_id: "1107160000000000004", text: "How useful was the session? Reply 1 to 5."}
+    comment:
+      en: {template_id: "1107160000000000005", text: "Anything to tell your trainer? Reply, or 0 to skip."}
+"""
+MODULE = """slug: fire
+title:
+  en: Fire safety
+greeting:
+  en: "Thank you for today's session on fire safety. Questions follow."
+items:
+  - slug: exit
+    question:
+      en: "The alarm rings. Where do you go?"
+    options:
+      - en: "Nearest exit"
+      - en: "The lift"
+    answer: 1
+    explanation:
+      en: "Take the stairs to the nearest exit."
+feedback:
+  rating:
+    en: "How useful was the session? Reply 1 to 5."
+  comment:
+    en: "Anything to tell your trainer? Reply, or 0 to skip."
+"""
+
+
+def report_of(pack: str = PACK, module: str = MODULE):
+    return validate_files({"pack.yaml": pack, "fire.yaml": module}, origin="safety")
+
+
+def test_well_formed_templates_validate_clean():
+    report = report_of()
+    assert report.ok, [str(p) for p in report.errors]
+
+
+def test_whatsapp_templates_break_meta_rules_on_their_line():
+    pack = PACK.replace('body: "A question on {{1}} is waiting. Reply to get it."', 'body: "{{1}} is waiting {{2}}"')
+    pack = pack.replace('variables: {"1": module}', 'variables: {"1": module, "3": salary}')
+    errors = [str(p) for p in report_of(pack).errors]
+    line = pack.splitlines().index("    opener:") + 2  # the "en:" under opener
+    assert all(e.startswith(f"safety/pack.yaml:{line}: WhatsApp template 'saathi_review_en'") for e in errors)
+    said = " | ".join(errors)
+    assert "{{2}} in the body has no entry under variables" in said
+    assert "variable 3 is not in the body" in said and "variable 3 is 'salary'" in said
+    assert "starts or ends with a variable" in said
+
+
+def test_a_module_title_too_long_for_a_variable():
+    module = MODULE.replace("en: Fire safety", "en: " + "Fire safety " * 30)
+    errors = [str(p) for p in report_of(module=module).errors]
+    assert any("module is longer than the 255 characters" in e for e in errors)
+
+
+def test_every_sms_for_an_indian_learner_must_match_its_dlt_template_file_and_line():
+    module = MODULE.replace('en: "Take the stairs to the nearest exit."',
+                            'en: "Take the stairs to the nearest exit, never the lift, even when it is quicker."')
+    errors = [str(p) for p in report_of(module=module).errors]
+    line = module.splitlines().index("    explanation:") + 2
+    assert errors == [f"safety/fire.yaml:{line}: the English explanation does not match DLT template "
+                      f"1107160000000000003: a {{#var#}} would carry "
+                      f"{len('Take the stairs to the nearest exit, never the lift, even when it is quicker.')} "
+                      "characters ('Take the stairs to the nearest exit, nev'), over 30"] or \
+        errors[0].startswith(f"safety/fire.yaml:{line}: the English explanation does not match DLT template")
+    rating = MODULE.replace('en: "How useful was the session? Reply 1 to 5."', 'en: "Rate the session 1-5."')
+    errors = [str(p) for p in report_of(module=rating).errors]
+    assert len(errors) == 1 and "rating does not match DLT template 1107160000000000004: its fixed text differs" \
+        in errors[0]
+
+
+def test_a_missing_dlt_kind_is_named():
+    pack = PACK.replace('    comment:\n      en: {template_id: "1107160000000000005", '
+                        'text: "Anything to tell your trainer? Reply, or 0 to skip."}\n', "")
+    errors = [str(p) for p in report_of(pack).errors]
+    assert len(errors) == 1 and "no DLT template for comment messages in English" in errors[0]
+    assert errors[0].startswith("safety/fire.yaml:")
+
+
+def test_dlt_matching_rules():
+    assert dlt_mismatch("Code {#var#} now", "Code 1234 now") is None
+    assert dlt_mismatch("Code {#var#} now", "Code " + "x" * 31 + " now").startswith("a {#var#} would carry 31")
+    assert dlt_mismatch("Code {#var#} now", "Kode 1234 now") == "its fixed text differs from the registered text"
+
+
+def test_the_cli_lists_what_must_be_approved_and_registered(runner, tmp_path):
+    (tmp_path / "safety").mkdir()
+    (tmp_path / "safety" / "pack.yaml").write_text(PACK)
+    (tmp_path / "safety" / "fire.yaml").write_text(MODULE)
+    result = runner.invoke(args=["whatsapp", "templates", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "saathi_review_en" in out and "needs approval" in out and "approved: HX0123456789abcdef" in out
+    assert "quick-reply-3" in out and "twilio/quick-reply" in out and "list-10" in out
+    result = runner.invoke(args=["whatsapp", "templates", "--json", str(tmp_path)])
+    requests = json.loads(result.output)
+    opener = next(r for r in requests if r["friendly_name"] == "saathi_review_en")
+    assert opener["language"] == "en" and opener["variables"] == {"1": "Fire safety"}
+    assert opener["types"]["twilio/text"]["body"] == "A question on {{1}} is waiting. Reply to get it."
+    result = runner.invoke(args=["dlt", "templates", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "template_id,pack,kind,language,text"
+    assert "1107160000000000004,safety,rating,en,How useful was the session? Reply 1 to 5." in lines
