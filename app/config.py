@@ -17,7 +17,7 @@ DEV_SECRET_KEY = "dev-only-secret-change-me"
 STRING_SETTINGS = {
     "SECRET_KEY", "PUBLIC_URL", "TRANSPORT", "DATABASE_URL", "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_BASE",
-    "CONTENT_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
+    "CONTENT_DIR", "LOCALES_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
 }
 
 
@@ -44,6 +44,9 @@ def defaults(instance_path: str) -> dict:
         "TWILIO_MAX_IN_FLIGHT": 100,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
+        # The languages Saathi speaks: one folder each, locales/<code>/language.toml and
+        # LC_MESSAGES/ (docs/languages.md).
+        "LOCALES_DIR": str(REPO_ROOT / "locales"),
         **LEARNING_DEFAULTS,
         "REMINDER_AFTER_HOURS": 4,
         "PROMPT_EXPIRY_HOURS": 24,

@@ -15,15 +15,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from app.config import REPO_ROOT
+from app import languages
+from app.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = {"en": "English", "hi": "हिन्दी", "nb": "Norsk bokmål", "nl": "Nederlands"}
-DEFAULT_LANGUAGE = "en"
-LOCALES_DIR = REPO_ROOT / "locales"
+LOCALES_DIR = languages.DEFAULT_LOCALES_DIR
+
+
+def translations(lang: str, locales_dir: str | None = None) -> NullTranslations:
+    """The catalog of ``lang`` in ``locales_dir`` (the active languages' folder by default)."""
+    return _translations(lang, str(locales_dir or languages.current().locales_dir))
 
 
 @lru_cache(maxsize=None)
-def translations(lang: str, locales_dir: str = str(LOCALES_DIR)) -> NullTranslations:
+def _translations(lang: str, locales_dir: str) -> NullTranslations:
     base = Path(locales_dir) / lang / "LC_MESSAGES"
     po, mo = base / "messages.po", base / "messages.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
@@ -51,5 +55,7 @@ def N_(message: str) -> str:
 
 
 def init_app(app) -> None:
+    """Speak the languages of ``SAATHI_LOCALES_DIR`` (default: the repository's ``locales/``)."""
+    languages.use(app.config.get("LOCALES_DIR") or LOCALES_DIR)
     app.config.setdefault("LANGUAGES", LANGUAGES)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)

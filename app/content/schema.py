@@ -26,19 +26,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.i18n import LANGUAGES
+from app import languages
+from app.languages import LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MIN_OPTIONS, MAX_OPTIONS = 2, 4
 
-# English names: errors are read by a trainer who may not read every script.
-_ENGLISH_NAMES = {"en": "English", "hi": "Hindi", "nb": "Norwegian", "nl": "Dutch"}
-
-
 def language_name(code: str) -> str:
-    """``hi`` -> ``Hindi``; a code Saathi does not know is returned as given."""
-    if code in _ENGLISH_NAMES:
-        return _ENGLISH_NAMES[code]
+    """``hi`` -> ``Hindi`` (English names: errors are read by a trainer who may not read
+    every script); a code Saathi does not know is returned as given."""
+    if code in LANGUAGES:
+        return languages.current()[code].english_name
     try:
         from babel import Locale
 

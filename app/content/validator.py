@@ -31,14 +31,12 @@ from app.content.loader import (
 from app.content.render import render_question
 from app.content.sources import PackSource, Problem, SourceError
 from app.i18n import say
+from app.languages import get as language_info
 from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
 
-# Languages whose texts fit the GSM-7 alphabet when written carefully: a UCS-2 text in one
-# of them is a typo that costs money. Hindi is always UCS-2 (Devanagari).
-GSM7_LANGUAGES = frozenset({"en", "nb", "nl"})
-# Most SMS segments a question (with its options) should take, per language.
-QUESTION_BUDGET = {"hi": 2}
-DEFAULT_QUESTION_BUDGET = 1
+# Per language (``locales/<code>/language.toml``): ``gsm7`` says its texts fit the GSM-7
+# alphabet when written carefully, so a UCS-2 text in it is a typo that costs money (Hindi
+# is always UCS-2); ``question_budget`` is the most SMS a question with its options should take.
 PROMPT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
 
 
@@ -108,7 +106,7 @@ def validate_zip(data: bytes, *, filename: str) -> Report:
     return validate_source(source)
 
 
-def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] = tuple(sorted(schema.LANGUAGES)),
+def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] | None = None,
                   files: Iterable[str] = ()) -> Report:
     """One module file on its own, every text required in ``languages``.
 
@@ -116,7 +114,7 @@ def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] 
     text), only=[slug])``: it also checks the module is listed and its audio exists.
     """
     name = Path(filename).name
-    stem, languages = name.rsplit(".", 1)[0], list(languages)
+    stem, languages = name.rsplit(".", 1)[0], list(schema.LANGUAGES if languages is None else languages)
     # A stand-in pack.yaml (JSON is YAML) so the module goes through the one loading path.
     pack_yaml = json.dumps({"slug": "draft", "title": {code: "draft" for code in languages},
                             "languages": languages, "modules": [stem]})
@@ -129,6 +127,9 @@ def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] 
 def _report(loaded: LoadResult) -> Report:
     report = Report(errors=list(loaded.errors), packs=list(loaded.packs))
     for pack in loaded.packs:
+        for index, code in enumerate(pack.pack.languages):
+            if language_info(code).voice is None:
+                report.warnings.append(Problem(pack.file, line_of(pack.doc, ("languages", index)), no_voice(code)))
         for module in pack.modules:
             price_module(pack=pack, module=module, report=report)
     return report
@@ -145,7 +146,7 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
                                            f"text, but the pack does not list '{code}' in languages; "
                                            "it will never be sent"))
         for code in pack.pack.languages:
-            if code in GSM7_LANGUAGES and code in texts:
+            if language_info(code).gsm7 and code in texts:
                 warning = _ucs2_warning(texts[code], code, loc, module)
                 if warning:
                     report.warnings.append(warning)
@@ -162,7 +163,7 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
             text = render_question(item.question[code], [option[code] for option in item.options],
                                    number, len(items))
             priced = cost("question", text, item.slug)
-            budget = QUESTION_BUDGET.get(code, DEFAULT_QUESTION_BUDGET)
+            budget = language_info(code).question_budget
             if priced.segments > budget:
                 report.warnings.append(Problem(
                     module.file, line_of(module.doc, ("items", number - 1, "question", code)),
@@ -173,6 +174,12 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
                                     explanation=item.explanation[code]), item.slug)
         cost("rating", module.module.feedback.rating[code])
         cost("comment", module.module.feedback.comment[code])
+
+
+def no_voice(code: str) -> str:
+    """Why a language's learners are never called (its file says ``voice = "none"``)."""
+    return (f"no Twilio voice speaks {schema.language_name(code)} ('{code}'): its learners get the "
+            "questions by SMS, never by call")
 
 
 def _texts(module: schema.Module) -> Iterator[tuple[tuple, dict[str, str]]]:

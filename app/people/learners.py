@@ -15,21 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from app.i18n import LANGUAGES
+from app import languages
 from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
 from app.people.changes import edit_learner, learner_added, move_learner
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
 from app.people.sites import (
-    DEFAULT_WINDOW, SiteError, add_site, country_timezone, get_or_create_cohort,
+    DEFAULT_WINDOW,
+    SiteError,
+    add_site,
+    country_timezone,
+    get_or_create_cohort,
 )
+from app.voice.settings import reachable_channel
 
 REQUIRED = ("phone", "name", "site", "language", "cohort")
-LANGUAGE_NAMES = {
-    **{code: code for code in LANGUAGES},
-    "english": "en", "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi", "norwegian": "nb", "norsk": "nb",
-    "no": "nb", "bokmål": "nb", "dutch": "nl", "nederlands": "nl",
-}
 
 
 @dataclass
@@ -52,9 +52,11 @@ class ImportReport:
 
 
 def parse_language(value: str) -> str:
-    code = LANGUAGE_NAMES.get(value.strip().lower())
+    """A language code from a code or a name ("hi", "Hindi", "हिंदी"), as the language files list them."""
+    registry = languages.current()
+    code = registry.language_words.get(languages.fold(value))
     if not code:
-        raise ValueError(f"unknown language '{value}' (use one of {', '.join(LANGUAGES)})")
+        raise ValueError(f"unknown language '{value}'; Saathi speaks {registry.codes_list()}")
     return code
 
 
@@ -139,6 +141,7 @@ def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join,
     channel = (row.get("channel") or "sms").lower()
     if channel not in CHANNELS:
         raise ValueError(f"channel '{channel}' must be one of {', '.join(CHANNELS)}")
+    channel = reachable_channel(db, language, channel)
     tz = row.get("timezone") or None
     if tz:
         try:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
 from babel.dates import format_datetime
+from flask import Flask, request, session
 from flask_babel import Babel, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR
+from app import languages
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
 
 def select_language() -> str:
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
@@ -63,7 +65,7 @@ def prompt_kind(kind: str) -> str:
 def init_app(app: Flask) -> None:
     # One Babel per app: its translation cache must not outlive the app's catalog folder.
     Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
-          default_translation_directories=str(LOCALES_DIR), locale_selector=select_language)
+          default_translation_directories=str(languages.current().locales_dir), locale_selector=select_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["localized"] = localized
