@@ -154,7 +154,7 @@ def fold(text: str) -> str:
     """A word as ``app.learning.parsing.normalize`` reads a learner's reply."""
     from app.learning.parsing import normalize  # parsing reads this registry: import late
 
-    return normalize(text)
+    return normalize(text, {})
 
 
 def _strings(value, where: str) -> tuple[str, ...]:
@@ -223,7 +223,21 @@ def load(locales_dir: Path | str) -> Registry:
     languages = {path.parent.name: read_language(path) for path in sorted(base.glob(f"*/{FILENAME}"))}
     if DEFAULT_LANGUAGE not in languages:
         raise LanguageFileError(f"{base}: no {DEFAULT_LANGUAGE}/{FILENAME}; Saathi falls back to it")
+    _check_commands(languages)
     return Registry(languages, base)
+
+
+def _check_commands(languages: dict[str, Language]) -> None:
+    """A word must mean one command whatever the learner's language: "ja" cannot be START in
+    one file and STOP in another, since a reply is read before its language is known."""
+    meaning: dict[str, tuple[str, Language]] = {}
+    for lang in languages.values():
+        for kind in COMMANDS:
+            for word in lang.words.get(kind, ()):
+                first = meaning.setdefault(fold(word), (kind, lang))
+                if first[0] != kind:
+                    raise LanguageFileError(f"{lang.path}: '{word}' is {kind.upper()} here but "
+                                            f"{first[0].upper()} in {first[1].path}; a word can mean one command")
 
 
 _active: Registry | None = None

@@ -171,7 +171,7 @@ def test_a_learner_with_an_unknown_language_names_the_row_and_the_codes_saathi_s
         "phone,name,site,language,cohort\n+4791000001,A,Hamar,nb,c\n+4791000002,B,Hamar,klingon,c\n"))
     assert report.created == 1 and len(report.errors) == 1
     message = str(report.errors[0])
-    assert message.startswith("row 3: unknown language 'klingon'; Saathi speaks en (English), hi (Hindi), ")
+    assert message.startswith("row 3: unknown language 'klingon'; Saathi speaks ar (Arabic), bn (Bengali), ")
     assert all(f"{code} ({lang.english_name})" in message for code, lang in languages.current().items())
     assert "ti (Tigrinya)" in message
 
@@ -191,3 +191,37 @@ def test_a_broken_language_file_names_itself_and_the_key(tmp_path, text, problem
     with pytest.raises(languages.LanguageFileError) as caught:
         languages.read_language(path)
     assert problem in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_word_that_is_two_commands_in_two_files_is_refused(locales):
+    hindi = locales / "hi" / "language.toml"
+    hindi.write_text(hindi.read_text(encoding="utf-8").replace('start = ["शुरू"', 'start = ["stop", "शुरू"'),
+                     encoding="utf-8")
+    with pytest.raises(languages.LanguageFileError, match="'stop' is START here but STOP in"):
+        languages.load(locales)
+
+
+def test_every_shipped_language_declares_the_whole_file():
+    shipped = languages.load(languages.DEFAULT_LOCALES_DIR)
+    assert {"en", "hi", "nb", "nl", "mr", "ta", "te", "kn", "bn", "ar"} <= set(shipped)
+    for code, lang in shipped.items():
+        assert set(languages.COMMANDS) <= set(lang.words), code
+        assert lang.words.get("names") and len(lang.numbers) == 5, code
+        assert lang.voice is not None, f"{code}: every shipped language has a Twilio voice"
+    assert shipped["ar"].rtl and not shipped["hi"].rtl
+
+
+@pytest.mark.parametrize("code", ["mr", "ta", "te", "kn", "bn", "ar", "hi"])
+def test_a_learner_answers_in_their_scripts_digits_letters_and_words(code):
+    from app.learning.keywords import match_keyword
+    from app.learning.parsing import parse_choice
+
+    languages.use(languages.DEFAULT_LOCALES_DIR)
+    lang = languages.get(code)
+    options = ["x", "y", "z"]
+    assert parse_choice(lang.digits[2], options, code) == 2
+    assert parse_choice(f"{lang.words['answer'][0]} {lang.digits[3]}", options, code) == 3
+    assert parse_choice(lang.option_letters[1], options, code) == 2
+    assert match_keyword(lang.words["stop"][0]) == ("stop", None)
+    assert match_keyword(f"{lang.words['lang'][0]} {lang.name}") == ("lang", code)
+    assert match_keyword(lang.name) == ("lang", code)

@@ -15,11 +15,12 @@ LATIN_LETTERS = "abcd"
 MAX_READ = 200  # a reply longer than this is a comment, not a choice
 
 
-def normalize(text: str) -> str:
-    """Casefolded, NFKC, every decimal digit as ASCII, punctuation and symbols dropped,
-    whitespace collapsed."""
+def normalize(text: str, extra_digits: dict[str, int] | None = None) -> str:
+    """Casefolded, NFKC, every decimal digit as ASCII (with the digits the language files
+    add, by default), punctuation and symbols dropped, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text or "")[: MAX_READ * 8]
-    extra_digits = languages.current().digit_values
+    if extra_digits is None:
+        extra_digits = languages.current().digit_values
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
