@@ -225,3 +225,23 @@ def test_a_learner_answers_in_their_scripts_digits_letters_and_words(code):
     assert match_keyword(lang.words["stop"][0]) == ("stop", None)
     assert match_keyword(f"{lang.words['lang'][0]} {lang.name}") == ("lang", code)
     assert match_keyword(lang.name) == ("lang", code)
+
+
+def test_the_shipped_packs_carry_one_module_in_each_new_language_marked_for_review():
+    from app.content.validator import validate_paths
+
+    report = validate_paths([REPO_ROOT / "content"])
+    assert report.ok and report.warnings == []
+    for pack in report.packs:
+        assert set(pack.pack.partial_languages) == {"mr", "ta", "te", "kn", "bn", "ar"}
+        assert set(pack.pack.needs_review) == set(pack.pack.partial_languages)
+        translated = [m.module.slug for m in pack.modules if "ta" in m.module.title]
+        assert len(translated) == 1, pack.pack.slug
+    notes = [str(n) for n in report.notes]
+    assert len(notes) == 18 and all("need review by a native speaker" in n for n in notes)
+    # Each script's question fits its budget, counted as UCS-2.
+    rows = {(row.language, row.kind): row for row in report.cost_table()}
+    for code in ("mr", "ta", "te", "kn", "bn", "ar"):
+        row = rows[(code, "question")]
+        assert row.encoding == "UCS-2" and row.count == 15
+        assert row.max_segments <= languages.load(languages.DEFAULT_LOCALES_DIR)[code].question_budget

@@ -87,7 +87,9 @@ def _import_pack(*, db: Session, loaded: LoadedPack, summary: ImportSummary, now
     if created:
         pack = Pack(slug=spec.slug)
         db.add(pack)
-    changed = _apply(pack, {"title": dict(spec.title), "languages": list(spec.languages)})
+    changed = _apply(pack, {"title": dict(spec.title), "languages": list(spec.languages),
+                            "partial_languages": list(spec.partial_languages),
+                            "needs_review": dict(spec.needs_review)})
     if pack.source_hash != loaded.source_hash:
         pack.source_hash, pack.imported_at = loaded.source_hash, now
     db.flush()

@@ -169,8 +169,13 @@ class Pack(_Strict):
     title: Translations
     languages: list[LanguageCode] = Field(min_length=1)
     modules: list[Slug] = Field(min_length=1)
+    # Languages some modules only are translated into: a module whose title has one must
+    # have every text in it; a learner of one gets the other modules in English.
+    partial_languages: list[LanguageCode] = Field(default_factory=list)
+    # Languages whose texts someone must still check: {"ta": "native speaker"}.
+    needs_review: dict[LanguageCode, Text] = Field(default_factory=dict)
 
-    @field_validator("languages", "modules")
+    @field_validator("languages", "modules", "partial_languages")
     @classmethod
     def _no_repeats(cls, values: list[str], info: ValidationInfo) -> list[str]:
         seen: set[str] = set()
@@ -189,9 +194,19 @@ def validate_pack(data: Any) -> Pack:
     return Pack.model_validate(data, context={"languages": known})
 
 
-def validate_module(data: Any, *, languages: list[str]) -> Module:
-    """A module file as parsed YAML -> ``Module``, every text in each of ``languages``."""
-    return Module.model_validate(data, context={"languages": list(languages)})
+def validate_module(data: Any, *, languages: list[str], partial: list[str] = ()) -> Module:
+    """A module file as parsed YAML -> ``Module``, every text in each of ``languages`` and in
+    each of the ``partial`` languages its title is in."""
+    title = data.get("title") if isinstance(data, dict) else None
+    wanted = list(languages) + [code for code in partial if isinstance(title, dict) and code in title
+                                and code not in languages]
+    return Module.model_validate(data, context={"languages": wanted})
+
+
+def module_languages(pack: Pack, module: Module) -> list[str]:
+    """The languages ``module`` is sent in: the pack's, and the partial ones it carries."""
+    return list(pack.languages) + [code for code in pack.partial_languages
+                                   if code in module.title and code not in pack.languages]
 
 
 # --- Errors in a trainer's words --------------------------------------------------------

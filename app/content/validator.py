@@ -14,6 +14,7 @@ live) and ``validate_text`` (a lone module file against a set of languages).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,10 +68,12 @@ class CostRow:
 
 @dataclass
 class Report:
-    """Errors fail validation; warnings and costs are for the trainer to weigh."""
+    """Errors fail validation; warnings and costs are for the trainer to weigh; notes
+    (texts awaiting a native speaker's review) are for the trainer to know."""
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     packs: list[LoadedPack] = field(default_factory=list)
 
@@ -108,13 +111,15 @@ def validate_zip(data: bytes, *, filename: str) -> Report:
 
 def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] | None = None,
                   files: Iterable[str] = ()) -> Report:
-    """One module file on its own, every text required in ``languages``.
+    """One module file on its own, every text required in ``languages`` (by default, every
+    language Saathi speaks that the file uses somewhere).
 
     For a module of an existing pack prefer ``validate_source(pack_source.with_file(name,
     text), only=[slug])``: it also checks the module is listed and its audio exists.
     """
     name = Path(filename).name
-    stem, languages = name.rsplit(".", 1)[0], list(schema.LANGUAGES if languages is None else languages)
+    stem = name.rsplit(".", 1)[0]
+    languages = list(_languages_used(text) if languages is None else languages)
     # A stand-in pack.yaml (JSON is YAML) so the module goes through the one loading path.
     pack_yaml = json.dumps({"slug": "draft", "title": {code: "draft" for code in languages},
                             "languages": languages, "modules": [stem]})
@@ -124,12 +129,25 @@ def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] 
     return report
 
 
+def _languages_used(text: str | bytes) -> list[str]:
+    """Language codes Saathi speaks that appear as keys in a module file ("  hi: ...")."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    keys = set(re.findall(r"^[ \t-]*([a-z]{2,3}):", text, flags=re.MULTILINE))
+    return [code for code in schema.LANGUAGES if code in keys] or ["en"]
+
+
 def _report(loaded: LoadResult) -> Report:
     report = Report(errors=list(loaded.errors), packs=list(loaded.packs))
     for pack in loaded.packs:
-        for index, code in enumerate(pack.pack.languages):
-            if language_info(code).voice is None:
-                report.warnings.append(Problem(pack.file, line_of(pack.doc, ("languages", index)), no_voice(code)))
+        for key in ("languages", "partial_languages"):
+            for index, code in enumerate(getattr(pack.pack, key)):
+                if language_info(code).voice is None:
+                    report.warnings.append(Problem(pack.file, line_of(pack.doc, (key, index)), no_voice(code)))
+        for code, who in pack.pack.needs_review.items():
+            report.notes.append(Problem(pack.file, line_of(pack.doc, ("needs_review", code)),
+                                           f"the {schema.language_name(code)} texts need review by a {who} "
+                                           "before learners rely on them; remove the line once done"))
         for module in pack.modules:
             price_module(pack=pack, module=module, report=report)
     return report
@@ -138,20 +156,21 @@ def _report(loaded: LoadResult) -> Report:
 def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> None:
     """Add the costs of one module's post-session sequence, and warnings, to ``report``."""
     key = f"{pack.pack.slug}/{module.module.slug}"
-    declared = set(pack.pack.languages)
+    languages = schema.module_languages(pack.pack, module.module)
+    declared = set(pack.pack.languages) | set(pack.pack.partial_languages)
     for loc, texts in _texts(module.module):
         for code in sorted(set(texts) - declared):
             report.warnings.append(Problem(module.file, line_of(module.doc, (*loc, code)),
                                            f"{schema.phrase(loc, module.doc)} has {schema.language_name(code)} "
                                            f"text, but the pack does not list '{code}' in languages; "
                                            "it will never be sent"))
-        for code in pack.pack.languages:
+        for code in languages:
             if language_info(code).gsm7 and code in texts:
                 warning = _ucs2_warning(texts[code], code, loc, module)
                 if warning:
                     report.warnings.append(warning)
     items = module.module.items
-    for code in pack.pack.languages:
+    for code in languages:
         def cost(kind: str, text: str, item: str | None = None, code: str = code) -> Cost:
             info = count_segments(text)
             result = Cost(key, code, kind, item, info.encoding, info.units, info.segments)

@@ -19,6 +19,9 @@ class Pack(SQLModel, table=True):
     slug: str = Field(max_length=64, unique=True, index=True)
     title: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Languages only some modules are in; languages whose texts await review: {"ta": "native speaker"}.
+    partial_languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    needs_review: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     source_hash: str | None = Field(default=None, max_length=64)
     imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

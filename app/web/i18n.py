@@ -1,8 +1,9 @@
 """The staff UI's language: Flask-Babel over the same ``locales/`` catalogs as ``say()``.
 
 The language is the signed-in user's (``User.language``), else the one picked on the
-sign-in page (kept in the session), else the browser's best match. Without compiled
-``.mo`` files every string falls back to its English id, so a fresh checkout still works.
+sign-in page (kept in the session), else the browser's best match. Catalogs are read as
+``say()`` reads them: a missing or stale ``.mo`` is compiled in memory, so a fresh checkout
+or a language just added speaks at once.
 """
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.support import NullTranslations
 from flask import Flask, request, session
-from flask_babel import Babel, format_decimal, get_locale
+from flask_babel import Babel, Domain, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import languages
-from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+
+
+class CatalogDomain(Domain):
+    """Flask-Babel's domain reading catalogs as ``say()`` does (``app.i18n.translations``):
+    a catalog whose ``.mo`` is missing or older than its ``.po`` (a language just added, a
+    string just translated) is compiled in memory instead of showing English."""
+
+    def get_translations(self):
+        locale = get_locale()
+        return translations(str(locale)) if locale is not None else NullTranslations()
 
 
 def select_language() -> str:
@@ -34,6 +46,22 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = "medium
     if value is None:
         return "–"
     return format_datetime(value, fmt, tzinfo=ZoneInfo(tz or "UTC"), locale=get_locale() or "en")
+
+
+def language_name(code: str) -> str:
+    """A language's name in the UI's language (CLDR), else in itself (its file)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(languages.get(code).locale).get_display_name(str(get_locale() or DEFAULT_LANGUAGE))
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or (languages.current()[code].name if code in languages.current() else code)
+
+
+def has_voice(code: str) -> bool:
+    """Whether a language's file names a Twilio voice (``saathi voices`` rows aside)."""
+    return code in languages.current() and languages.current()[code].voice is not None
 
 
 def percent(value: float | None) -> str:
@@ -64,20 +92,26 @@ def prompt_kind(kind: str) -> str:
 
 def init_app(app: Flask) -> None:
     # One Babel per app: its translation cache must not outlive the app's catalog folder.
-    Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
-          default_translation_directories=str(languages.current().locales_dir), locale_selector=select_language)
+    babel = Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
+                  default_translation_directories=str(languages.current().locales_dir),
+                  locale_selector=select_language)
+    babel.domain_instance = CatalogDomain(domain="messages")
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["prompt_kind"] = prompt_kind
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.tests["has_voice"] = has_voice
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)
     app.context_processor(ui_context)
 
 
 def ui_context() -> dict:
     """Names every template uses: the UI language and the roles' names in it."""
+    locale = str(get_locale() or DEFAULT_LANGUAGE)
     return {
-        "current_locale": str(get_locale() or DEFAULT_LANGUAGE),
+        "current_locale": locale,
+        "text_direction": "rtl" if locale in languages.current() and languages.current()[locale].rtl else "ltr",
         "role_names": {"admin": _("Admin"), "trainer": _("Trainer"), "supervisor": _("Supervisor")},
         "status_names": {"active": _("active"), "opted_out": _("opted out"), "invalid": _("invalid number"),
                          "inactive": _("deactivated")},

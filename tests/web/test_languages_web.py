@@ -1,0 +1,39 @@
+"""Languages in the staff UI: the trainer's view says which texts await a native speaker,
+and the UI speaks each shipped language, right to left for Arabic."""
+from __future__ import annotations
+
+from app.config import REPO_ROOT
+from app.content.importer import import_packs
+from app.content.validator import validate_paths
+from tests.web.conftest import app_db, csrf_token
+
+
+def choose_language(client, code: str):
+    page = client.get("/workspace/content").data.decode()
+    return client.post("/language", data={"language": code, "csrf_token": csrf_token(page)})
+
+
+def test_the_trainer_sees_which_languages_await_a_native_speaker(web_app, as_user, world, clock):
+    with app_db(web_app) as db:
+        import_packs(db=db, packs=validate_paths([REPO_ROOT / "content"]).packs, now=clock.now())
+        db.commit()
+    client = as_user("trainer_a")
+    page = client.get("/workspace/content").data.decode()
+    assert page.count("Needs review by a native speaker") == 3  # one per shipped pack
+    assert "Some modules also in: Marathi, Tamil, Telugu, Kannada, Bangla, Arabic" in page  # CLDR names
+    assert "No voice for calls" not in page  # every shipped language has a Twilio voice
+    choose_language(client, "ta")
+    page = client.get("/workspace/content").data.decode()
+    assert "தாய்மொழியாளர் சரிபார்க்க வேண்டும்" in page and "மராத்தி" in page  # Marathi, in Tamil
+    assert 'lang="ta"' in page
+
+
+def test_arabic_pages_are_right_to_left_and_remembered_for_the_user(web_app, as_user, world):
+    client = as_user("supervisor_a")
+    choose_language(client, "ar")
+    page = client.get("/dashboard/").data.decode()
+    assert 'dir="rtl"' in page and 'lang="ar"' in page and "لوحة المعلومات" in page
+    again = as_user("supervisor_a")  # a new sign-in: the choice is the account's
+    assert 'dir="rtl"' in again.get("/dashboard/").data.decode()
+    choose_language(again, "hi")
+    assert 'dir="rtl"' not in again.get("/dashboard/").data.decode()
