@@ -59,6 +59,7 @@ class Language:
     words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     numbers: tuple[tuple[str, ...], ...] = ()  # spoken "one", "two" ... (each with its variants)
     babel_locale: str = ""  # CLDR locale for dates and numbers; the code when empty
+    dates_in_own_digits: bool = False  # ४ दिस॰ २०२६ rather than 4 दिस॰ 2026
     regions: tuple[str, ...] = ()  # countries where a stranger texting Saathi likely reads it
     path: Path | None = None
 
@@ -204,6 +205,7 @@ def read_language(path: Path) -> Language:
                     gsm7=bool(data.get("gsm7", False)), question_budget=budget,
                     voice=_voice(code, data.get("voice"), path), words=words, numbers=spoken,
                     babel_locale=str(data.get("babel_locale", "")),
+                    dates_in_own_digits=bool(data.get("dates_in_own_digits", False)),
                     regions=tuple(str(r).upper() for r in data.get("regions", ())), path=path)
 
 

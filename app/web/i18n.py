@@ -7,19 +7,16 @@ or a language just added speaks at once.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 from babel.support import NullTranslations
 from flask import Flask, request, session
-from flask_babel import Babel, Domain, format_decimal, get_locale
+from flask_babel import Babel, Domain, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import languages
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from app.web import formatting
 
 
 class CatalogDomain(Domain):
@@ -41,13 +38,6 @@ def select_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
 
 
-def local_time(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in ``tz`` (a site's timezone) in the user's language."""
-    if value is None:
-        return "–"
-    return format_datetime(value, fmt, tzinfo=ZoneInfo(tz or "UTC"), locale=get_locale() or "en")
-
-
 def language_name(code: str) -> str:
     """A language's name in the UI's language (CLDR), else in itself (its file)."""
     from babel import Locale, UnknownLocaleError
@@ -62,13 +52,6 @@ def language_name(code: str) -> str:
 def has_voice(code: str) -> bool:
     """Whether a language's file names a Twilio voice (``saathi voices`` rows aside)."""
     return code in languages.current() and languages.current()[code].voice is not None
-
-
-def percent(value: float | None) -> str:
-    """A 0-1 share as a whole percentage in the user's locale; '–' when there is no data."""
-    if value is None:
-        return "–"
-    return format_decimal(round(100 * value), format="#,##0") + " %"
 
 
 def localized(texts: dict | str | None) -> str:
@@ -96,12 +79,11 @@ def init_app(app: Flask) -> None:
                   default_translation_directories=str(languages.current().locales_dir),
                   locale_selector=select_language)
     babel.domain_instance = CatalogDomain(domain="messages")
-    app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["prompt_kind"] = prompt_kind
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.tests["has_voice"] = has_voice
+    formatting.init_app(app)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)
     app.context_processor(ui_context)
 

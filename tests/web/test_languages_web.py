@@ -37,3 +37,27 @@ def test_arabic_pages_are_right_to_left_and_remembered_for_the_user(web_app, as_
     assert 'dir="rtl"' in again.get("/dashboard/").data.decode()
     choose_language(again, "hi")
     assert 'dir="rtl"' not in again.get("/dashboard/").data.decode()
+
+
+def test_dates_times_and_numbers_are_written_as_each_language_writes_them(web_app):
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale
+
+    from app.web.formatting import day, moment, number
+
+    consent = datetime(2026, 12, 4, 10, 12, tzinfo=timezone.utc)  # 15:42 in India
+    expected = {
+        "en": ("4 Dec 2026, 3:42 PM IST", "4 Dec 2026", "12,345.5"),
+        "nb": ("4. des. 2026, 15:42 IST", "4. des. 2026", "12 345,5"),
+        "hi": ("४ दिस॰ २०२६, ३:४२ pm IST", "४ दिस॰ २०२६", "12,345.5"),
+        "ta": ("4 டிச., 2026, 3:42 PM IST", "4 டிச., 2026", "12,345.5"),
+    }
+    with web_app.test_request_context():
+        for code, (when, date_only, amount) in expected.items():
+            with force_locale(code):
+                assert moment(consent, "Asia/Kolkata").replace("\u202f", " ").replace("\xa0", " ") == when, code
+                assert day(consent.date()) == date_only, code
+                assert number(12345.5).replace("\xa0", " ").replace("\u202f", " ") == amount, code
+        with force_locale("nb"):
+            assert moment(consent, "Europe/Oslo", "time") == "11:12 CET"  # the zone is always named
