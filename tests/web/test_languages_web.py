@@ -61,3 +61,20 @@ def test_dates_times_and_numbers_are_written_as_each_language_writes_them(web_ap
                 assert number(12345.5).replace("\xa0", " ").replace("\u202f", " ") == amount, code
         with force_locale("nb"):
             assert moment(consent, "Europe/Oslo", "time") == "11:12 CET"  # the zone is always named
+
+
+def test_a_consent_is_stored_as_the_moment_it_was_given():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from app.web.dashboard.feedback import consent_moment
+
+    india = ZoneInfo("Asia/Kolkata")
+    now = datetime(2026, 12, 4, 10, 12, tzinfo=timezone.utc)  # 15:42 IST
+    assert consent_moment("2026-12-04", now=now, zone=india) == now
+    assert consent_moment("", now=now, zone=india) == now
+    # 4 Dec 02:00 IST is still 3 Dec in UTC: the site's calendar decides which day is today.
+    early = datetime(2026, 12, 3, 20, 30, tzinfo=timezone.utc)
+    assert consent_moment("2026-12-04", now=early, zone=india) == early
+    earlier = consent_moment("2026-12-01", now=now, zone=india)
+    assert earlier.astimezone(india) == datetime(2026, 12, 1, 12, 0, tzinfo=india)
