@@ -44,6 +44,8 @@ def defaults(instance_path: str) -> dict:
         "TWILIO_MAX_IN_FLIGHT": 100,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
+        # Prices per destination country, JSON (app/reports/costs.py); unset: DEFAULT_PRICES there.
+        "PRICES": None,
         # The languages Saathi speaks: one folder each, locales/<code>/language.toml and
         # LC_MESSAGES/ (docs/languages.md).
         "LOCALES_DIR": str(REPO_ROOT / "locales"),
@@ -110,6 +112,12 @@ class ConfigError(RuntimeError):
 
 
 def check_config(config) -> None:
+    from app.reports.costs import PriceError, price_table
+
+    try:
+        price_table(config)
+    except PriceError as exc:
+        raise ConfigError(str(exc)) from None
     transport = config["TRANSPORT"]
     if transport not in ("console", "twilio"):
         raise ConfigError(f"SAATHI_TRANSPORT must be 'console' or 'twilio', not {transport!r}")

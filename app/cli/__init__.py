@@ -29,6 +29,7 @@ COMMANDS = (
     ("app.cli.demo", "demo_cmd"),
     ("app.cli.simulate", "simulate_cmd"),
     ("app.cli.voices", "voices_cli"),
+    ("app.cli.reports", "reports_cli"),
 )
 
 

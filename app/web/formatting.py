@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from flask_babel import get_locale
 
@@ -59,6 +59,8 @@ def day(value: date | None, fmt: str = "medium") -> str:
     """A calendar date (a report's period, a consent day): no zone, it is nobody's instant."""
     if value is None:
         return NOTHING
+    if fmt == "short_day":  # a chart's axis: "4 Dec", "4. des.", "৪ ডিসে"
+        return _own_digits(format_skeleton("MMMd", value, locale=ui_locale()), ui_language())
     return _own_digits(format_date(value, fmt, locale=ui_locale()), ui_language())
 
 
