@@ -68,6 +68,19 @@ PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review"
                 "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment")}
 
 
+# A message's purpose, status and channel as stored (English codes), as staff read them.
+MESSAGE_LABELS = {
+    "prompt": _l("prompt"), "reminder": _l("reminder"), "reply": _l("reply"), "notice": _l("notice"),
+    "callback": _l("callback"), "queued": _l("queued"), "sending": _l("sending"), "accepted": _l("accepted"),
+    "sent": _l("sent"), "delivered": _l("delivered"), "undelivered": _l("undelivered"), "failed": _l("failed"),
+    "replied": _l("replied"), "dead": _l("given up"), "cancelled": _l("cancelled"), "voice": _l("call"),
+}
+
+
+def message_label(code: str | None) -> str:
+    return str(MESSAGE_LABELS.get(code, code or ""))
+
+
 def prompt_kind(kind: str) -> str:
     """A prompt's kind as staff read it (the stored value is an English code)."""
     return str(PROMPT_KINDS.get(kind, kind))
@@ -81,6 +94,7 @@ def init_app(app: Flask) -> None:
     babel.domain_instance = CatalogDomain(domain="messages")
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["prompt_kind"] = prompt_kind
+    app.jinja_env.filters["message_label"] = message_label
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.tests["has_voice"] = has_voice
     formatting.init_app(app)
