@@ -49,6 +49,18 @@ def say(lang: str, message: str, **params) -> str:
     return text.format(**params) if params else text
 
 
+class Explained(ValueError):
+    """A mistake explained to a person: an English message id and its values, so each reader
+    gets it in their own language (``say``); ``str()`` is the English text, for logs and CLI."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid.format(**params))
+        self.msgid, self.params = msgid, params
+
+    def said(self, lang: str) -> str:
+        return say(lang, self.msgid, **self.params)
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later, with ``say``."""
     return message

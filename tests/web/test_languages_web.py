@@ -2,6 +2,8 @@
 and the UI speaks each shipped language, right to left for Arabic."""
 from __future__ import annotations
 
+from html import unescape
+
 from app.config import REPO_ROOT
 from app.content.importer import import_packs
 from app.content.validator import validate_paths
@@ -148,3 +150,13 @@ def test_the_cli_export_writes_a_spreadsheet_or_machine_csv(web_app, world, tmp_
     assert result.output.splitlines()[-1].split(",")[4] == "TOTAL"
     bad = runner.invoke(args=["reports", "export", "Andheri Mall", "--language", "xx"])
     assert bad.exit_code != 0 and "--language" in bad.output
+
+
+def test_a_refused_row_is_explained_in_the_trainers_language(web_app, as_user, world):
+    client = as_user("trainer_a")
+    choose_language(client, "ta")
+    page = client.get("/workspace/learners/import").data.decode()
+    sheet = "phone,name,site,language,cohort\n+919876543299,Meena Rao,Andheri Mall,klingon,andheri-march\n"
+    response = unescape(client.post("/workspace/learners/import", data={"csrf_token": csrf_token(page), "text": sheet},
+                                    follow_redirects=True).data.decode())
+    assert "தெரியாத மொழி 'klingon'; சாத்தி பேசும் மொழிகள்: ar (Arabic)" in response
