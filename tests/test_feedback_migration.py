@@ -57,9 +57,12 @@ def legacy_rows(url) -> dict:
     """Learners, a held session and its prompts through the domain code (those tables are
     unchanged), then feedback rows as the old engine wrote them, in SQL."""
     engine = make_engine(url)
-    # Today's models write learner.wake_at (0007); at 0005 the column is lent for the writes.
+    # Today's models write learner.wake_at (0007) and the pack's language notes (0010); at 0005
+    # the columns are lent for the writes.
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE learner ADD COLUMN wake_at TIMESTAMP"))
+        conn.execute(text("ALTER TABLE pack ADD COLUMN partial_languages JSON DEFAULT '[]'"))
+        conn.execute(text("ALTER TABLE pack ADD COLUMN needs_review JSON DEFAULT '{}'"))
     with Session(engine, expire_on_commit=False) as db:
         module = make_module(db)
         learners = {l.name.split()[0].lower(): l for l in make_learners(db, T0, CSV)}
@@ -75,6 +78,8 @@ def legacy_rows(url) -> dict:
                "outside": outside.id, "outside_comment": outside_comment.id}
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE learner DROP COLUMN wake_at"))
+        conn.execute(text("ALTER TABLE pack DROP COLUMN partial_languages"))
+        conn.execute(text("ALTER TABLE pack DROP COLUMN needs_review"))
     day, minute = timedelta(days=1), timedelta(minutes=1)
     rows = [
         # Asha: rating, then a comment that became a testimonial and was followed up.

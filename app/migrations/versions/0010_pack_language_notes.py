@@ -20,12 +20,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('partial_languages', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('needs_review', sa.JSON(), nullable=False, server_default='{}'))
+    # A plain ADD COLUMN (no batch copy: rebuilding ``pack`` would trip the modules' foreign keys).
+    op.add_column('pack', sa.Column('partial_languages', sa.JSON(), nullable=False, server_default='[]'))
+    op.add_column('pack', sa.Column('needs_review', sa.JSON(), nullable=False, server_default='{}'))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('pack', schema=None) as batch_op:
-        batch_op.drop_column('needs_review')
-        batch_op.drop_column('partial_languages')
+    op.execute("ALTER TABLE pack DROP COLUMN needs_review")
+    op.execute("ALTER TABLE pack DROP COLUMN partial_languages")
