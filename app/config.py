@@ -17,7 +17,7 @@ DEV_SECRET_KEY = "dev-only-secret-change-me"
 STRING_SETTINGS = {
     "SECRET_KEY", "PUBLIC_URL", "TRANSPORT", "DATABASE_URL", "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_BASE",
-    "CONTENT_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
+    "CONTENT_DIR", "LOCALES_DIR", "ENV", "SEND_WINDOW_START", "SEND_WINDOW_END", "DEFAULT_LANGUAGE",
     "WHATSAPP_FROM", "WHATSAPP_CONTENT",
 }
 
@@ -51,6 +51,11 @@ def defaults(instance_path: str) -> dict:
         "WHATSAPP_SMS_FALLBACK": True,
         "CONTENT_DIR": str(REPO_ROOT / "content"),
         "DEFAULT_LANGUAGE": "en",
+        # Prices per destination country, JSON (app/reports/costs.py); unset: DEFAULT_PRICES there.
+        "PRICES": None,
+        # The languages Saathi speaks: one folder each, locales/<code>/language.toml and
+        # LC_MESSAGES/ (docs/languages.md).
+        "LOCALES_DIR": str(REPO_ROOT / "locales"),
         **LEARNING_DEFAULTS,
         "REMINDER_AFTER_HOURS": 4,
         "PROMPT_EXPIRY_HOURS": 24,
@@ -119,6 +124,12 @@ class ConfigError(RuntimeError):
 
 
 def check_config(config) -> None:
+    from app.reports.costs import PriceError, price_table
+
+    try:
+        price_table(config)
+    except PriceError as exc:
+        raise ConfigError(str(exc)) from None
     transport = config["TRANSPORT"]
     if transport not in ("console", "twilio"):
         raise ConfigError(f"SAATHI_TRANSPORT must be 'console' or 'twilio', not {transport!r}")

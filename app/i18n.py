@@ -15,15 +15,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from app.config import REPO_ROOT
+from app import languages
+from app.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = {"en": "English", "hi": "हिन्दी", "nb": "Norsk bokmål", "nl": "Nederlands"}
-DEFAULT_LANGUAGE = "en"
-LOCALES_DIR = REPO_ROOT / "locales"
+LOCALES_DIR = languages.DEFAULT_LOCALES_DIR
+
+
+def translations(lang: str, locales_dir: str | None = None) -> NullTranslations:
+    """The catalog of ``lang`` in ``locales_dir`` (the active languages' folder by default)."""
+    return _translations(lang, str(locales_dir or languages.current().locales_dir))
 
 
 @lru_cache(maxsize=None)
-def translations(lang: str, locales_dir: str = str(LOCALES_DIR)) -> NullTranslations:
+def _translations(lang: str, locales_dir: str) -> NullTranslations:
     base = Path(locales_dir) / lang / "LC_MESSAGES"
     po, mo = base / "messages.po", base / "messages.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
@@ -45,11 +49,25 @@ def say(lang: str, message: str, **params) -> str:
     return text.format(**params) if params else text
 
 
+class Explained(ValueError):
+    """A mistake explained to a person: an English message id and its values, so each reader
+    gets it in their own language (``say``); ``str()`` is the English text, for logs and CLI."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid.format(**params))
+        self.msgid, self.params = msgid, params
+
+    def said(self, lang: str) -> str:
+        return say(lang, self.msgid, **self.params)
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later, with ``say``."""
     return message
 
 
 def init_app(app) -> None:
+    """Speak the languages of ``SAATHI_LOCALES_DIR`` (default: the repository's ``locales/``)."""
+    languages.use(app.config.get("LOCALES_DIR") or LOCALES_DIR)
     app.config.setdefault("LANGUAGES", LANGUAGES)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)

@@ -29,7 +29,8 @@ T0 = START
 LENT = [("learner", "wake_at TIMESTAMP"), ("learner", "whatsapp_open_until TIMESTAMP"),
         ("site", "dlt_entity_id VARCHAR(32)"), ("site", "dlt_header VARCHAR(11)"), ("pack", "templates JSON"),
         ("pack", "memory_parameters JSON"), ("pack", "memory_fitted_at TIMESTAMP"),
-        ("pack", "memory_reviews INTEGER DEFAULT 0 NOT NULL")]
+        ("pack", "memory_reviews INTEGER DEFAULT 0 NOT NULL"),
+        ("pack", "partial_languages JSON DEFAULT '[]'"), ("pack", "needs_review JSON DEFAULT '{}'")]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -61,8 +62,8 @@ def legacy_rows(url) -> dict:
     """Learners, a held session and its prompts through the domain code (those tables are
     unchanged), then feedback rows as the old engine wrote them, in SQL."""
     engine = make_engine(url)
-    # Today's models write learner.wake_at (0007), the channel columns (0009) and pack.memory_*
-    # (0011); at 0005 the columns are lent for the writes.
+    # Today's models write learner.wake_at (0007), the channel columns (0009), the pack's language
+    # notes (0010) and pack.memory_* (0011); at 0005 the columns are lent for the writes.
     with engine.begin() as conn:
         for table, column in LENT:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))

@@ -32,6 +32,7 @@ COMMANDS = (
     ("app.cli.voices", "voices_cli"),
     ("app.cli.channels", "whatsapp_cli"),
     ("app.cli.channels", "dlt_cli"),
+    ("app.cli.reports", "reports_cli"),
 )
 
 

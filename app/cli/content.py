@@ -32,6 +32,8 @@ def _echo_problems(report: Report) -> None:
         click.echo(f"{problem}")
     for problem in report.warnings:
         click.echo(f"warning: {problem}")
+    for problem in report.notes:
+        click.echo(f"note: {problem}")
     modules = sum(len(pack.modules) for pack in report.packs)
     items = sum(len(module.module.items) for pack in report.packs for module in pack.modules)
     click.echo(f"{_n(len(report.packs), 'pack')}, {_n(modules, 'module')}, {_n(items, 'item')}: "

@@ -21,7 +21,10 @@ voices_cli = AppGroup("voices", help="Voices for calls: Twilio <Say> language an
 def voices_list():
     """Show each language's voice; (default) marks one no table row overrides."""
     with session_scope() as db:
-        for voice, overridden in all_voices(db):
+        for voice, code, overridden in all_voices(db):
+            if voice is None:
+                click.echo(f"{code:4} no Twilio voice: learners of this language get SMS (default)")
+                continue
             speech = voice.speech_language or "keypad only"
             origin = "" if overridden else "  (default)"
             click.echo(f"{voice.language:4} {voice.say_language:8} {voice.voice:24} speech: {speech}{origin}")

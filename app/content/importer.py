@@ -88,7 +88,9 @@ def _import_pack(*, db: Session, loaded: LoadedPack, summary: ImportSummary, now
         pack = Pack(slug=spec.slug)
         db.add(pack)
     changed = _apply(pack, {"title": dict(spec.title), "languages": list(spec.languages),
-                            "templates": spec.templates.model_dump(exclude_none=True) if spec.templates else None})
+                            "templates": spec.templates.model_dump(exclude_none=True) if spec.templates else None,
+                            "partial_languages": list(spec.partial_languages),
+                            "needs_review": dict(spec.needs_review)})
     if pack.source_hash != loaded.source_hash:
         pack.source_hash, pack.imported_at = loaded.source_hash, now
     db.flush()

@@ -171,6 +171,7 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
     raw = plain(pack_doc) if isinstance(pack_doc, dict) else {}
     languages = pack.languages if pack else [code for code in _list(raw.get("languages"))
                                              if isinstance(code, str) and code in schema.LANGUAGES]
+    partial = pack.partial_languages if pack else []
     # slug -> its index in pack.yaml's list (the first, if a broken pack lists it twice)
     listed: dict[str, int] = {}
     for index, slug in enumerate(pack.modules if pack else _list(raw.get("modules"))):
@@ -192,7 +193,8 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
                                   f"module '{slug}' is listed in pack.yaml but there is no {name} beside it; "
                                   f"add the file or remove '{slug}' from modules"))
             continue
-        module, doc, problems = _read(source, name, schema.validate_module, languages=languages)
+        module, doc, problems = _read(source, name, schema.validate_module, languages=languages,
+                                        partial=partial)
         if module and module.slug != slug:
             problems.append(Problem(source.display(name), line_of(doc, ["slug"]),
                                     f"this file is {name} but says slug: {module.slug}; "

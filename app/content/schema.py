@@ -26,19 +26,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.i18n import LANGUAGES
+from app import languages
+from app.languages import LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MIN_OPTIONS, MAX_OPTIONS = 2, 4
 
-# English names: errors are read by a trainer who may not read every script.
-_ENGLISH_NAMES = {"en": "English", "hi": "Hindi", "nb": "Norwegian", "nl": "Dutch"}
-
-
 def language_name(code: str) -> str:
-    """``hi`` -> ``Hindi``; a code Saathi does not know is returned as given."""
-    if code in _ENGLISH_NAMES:
-        return _ENGLISH_NAMES[code]
+    """``hi`` -> ``Hindi`` (English names: errors are read by a trainer who may not read
+    every script); a code Saathi does not know is returned as given."""
+    if code in LANGUAGES:
+        return languages.current()[code].english_name
     try:
         from babel import Locale
 
@@ -197,8 +195,13 @@ class Pack(_Strict):
     languages: list[LanguageCode] = Field(min_length=1)
     modules: list[Slug] = Field(min_length=1)
     templates: Templates | None = None
+    # Languages some modules only are translated into: a module whose title has one must
+    # have every text in it; a learner of one gets the other modules in English.
+    partial_languages: list[LanguageCode] = Field(default_factory=list)
+    # Languages whose texts someone must still check: {"ta": "native speaker"}.
+    needs_review: dict[LanguageCode, Text] = Field(default_factory=dict)
 
-    @field_validator("languages", "modules")
+    @field_validator("languages", "modules", "partial_languages")
     @classmethod
     def _no_repeats(cls, values: list[str], info: ValidationInfo) -> list[str]:
         seen: set[str] = set()
@@ -217,9 +220,19 @@ def validate_pack(data: Any) -> Pack:
     return Pack.model_validate(data, context={"languages": known})
 
 
-def validate_module(data: Any, *, languages: list[str]) -> Module:
-    """A module file as parsed YAML -> ``Module``, every text in each of ``languages``."""
-    return Module.model_validate(data, context={"languages": list(languages)})
+def validate_module(data: Any, *, languages: list[str], partial: list[str] = ()) -> Module:
+    """A module file as parsed YAML -> ``Module``, every text in each of ``languages`` and in
+    each of the ``partial`` languages its title is in."""
+    title = data.get("title") if isinstance(data, dict) else None
+    wanted = list(languages) + [code for code in partial if isinstance(title, dict) and code in title
+                                and code not in languages]
+    return Module.model_validate(data, context={"languages": wanted})
+
+
+def module_languages(pack: Pack, module: Module) -> list[str]:
+    """The languages ``module`` is sent in: the pack's, and the partial ones it carries."""
+    return list(pack.languages) + [code for code in pack.partial_languages
+                                   if code in module.title and code not in pack.languages]
 
 
 # --- Errors in a trainer's words --------------------------------------------------------

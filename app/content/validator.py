@@ -14,6 +14,7 @@ live) and ``validate_text`` (a lone module file against a set of languages).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,14 +32,12 @@ from app.content.loader import (
 from app.content.render import render_question
 from app.content.sources import PackSource, Problem, SourceError
 from app.i18n import say
+from app.languages import get as language_info
 from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
 
-# Languages whose texts fit the GSM-7 alphabet when written carefully: a UCS-2 text in one
-# of them is a typo that costs money. Hindi is always UCS-2 (Devanagari).
-GSM7_LANGUAGES = frozenset({"en", "nb", "nl"})
-# Most SMS segments a question (with its options) should take, per language.
-QUESTION_BUDGET = {"hi": 2}
-DEFAULT_QUESTION_BUDGET = 1
+# Per language (``locales/<code>/language.toml``): ``gsm7`` says its texts fit the GSM-7
+# alphabet when written carefully, so a UCS-2 text in it is a typo that costs money (Hindi
+# is always UCS-2); ``question_budget`` is the most SMS a question with its options should take.
 PROMPT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
 
 
@@ -69,10 +68,12 @@ class CostRow:
 
 @dataclass
 class Report:
-    """Errors fail validation; warnings and costs are for the trainer to weigh."""
+    """Errors fail validation; warnings and costs are for the trainer to weigh; notes
+    (texts awaiting a native speaker's review) are for the trainer to know."""
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     packs: list[LoadedPack] = field(default_factory=list)
 
@@ -108,15 +109,17 @@ def validate_zip(data: bytes, *, filename: str) -> Report:
     return validate_source(source)
 
 
-def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] = tuple(sorted(schema.LANGUAGES)),
+def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] | None = None,
                   files: Iterable[str] = ()) -> Report:
-    """One module file on its own, every text required in ``languages``.
+    """One module file on its own, every text required in ``languages`` (by default, every
+    language Saathi speaks that the file uses somewhere).
 
     For a module of an existing pack prefer ``validate_source(pack_source.with_file(name,
     text), only=[slug])``: it also checks the module is listed and its audio exists.
     """
     name = Path(filename).name
-    stem, languages = name.rsplit(".", 1)[0], list(languages)
+    stem = name.rsplit(".", 1)[0]
+    languages = list(_languages_used(text) if languages is None else languages)
     # A stand-in pack.yaml (JSON is YAML) so the module goes through the one loading path.
     pack_yaml = json.dumps({"slug": "draft", "title": {code: "draft" for code in languages},
                             "languages": languages, "modules": [stem]})
@@ -126,9 +129,25 @@ def validate_text(filename: str, text: str | bytes, *, languages: Iterable[str] 
     return report
 
 
+def _languages_used(text: str | bytes) -> list[str]:
+    """Language codes Saathi speaks that appear as keys in a module file ("  hi: ...")."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    keys = set(re.findall(r"^[ \t-]*([a-z]{2,3}):", text, flags=re.MULTILINE))
+    return [code for code in schema.LANGUAGES if code in keys] or ["en"]
+
+
 def _report(loaded: LoadResult) -> Report:
     report = Report(errors=list(loaded.errors), packs=list(loaded.packs))
     for pack in loaded.packs:
+        for key in ("languages", "partial_languages"):
+            for index, code in enumerate(getattr(pack.pack, key)):
+                if language_info(code).voice is None:
+                    report.warnings.append(Problem(pack.file, line_of(pack.doc, (key, index)), no_voice(code)))
+        for code, who in pack.pack.needs_review.items():
+            report.notes.append(Problem(pack.file, line_of(pack.doc, ("needs_review", code)),
+                                           f"the {schema.language_name(code)} texts need review by a {who} "
+                                           "before learners rely on them; remove the line once done"))
         for module in pack.modules:
             price_module(pack=pack, module=module, report=report)
         report.errors += templates.check(pack)
@@ -138,20 +157,21 @@ def _report(loaded: LoadResult) -> Report:
 def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> None:
     """Add the costs of one module's post-session sequence, and warnings, to ``report``."""
     key = f"{pack.pack.slug}/{module.module.slug}"
-    declared = set(pack.pack.languages)
+    languages = schema.module_languages(pack.pack, module.module)
+    declared = set(pack.pack.languages) | set(pack.pack.partial_languages)
     for loc, texts in _texts(module.module):
         for code in sorted(set(texts) - declared):
             report.warnings.append(Problem(module.file, line_of(module.doc, (*loc, code)),
                                            f"{schema.phrase(loc, module.doc)} has {schema.language_name(code)} "
                                            f"text, but the pack does not list '{code}' in languages; "
                                            "it will never be sent"))
-        for code in pack.pack.languages:
-            if code in GSM7_LANGUAGES and code in texts:
+        for code in languages:
+            if language_info(code).gsm7 and code in texts:
                 warning = _ucs2_warning(texts[code], code, loc, module)
                 if warning:
                     report.warnings.append(warning)
     items = module.module.items
-    for code in pack.pack.languages:
+    for code in languages:
         def cost(kind: str, text: str, item: str | None = None, code: str = code) -> Cost:
             info = count_segments(text)
             result = Cost(key, code, kind, item, info.encoding, info.units, info.segments)
@@ -163,7 +183,7 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
             text = render_question(item.question[code], [option[code] for option in item.options],
                                    number, len(items))
             priced = cost("question", text, item.slug)
-            budget = QUESTION_BUDGET.get(code, DEFAULT_QUESTION_BUDGET)
+            budget = language_info(code).question_budget
             if priced.segments > budget:
                 report.warnings.append(Problem(
                     module.file, line_of(module.doc, ("items", number - 1, "question", code)),
@@ -174,6 +194,12 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
                                     explanation=item.explanation[code]), item.slug)
         cost("rating", module.module.feedback.rating[code])
         cost("comment", module.module.feedback.comment[code])
+
+
+def no_voice(code: str) -> str:
+    """Why a language's learners are never called (its file says ``voice = "none"``)."""
+    return (f"no Twilio voice speaks {schema.language_name(code)} ('{code}'): its learners get the "
+            "questions by SMS, never by call")
 
 
 def _texts(module: schema.Module) -> Iterator[tuple[tuple, dict[str, str]]]:

@@ -237,7 +237,7 @@ class History:
 
     def _stop(self, when: datetime, learner_id: int) -> None:
         learner = self.learners[learner_id]
-        word = keywords.KEYWORDS[keywords.STOP].get(learner.language, ("stop",))[0]
+        word = keywords.words_for(keywords.STOP, learner.language)[0]
         self._text(when, learner, word.upper())
 
     def _reply(self, when: datetime, learner_id: int, prompt_id: int) -> None:

@@ -31,6 +31,8 @@ from app.learning.prompts import (
 )
 from app.messaging.segments import count_segments
 from app.models import Answer, Card, Item, Learner, Prompt
+from app.scheduling.reschedule import switch_channel
+from app.voice.settings import reachable_channel
 
 __all__ = ["grade_answer", "handle_text", "opt_out", "record_rating", "record_review", "score"]
 
@@ -70,7 +72,7 @@ def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, poli
 def _answer(db, talk: Conversation, text, *, now, policy, channel) -> list[Outgoing]:
     learner, turn = talk.learner, talk.pending
     prompt, item, lang = turn.prompt, turn.item, talk.learner.language
-    choice = parse_choice(text, [[opt.get(lang), opt.get("en")] for opt in item.options])
+    choice = parse_choice(text, [[opt.get(lang), opt.get("en")] for opt in item.options], lang)
     if choice is None:
         prompt.reask_count += 1
         db.add(prompt)
@@ -194,7 +196,10 @@ def _command(db, learner, command, *, now, policy, channel) -> list[Outgoing]:
         if arg not in LANGUAGES:
             return [Outgoing(texts.language_unknown_text(lang), purpose="reply")]
         learner.language, learner.updated_at = arg, now
+        old_channel, learner.channel = learner.channel, reachable_channel(db, arg, learner.channel)
         db.add(learner)
+        if learner.channel != old_channel:  # no voice speaks it: what was to be called goes by SMS
+            switch_channel(db, learner, old_channel=old_channel, now=now)
         return [Outgoing(texts.language_set_text(arg), purpose="reply")]
     if kind == keywords.SCORE:
         return [Outgoing(score(db, learner), purpose="reply")]

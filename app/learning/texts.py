@@ -5,8 +5,10 @@ short: each is paid for by the segment, on someone else's phone.
 """
 from __future__ import annotations
 
+from app import languages
 from app.content.render import render_question
 from app.i18n import LANGUAGES, say
+from app.messaging.segments import is_gsm7
 from app.models import Item, Learner, Module, Prompt
 from app.people.phones import region_of
 
@@ -89,13 +91,13 @@ def language_set_text(lang: str) -> str:
     return say(lang, "Saathi will now write to you in {language}.", language=LANGUAGES[lang])
 
 
-LATIN_NAMES = {"en": "English", "hi": "Hindi", "nb": "Norsk", "nl": "Nederlands"}
-
-
 def language_unknown_text(lang: str) -> str:
-    """Names in Latin letters except for Hindi readers: one Devanagari word would turn the
-    whole SMS into UCS-2 and double its cost."""
-    names = LANGUAGES if lang == "hi" else LATIN_NAMES
+    """Each language by its own name, except that a reader of a GSM-7 language gets names
+    in Latin letters (one Devanagari word would turn the whole SMS into UCS-2 and double its
+    cost): its own name when that is GSM-7, else its English name."""
+    gsm7 = languages.get(lang).gsm7
+    names = {code: (info.name if not gsm7 or is_gsm7(info.name) else info.english_name)
+             for code, info in languages.current().items()}
     return say(lang, "Languages: {choices}. Reply LANG and a code, e.g. LANG hi",
                choices=", ".join(f"{code} {name}" for code, name in names.items()))
 
@@ -108,13 +110,11 @@ def no_practice_text(lang: str) -> str:
     return say(lang, "No practice questions yet. They come after your first session.")
 
 
-# A stranger has no language on file: guess it from the number's country. India stays in
-# English, the one language every Saathi site there shares (and the cheap GSM-7 one).
-REGION_LANGUAGES = {"NO": "nb", "SJ": "nb", "NL": "nl", "BE": "nl", "SR": "nl"}
-
-
 def unknown_number_text(from_number: str) -> str:
-    lang = REGION_LANGUAGES.get(region_of(from_number) or "", "en")
+    """A stranger has no language on file: guess it from the number's country (``regions``
+    in the language files). India stays in English, the one language every Saathi site
+    there shares (and the cheap GSM-7 one)."""
+    lang = languages.current().by_region.get(region_of(from_number) or "", languages.DEFAULT_LANGUAGE)
     return say(lang, "This number is not registered with Saathi. Please ask your trainer.")
 
 

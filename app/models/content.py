@@ -22,6 +22,9 @@ class Pack(SQLModel, table=True):
     # Registered message templates per channel, message kind and language: WhatsApp's
     # approved content (outside the 24-hour window) and India's DLT SMS templates.
     templates: dict | None = Field(default=None, sa_column=Column(JSON))
+    # Languages only some modules are in; languages whose texts await review: {"ta": "native speaker"}.
+    partial_languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    needs_review: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     source_hash: str | None = Field(default=None, max_length=64)
     imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     # FSRS's weights fitted to this pack's answers (``saathi fit``, app/learning/fitting.py): how

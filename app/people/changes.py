@@ -21,6 +21,7 @@ from app.models.people import CHANNELS
 from app.people import audit
 from app.scheduling.reschedule import Rescheduled, hold_contacts, retime_learner, switch_channel
 from app.scheduling.window import Window
+from app.voice.settings import reachable_channel
 
 EDITABLE = ("name", "language", "channel", "timezone")
 
@@ -101,6 +102,7 @@ def edit_learner(db: Session, *, learner: Learner, now: datetime, user_id: int |
     """Change the learner's name, language, channel or own timezone (None: the site's)."""
     name, timezone = name.strip(), (timezone or "").strip() or None
     check_values(name=name, language=language, channel=channel, timezone=timezone)
+    channel = reachable_channel(db, language, channel)
     change = _apply(db, learner, dict(name=name, language=language, channel=channel, timezone=timezone), now=now)
     if change:
         audit.record(db, now=now, action="learner_edited", user_id=user_id, site_id=learner.site_id,

@@ -15,30 +15,37 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from app.i18n import LANGUAGES
+from app import languages
+from app.i18n import N_, Explained
 from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
 from app.people.changes import edit_learner, learner_added, move_learner
 from app.people.phones import PhoneError, normalize_phone, region_of, timezones_of
 from app.people.sites import (
-    DEFAULT_WINDOW, SiteError, add_site, country_timezone, get_or_create_cohort,
+    DEFAULT_WINDOW,
+    SiteError,
+    add_site,
+    country_timezone,
+    get_or_create_cohort,
 )
+from app.voice.settings import reachable_channel
 
 REQUIRED = ("phone", "name", "site", "language", "cohort")
-LANGUAGE_NAMES = {
-    **{code: code for code in LANGUAGES},
-    "english": "en", "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi", "norwegian": "nb", "norsk": "nb",
-    "no": "nb", "bokmål": "nb", "dutch": "nl", "nederlands": "nl",
-}
 
 
 @dataclass
 class RowError:
+    """A refused row: ``message`` in English; ``explained`` (if any) says it in any language."""
+
     row: int
     message: str
+    explained: Explained | None = None
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}"
+
+    def said(self, lang: str) -> str:
+        return self.explained.said(lang) if self.explained is not None else self.message
 
 
 @dataclass
@@ -52,9 +59,12 @@ class ImportReport:
 
 
 def parse_language(value: str) -> str:
-    code = LANGUAGE_NAMES.get(value.strip().lower())
+    """A language code from a code or a name ("hi", "Hindi", "हिंदी"), as the language files list them."""
+    registry = languages.current()
+    code = registry.language_words.get(languages.fold(value))
     if not code:
-        raise ValueError(f"unknown language '{value}' (use one of {', '.join(LANGUAGES)})")
+        raise Explained(N_("unknown language '{value}'; Saathi speaks {codes}"), value=value,
+                        codes=registry.codes_list())
     return code
 
 
@@ -73,7 +83,8 @@ def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int |
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        report.errors.append(RowError(1, f"missing column(s): {', '.join(missing)}"))
+        problem = Explained(N_("missing column(s): {columns}"), columns=", ".join(missing))
+        report.errors.append(RowError(1, str(problem), problem))
         return report
     rows = []
     for number, raw in enumerate(reader, start=2):
@@ -93,7 +104,7 @@ def import_learners(*, db: Session, csv_text: str, now: datetime, user_id: int |
                             seen=seen, number=number, user_id=user_id, late_join=late_join,
                             catching_up=catching_up)
         except (ValueError, PhoneError, SiteError) as exc:
-            report.errors.append(RowError(number, str(exc)))
+            report.errors.append(RowError(number, str(exc), exc if isinstance(exc, Explained) else None))
     return report
 
 
@@ -126,25 +137,25 @@ def _resolve_sites(*, db: Session, rows, report: ImportReport, default_window) -
 def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join, catching_up) -> None:
     for column in REQUIRED:
         if not row.get(column):
-            raise ValueError(f"'{column}' is empty")
+            raise Explained(N_("'{column}' is empty"), column=column)
     if site is None:
-        raise ValueError(
-            f"site '{row['site']}' does not exist and its country cannot be told from the rows; "
-            f"create it first with: saathi sites add '{row['site']}' --country IN"
-        )
+        raise Explained(N_("site '{site}' does not exist and its country cannot be told from the rows; "
+                           "create it first with: saathi sites add '{site}' --country IN"), site=row["site"])
     phone = normalize_phone(row["phone"], site.country)
     if phone in seen:
-        raise ValueError(f"phone {phone} already appears in row {seen[phone]}")
+        raise Explained(N_("phone {phone} already appears in row {row}"), phone=phone, row=seen[phone])
     language = parse_language(row["language"])
     channel = (row.get("channel") or "sms").lower()
     if channel not in CHANNELS:
-        raise ValueError(f"channel '{channel}' must be one of {', '.join(CHANNELS)}")
+        raise Explained(N_("channel '{channel}' must be one of {channels}"), channel=channel,
+                        channels=", ".join(CHANNELS))
+    channel = reachable_channel(db, language, channel)
     tz = row.get("timezone") or None
     if tz:
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone '{tz}'") from None
+            raise Explained(N_("unknown timezone '{timezone}'"), timezone=tz) from None
     name = row["name"][:120]
     cohort = get_or_create_cohort(db=db, name=row["cohort"], site=site)
     seen[phone] = number

@@ -9,8 +9,10 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from app.i18n import N_, Explained
 
-class PhoneError(ValueError):
+
+class PhoneError(Explained):
     pass
 
 
@@ -18,17 +20,17 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """``raw`` as E.164, or ``PhoneError`` saying why not."""
     text = (raw or "").strip()
     if not text:
-        raise PhoneError("phone number is empty")
+        raise PhoneError(N_("phone number is empty"))
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
         if not default_region and not text.startswith("+"):
-            raise PhoneError(f"'{raw}' has no country code and the site's country is unknown") from exc
-        raise PhoneError(f"'{raw}' is not a phone number") from exc
+            raise PhoneError(N_("'{raw}' has no country code and the site's country is unknown"), raw=raw) from exc
+        raise PhoneError(N_("'{raw}' is not a phone number"), raw=raw) from exc
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError(f"'{raw}' is not a valid phone number")
+        raise PhoneError(N_("'{raw}' is not a valid phone number"), raw=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -5,15 +5,15 @@ report a supervisor in Mumbai prints on Monday covers Mumbai's week, not UTC's.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from app.i18n import N_
 from app.models import Cohort, Site
+from app.reports.csvfile import MACHINE, csv_text
 from app.reports.queries import Accuracy, Metrics, accuracy_by_item, breakdown
 from app.reports.recognition import month_bounds
 
@@ -99,18 +99,20 @@ CSV_COLUMNS = ("site", "period", "from", "to", "cohort", "learners", "active", "
                "learners_answering", "sessions_held", "questions_sent", "answers", "accuracy_percent",
                "ratings", "average_rating", "comments", "undelivered", "messages", "segments",
                "segments_per_learner")
-
-
-def _cell(value):
-    """Spreadsheet-safe: a text starting with = + - @ would run as a formula in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# Headers a spreadsheet shows, translated into the reader's language (``say``).
+CSV_LABELS = {"site": N_("Site"), "period": N_("Period"), "from": N_("From"), "to": N_("To"),
+              "cohort": N_("Cohort"), "learners": N_("Learners"), "active": N_("Active"),
+              "opted_out": N_("Opted out"), "learners_answering": N_("Learners answering"),
+              "sessions_held": N_("Sessions held"), "questions_sent": N_("Questions sent"),
+              "answers": N_("Answers"), "accuracy_percent": N_("Right answers (%)"), "ratings": N_("Ratings"),
+              "average_rating": N_("Average rating"), "comments": N_("Comments"),
+              "undelivered": N_("Undelivered messages"), "messages": N_("Messages"), "segments": N_("Segments"),
+              "segments_per_learner": N_("SMS segments per learner")}
 
 
 def _csv_line(summary: SiteSummary, name: str, m: Metrics) -> list:
     p = summary.period
-    return [_cell(x) for x in (
+    return [x for x in (
         summary.site.name, p.slug, p.first.isoformat(), p.last.isoformat(), name, m.learners, m.active,
         m.opted_out, m.answering, m.sessions, m.questions_sent, m.answers,
         "" if m.accuracy is None else round(100 * m.accuracy, 1), m.ratings,
@@ -118,12 +120,9 @@ def _csv_line(summary: SiteSummary, name: str, m: Metrics) -> list:
         m.messages, m.segments, "" if m.segments_per_learner is None else round(m.segments_per_learner, 2))]
 
 
-def summary_csv(summary: SiteSummary) -> str:
-    """The summary as CSV: a header, one row per cohort, then a row named ``TOTAL``."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for line in summary.lines:
-        writer.writerow(_csv_line(summary, line.name, line.metrics))
-    writer.writerow(_csv_line(summary, "TOTAL", summary.total))
-    return out.getvalue()
+def summary_csv(summary: SiteSummary, *, style: str = MACHINE, language: str = "en") -> str:
+    """The summary as CSV: a header, one row per cohort, then a row named ``TOTAL``
+    (``app.reports.csvfile``: ``localised`` for a spreadsheet, ``machine`` for scripts)."""
+    rows = [_csv_line(summary, line.name, line.metrics) for line in summary.lines]
+    rows.append(_csv_line(summary, "TOTAL", summary.total))
+    return csv_text(CSV_COLUMNS, rows, labels=CSV_LABELS, style=style, language=language)

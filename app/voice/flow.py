@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 from twilio.twiml.voice_response import VoiceResponse
 
+from app import languages
 from app.learning.engine import grade_answer, record_rating
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
@@ -31,12 +32,6 @@ from app.voice.twiml import Part, Speaker, answer_url, audio_url, hang_up
 
 RATING_MAX = 5
 # Spoken numbers a speech recogniser may hand back instead of digits.
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5,
-    "en": 1, "ett": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
-    "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5,
-}
 
 
 @dataclass(frozen=True)
@@ -221,7 +216,7 @@ def read_choice(db: Session, prompt: Prompt, *, digits: str | None, speech: str 
     number = parse_number(speech, 1, count)
     if number is None:
         words = normalize(speech).split()
-        number = NUMBER_WORDS.get(words[-1]) if words else None
+        number = languages.current().number_words.get(words[-1]) if words else None
         number = number if number and number <= count else None
     if number is None and prompt.kind in QUESTION_KINDS:
         item = db.get(Item, prompt.item_id)

@@ -1,9 +1,10 @@
 """How Saathi speaks each language on the phone, and the limits of the voice channel.
 
-Voices are Twilio ``<Say>`` names (Amazon Polly standard voices here: cheap, and they
-exist for every language Saathi ships). The defaults live in code so a fresh install
-speaks at once; a ``voice_setting`` row for a language overrides them, so a deployer can
-switch voice (``saathi voices set``) without a release.
+Voices are Twilio ``<Say>`` names (Amazon Polly or Google voices). The defaults are in
+each language's file (``[voice]`` in ``locales/<code>/language.toml``, or ``voice =
+"none"`` where no Twilio voice speaks it: those learners get SMS); a ``voice_setting`` row
+for a language overrides them, so a deployer can switch voice (``saathi voices set``)
+without a release.
 """
 from __future__ import annotations
 
@@ -12,44 +13,50 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from app import languages
+from app.languages import Voice
 from app.models import VoiceSetting
 
-
-@dataclass(frozen=True)
-class Voice:
-    """``say_language``/``voice`` go on ``<Say>``; ``speech_language`` (if any) lets
-    ``<Gather>`` also listen for a spoken answer."""
-
-    language: str
-    say_language: str
-    voice: str
-    speech_language: str | None = None
+FALLBACK_LANGUAGE = languages.DEFAULT_LANGUAGE
 
 
-DEFAULT_VOICES = {
-    "en": Voice("en", "en-IN", "Polly.Raveena", "en-IN"),
-    "hi": Voice("hi", "hi-IN", "Polly.Aditi", "hi-IN"),
-    "nb": Voice("nb", "nb-NO", "Polly.Liv", "nb-NO"),
-    "nl": Voice("nl", "nl-NL", "Polly.Lotte", "nl-NL"),
-}
-FALLBACK_LANGUAGE = "en"
+def default_voices() -> dict[str, Voice]:
+    """The voices the language files declare (languages with ``voice = "none"`` left out)."""
+    return {code: lang.voice for code, lang in languages.current().items() if lang.voice is not None}
+
+
+def has_voice(db: Session, language: str) -> bool:
+    """Whether a call can speak ``language``: a table row or its file names a voice."""
+    return language in default_voices() or db.get(VoiceSetting, language) is not None
+
+
+def reachable_channel(db: Session, language: str, channel: str) -> str:
+    """``channel``, or SMS where no Twilio voice speaks ``language`` (its file says
+    ``voice = "none"`` and no ``saathi voices set`` row adds one): a call nobody can follow
+    costs money and teaches nothing."""
+    if channel in ("voice", "both") and not has_voice(db, language):
+        return "sms"
+    return channel
 
 
 def voice_for(db: Session, language: str) -> Voice:
-    """The voice for ``language``: its table row, else the built-in default, else English."""
+    """The voice for ``language``: its table row, else its file's, else English's (a learner
+    of a language no voice speaks is sent SMS; a call in, or a test, still needs a voice)."""
     row = db.get(VoiceSetting, language)
     if row is not None:
         return Voice(row.language, row.say_language, row.voice, row.speech_language or None)
-    if language in DEFAULT_VOICES:
-        return DEFAULT_VOICES[language]
-    return voice_for(db, FALLBACK_LANGUAGE) if language != FALLBACK_LANGUAGE else DEFAULT_VOICES["en"]
+    defaults = default_voices()
+    if language in defaults:
+        return defaults[language]
+    return voice_for(db, FALLBACK_LANGUAGE) if language != FALLBACK_LANGUAGE else defaults[FALLBACK_LANGUAGE]
 
 
-def all_voices(db: Session) -> list[tuple[Voice, bool]]:
-    """Every configured language with its voice, and whether a table row overrides the default."""
+def all_voices(db: Session) -> list[tuple[Voice | None, str, bool]]:
+    """Every language with its voice (None: no voice speaks it), its code, and whether a
+    table row overrides the file's default."""
     rows = {row.language: row for row in db.exec(select(VoiceSetting)).all()}
-    languages = sorted(set(DEFAULT_VOICES) | set(rows))
-    return [(voice_for(db, lang), lang in rows) for lang in languages]
+    codes = sorted(set(languages.current()) | set(rows))
+    return [(voice_for(db, code) if has_voice(db, code) else None, code, code in rows) for code in codes]
 
 
 def set_voice(db: Session, language: str, *, say_language: str | None = None, voice: str | None = None,

@@ -1,22 +1,33 @@
 """The staff UI's language: Flask-Babel over the same ``locales/`` catalogs as ``say()``.
 
 The language is the signed-in user's (``User.language``), else the one picked on the
-sign-in page (kept in the session), else the browser's best match. Without compiled
-``.mo`` files every string falls back to its English id, so a fresh checkout still works.
+sign-in page (kept in the session), else the browser's best match. Catalogs are read as
+``say()`` reads them: a missing or stale ``.mo`` is compiled in memory, so a fresh checkout
+or a language just added speaks at once.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
+from babel.support import NullTranslations
 from flask import Flask, request, session
-from babel.dates import format_datetime
-from flask_babel import Babel, format_decimal, get_locale
+from flask_babel import Babel, Domain, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR
+from app import languages
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from app.web import formatting
+
+
+class CatalogDomain(Domain):
+    """Flask-Babel's domain reading catalogs as ``say()`` does (``app.i18n.translations``):
+    a catalog whose ``.mo`` is missing or older than its ``.po`` (a language just added, a
+    string just translated) is compiled in memory instead of showing English."""
+
+    def get_translations(self):
+        locale = get_locale()
+        return translations(str(locale)) if locale is not None else NullTranslations()
+
 
 def select_language() -> str:
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
@@ -27,18 +38,20 @@ def select_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
 
 
-def local_time(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in ``tz`` (a site's timezone) in the user's language."""
-    if value is None:
-        return "–"
-    return format_datetime(value, fmt, tzinfo=ZoneInfo(tz or "UTC"), locale=get_locale() or "en")
+def language_name(code: str) -> str:
+    """A language's name in the UI's language (CLDR), else in itself (its file)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(languages.get(code).locale).get_display_name(str(get_locale() or DEFAULT_LANGUAGE))
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or (languages.current()[code].name if code in languages.current() else code)
 
 
-def percent(value: float | None) -> str:
-    """A 0-1 share as a whole percentage in the user's locale; '–' when there is no data."""
-    if value is None:
-        return "–"
-    return format_decimal(round(100 * value), format="#,##0") + " %"
+def has_voice(code: str) -> bool:
+    """Whether a language's file names a Twilio voice (``saathi voices`` rows aside)."""
+    return code in languages.current() and languages.current()[code].voice is not None
 
 
 def localized(texts: dict | str | None) -> str:
@@ -55,6 +68,19 @@ PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review"
                 "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment")}
 
 
+# A message's purpose, status and channel as stored (English codes), as staff read them.
+MESSAGE_LABELS = {
+    "prompt": _l("prompt"), "reminder": _l("reminder"), "reply": _l("reply"), "notice": _l("notice"),
+    "callback": _l("callback"), "queued": _l("queued"), "sending": _l("sending"), "accepted": _l("accepted"),
+    "sent": _l("sent"), "delivered": _l("delivered"), "undelivered": _l("undelivered"), "failed": _l("failed"),
+    "replied": _l("replied"), "dead": _l("given up"), "cancelled": _l("cancelled"), "voice": _l("call"),
+}
+
+
+def message_label(code: str | None) -> str:
+    return str(MESSAGE_LABELS.get(code, code or ""))
+
+
 def prompt_kind(kind: str) -> str:
     """A prompt's kind as staff read it (the stored value is an English code)."""
     return str(PROMPT_KINDS.get(kind, kind))
@@ -62,20 +88,26 @@ def prompt_kind(kind: str) -> str:
 
 def init_app(app: Flask) -> None:
     # One Babel per app: its translation cache must not outlive the app's catalog folder.
-    Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
-          default_translation_directories=str(LOCALES_DIR), locale_selector=select_language)
-    app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.filters["percent"] = percent
+    babel = Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
+                  default_translation_directories=str(languages.current().locales_dir),
+                  locale_selector=select_language)
+    babel.domain_instance = CatalogDomain(domain="messages")
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["prompt_kind"] = prompt_kind
+    app.jinja_env.filters["message_label"] = message_label
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.tests["has_voice"] = has_voice
+    formatting.init_app(app)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)
     app.context_processor(ui_context)
 
 
 def ui_context() -> dict:
     """Names every template uses: the UI language and the roles' names in it."""
+    locale = str(get_locale() or DEFAULT_LANGUAGE)
     return {
-        "current_locale": str(get_locale() or DEFAULT_LANGUAGE),
+        "current_locale": locale,
+        "text_direction": "rtl" if locale in languages.current() and languages.current()[locale].rtl else "ltr",
         "role_names": {"admin": _("Admin"), "trainer": _("Trainer"), "supervisor": _("Supervisor")},
         "status_names": {"active": _("active"), "opted_out": _("opted out"), "invalid": _("invalid number"),
                          "inactive": _("deactivated")},

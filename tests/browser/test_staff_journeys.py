@@ -41,7 +41,7 @@ def trainer_publishes_content(page, content: Path, tmp_path: Path) -> None:
     page.click("form[action$='/upload'] [type=submit]")
     page.wait_for_selector("#errors")
     errors = page.inner_text("#errors")
-    assert "digital-banking/upi-safety.yaml:3" in errors, errors
+    assert "digital-banking/upi-safety.yaml:68:" in errors, errors
     assert page.locator("#publish").count() == 0
     shot(page, "trainer-content-broken")
 

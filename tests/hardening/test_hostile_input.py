@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
+from app import languages
 from app.learning import keywords
 from app.learning.parsing import normalize, parse_choice, parse_number, words
 from app.models import Answer, Feedback, Inbound
@@ -85,13 +86,13 @@ def test_match_keyword_is_none_or_a_known_command(text):
     found = keywords.match_keyword(text)
     if found is not None:
         kind, arg = found
-        assert kind in keywords.KEYWORDS and (arg is None or isinstance(arg, str))
+        assert kind in languages.COMMANDS and (arg is None or isinstance(arg, str))
 
 
-@given(st.sampled_from(sorted(keywords._LOOKUP)), st.sampled_from(["{}", "{}!", " {} ", "{}.", "*{}*"]))
+@given(st.sampled_from(sorted(languages.current().commands)), st.sampled_from(["{}", "{}!", " {} ", "{}.", "*{}*"]))
 def test_every_keyword_is_recognised_in_any_case_and_punctuation(word, wrapping):
     text = wrapping.format(word.upper() if word.isascii() else word)
-    assert keywords.match_keyword(text) == (keywords._LOOKUP[word], None)
+    assert keywords.match_keyword(text) == (languages.current().commands[word], None)
 
 
 # -- the webhooks --------------------------------------------------------------------------------

@@ -2,10 +2,13 @@
 falls back to English where a string (or the whole catalog) is not translated yet."""
 from __future__ import annotations
 
+import shutil
+
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from app import create_app
+from app import create_app, languages
+from app.config import REPO_ROOT
 from tests.web.conftest import login
 
 
@@ -21,7 +24,10 @@ def test_a_compiled_catalog_translates_templates_flashes_and_form_labels(web_con
     folder.mkdir(parents=True)
     with open(folder / "messages.mo", "wb") as fh:
         write_mo(fh, catalog)
-    app = create_app({**web_config, "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path / "locales")})
+    for code in ("en", "nl"):  # the languages of this deployment: their files, this catalog
+        (tmp_path / "locales" / code).mkdir(exist_ok=True)
+        shutil.copy(REPO_ROOT / "locales" / code / "language.toml", tmp_path / "locales" / code / "language.toml")
+    app = create_app({**web_config, "LOCALES_DIR": str(tmp_path / "locales")})
     client = app.test_client()
     client.post("/language", data={"language": "nl"})
     page = client.get("/login").data.decode()
@@ -34,3 +40,4 @@ def test_a_compiled_catalog_translates_templates_flashes_and_form_labels(web_con
     assert "Overzicht" in page and "4 beoordelingen vragen opvolging." in page
     assert "Feedback" in page  # untranslated strings stay English
     app.extensions["saathi.engine"].dispose()
+    languages.use(languages.DEFAULT_LOCALES_DIR)

@@ -6,7 +6,7 @@ that pack's cards with them. ``memory_reviews`` is how many answers the fit saw,
 worker refits only when enough new ones came in.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04 18:20:00
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from app.models.types import UTCDateTime
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,9 @@ from datetime import datetime
 from math import ceil
 
 from flask import render_template
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.db import get_db
 from app.i18n import LANGUAGES
@@ -18,7 +20,7 @@ from app.people import audit
 from app.web.auth.guards import get_or_404
 from app.web.dashboard import bp
 from app.web.dashboard.params import arg_int
-from app.web.i18n import local_time
+from app.web.formatting import moment as local_time
 
 PAGE_SIZE = 50
 ACTION_NAMES = {

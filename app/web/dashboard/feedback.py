@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -56,6 +57,18 @@ def feedback_list():
 def _feedback_or_404(feedback_id: int) -> Feedback:
     db = get_db()
     return get_or_404(Feedback, feedback_id, site_of=lambda row: db.get(Learner, row.learner_id).site_id)
+
+
+def consent_moment(day_text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """When the learner agreed, as a real instant: now if the day given is today (or none or
+    a future one) on the site's calendar, else noon of that day at the site."""
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return now
+    if day >= now.astimezone(zone).date():
+        return now
+    return datetime.combine(day, time(12), zone).astimezone(timezone.utc)
 
 
 def _back():
@@ -112,13 +125,8 @@ def feedback_testimonial(feedback_id: int):
         if request.form.get("confirm") != "yes":
             flash(_("Tick the box to confirm that the learner agreed to be quoted."), "error")
             return _back()
-        consent_at = now
-        try:
-            day = date.fromisoformat(request.form.get("consent_date", ""))
-            if day <= now.date():
-                consent_at = datetime.combine(day, time(12), timezone.utc)
-        except ValueError:
-            pass
+        site = db.get(Site, db.get(Learner, row.learner_id).site_id)
+        consent_at = consent_moment(request.form.get("consent_date", ""), now=now, zone=ZoneInfo(site.timezone))
         try:
             fb.set_testimonial(db=db, feedback=row, consent=True, now=now, consent_at=consent_at)
         except fb.FeedbackError:

@@ -2,24 +2,24 @@
 a learner's data or erase it on request."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func
 from sqlmodel import select
 
 from app.db import get_db
+from app.i18n import N_
 from app.models import Answer, Card, Cohort, Item, Learner, Module, Prompt, Site
 from app.models.people import LEARNER_STATUSES
 from app.people import audit
 from app.people.phones import masked_phone
 from app.reports import feedback as fb
+from app.reports.csvfile import LOCALISED, MACHINE, csv_text
 from app.reports.queries import in_sites
-from app.reports.summary import _cell
 from app.web.auth.guards import get_or_404, roles_required, scope
 from app.web.dashboard import bp
 from app.web.dashboard.changes import channel_names
@@ -77,17 +77,21 @@ def learners():
                            **chosen)
 
 
+LEARNER_COLUMNS = ("name", "phone", "site", "cohort", "language", "channel", "status")
+LEARNER_LABELS = {"name": N_("Name"), "phone": N_("Phone"), "site": N_("Site"), "cohort": N_("Cohort"),
+                  "language": N_("Language"), "channel": N_("Channel"), "status": N_("Status")}
+
+
 @bp.get("/learners.csv")
 def learners_csv():
-    """The filtered list as CSV, numbers masked as on the page (full for admins only)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "phone", "site", "cohort", "language", "channel", "status"])
-    for learner, site, cohort in get_db().exec(_filtered()[0]).all():
-        writer.writerow([_cell(v) for v in (learner.name, phone_filter(learner.phone), site.name,
-                                             cohort.name if cohort else "", learner.language, learner.channel,
-                                             learner.status)])
-    return Response(out.getvalue(), mimetype="text/csv",
+    """The filtered list as CSV, numbers masked as on the page (full for admins only); for a
+    spreadsheet in the user's language, or ``?columns=machine`` for scripts."""
+    rows = [(learner.name, phone_filter(learner.phone), site.name, cohort.name if cohort else "",
+             learner.language, learner.channel, learner.status)
+            for learner, site, cohort in get_db().exec(_filtered()[0]).all()]
+    style = MACHINE if request.args.get("columns") == MACHINE else LOCALISED
+    text = csv_text(LEARNER_COLUMNS, rows, labels=LEARNER_LABELS, style=style, language=str(get_locale() or "en"))
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="learners.csv"'})
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.clock import get_clock
 from app.db import get_db
 from app.models import Site
+from app.reports import costs
+from app.reports.csvfile import LOCALISED, MACHINE
 from app.reports.recognition import diligent_learners, month_bounds, parse_month
 from app.reports.summary import KINDS, period_for, site_summary, summary_csv
 from app.web.auth.guards import get_or_404, scope
@@ -63,7 +66,12 @@ def _summary(site_id: int, kind: str):
 def report(site_id: int, kind: str):
     """A week's (``?period=YYYY-MM-DD``) or month's (``?period=YYYY-MM``) summary, print-ready."""
     summary = _summary(site_id, kind)
-    return render_template("dashboard/report.html", summary=summary, kind=kind)
+    return render_template("dashboard/report.html", summary=summary, kind=kind, spent=_spent(summary))
+
+
+def _spent(summary):
+    """What the period's messages cost, in the site's currency (None without a price)."""
+    return costs.metrics_costs(summary.total, costs.current_prices(current_app).get(summary.site.country))
 
 
 def _download_name(summary, kind: str, ext: str) -> str:
@@ -74,7 +82,7 @@ def _download_name(summary, kind: str, ext: str) -> str:
 def report_pdf(site_id: int, kind: str):
     """The printable page as a PDF, to mail or archive."""
     summary = _summary(site_id, kind)
-    html = render_template("dashboard/report.html", summary=summary, kind=kind)
+    html = render_template("dashboard/report.html", summary=summary, kind=kind, spent=_spent(summary))
     try:
         pdf = render_pdf(html, base_url=request.url_root)
     except PdfUnavailable:
@@ -87,7 +95,10 @@ def report_pdf(site_id: int, kind: str):
 
 @bp.get("/sites/<int:site_id>/reports/<kind>.csv")
 def report_csv(site_id: int, kind: str):
-    """The same summary as a CSV download (one row per cohort and a TOTAL row)."""
+    """The same summary as a CSV download (one row per cohort and a TOTAL row): for a
+    spreadsheet in the user's language, or ``?columns=machine`` for scripts."""
     summary = _summary(site_id, kind)
-    return Response(summary_csv(summary), mimetype="text/csv", headers={
+    style = MACHINE if request.args.get("columns") == MACHINE else LOCALISED
+    text = summary_csv(summary, style=style, language=str(get_locale() or "en"))
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{_download_name(summary, kind, "csv")}"'})

@@ -1,16 +1,23 @@
 """Dashboards: every visible site at a glance, one site (or cohort) in depth, one session."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.db import get_db
 from app.models import Cohort, Module, Site, TrainingSession
-from app.reports import delivery, learning, queries
+from app.reports import costs, delivery, learning, queries
 from app.reports import feedback as fb
+from app.web import formatting
 from app.web.auth.guards import get_or_404, scope
 from app.web.dashboard import bp, charts
-from app.web.dashboard.params import arg_int, period_args, visible_cohort, visible_cohorts, visible_sites
+from app.web.dashboard.params import (
+    arg_int,
+    period_args,
+    visible_cohort,
+    visible_cohorts,
+    visible_sites,
+)
 from app.web.i18n import localized
 
 
@@ -53,7 +60,7 @@ def site(site_id: int):
         "retention": charts.percent_line([p.label for p in retention], [p.retention for p in retention],
                                          title=_("Reviews answered right"), no_data=_("No reviews yet"),
                                          x_title=_("Days since the session")),
-        "days": charts.count_bars([d.strftime("%d.%m") for d, _n, _c in days],
+        "days": charts.count_bars([formatting.day(d, "short_day") for d, _n, _c in days],
                                   [(_("Right"), [c for _d, _n, c in days]),
                                    (_("Wrong"), [n - c for _d, n, c in days])],
                                   title=_("Answers per day"), no_data=no_data),
@@ -62,9 +69,10 @@ def site(site_id: int):
     names = {c.id: c.name for c in cohorts}
     cohort_lines = sorted(((cid, names.get(cid, "—"), m) for cid, m in per_cohort.items()), key=lambda r: r[1])
     shown = [cohort] if cohort is not None else [c for c in cohorts if c.id in per_cohort]
+    spent = costs.metrics_costs(total, costs.current_prices(current_app).get(site.country))
     return render_template(
         "dashboard/site.html", site=site, cohort=cohort, cohorts=cohorts, first=first, last=last,
-        total=total, cohort_lines=cohort_lines, day_buckets=[label for label, _, _ in learning.DAY_BUCKETS],
+        total=total, spent=spent, cohort_lines=cohort_lines, day_buckets=[label for label, _, _ in learning.DAY_BUCKETS],
         learning=learning.by_cohort(db=db, cohorts=shown, start=start, end=end),
         modules=modules, items=items, retention=retention, chart=chart,
         sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where),

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from app.clock import get_clock
+from app.content.schema import module_languages
 from app.db import get_db
 from app.models import Item, Module, Pack
 from app.web.workspace import bp
@@ -129,7 +130,7 @@ def content_draft(token: str):
     checked = check_draft(draft, library())
     # A single file is checked within its pack, but the trainer asked about that file only.
     only = draft.filename.rsplit(".", 1)[0] if draft.kind == "file" and draft.pack else None
-    previews = [(pack.pack, module.module, preview_schema(module.module, list(pack.pack.languages)))
+    previews = [(pack.pack, module.module, preview_schema(module.module, module_languages(pack.pack, module.module)))
                 for pack in checked.report.packs for module in pack.modules
                 if only is None or module.module.slug == only]
     costs = [c for c in checked.report.costs if only is None or c.module.endswith("/" + only)]

@@ -4,13 +4,20 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.people.sites import HHMM
+from app.web.forms import Form
 
 try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) pairs
     from wtforms.fields.choices import SelectChoice
@@ -25,7 +32,7 @@ def choices(pairs) -> list:
     return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     cohort = SelectField(_l("Cohort"), coerce=int, validators=[DataRequired()])
     module = SelectField(_l("Module"), coerce=int, validators=[DataRequired()])
     held_at = DateTimeLocalField(_l("Held at (the site's local time)"), format="%Y-%m-%dT%H:%M",
@@ -36,7 +43,7 @@ class SessionForm(FlaskForm):
 LATE_JOIN_LABEL = _l("Also send the quiz of sessions already held")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"))
     text = TextAreaField(_l("…or paste the rows"), validators=[Optional()])
     late_join = BooleanField(LATE_JOIN_LABEL, default=True)
@@ -51,7 +58,7 @@ def valid_timezone(form, field) -> None:
             raise ValidationError(_l("Unknown timezone: use a name such as Asia/Kolkata or Europe/Oslo.")) from None
 
 
-class LearnerForm(FlaskForm):
+class LearnerForm(Form):
     """A learner's own details; the cohort and the status have their own forms."""
 
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the learner's name.")),
@@ -62,14 +69,14 @@ class LearnerForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     # Checked by the view against the user's sites (a 404, like any object outside them).
     cohort = SelectField(_l("Cohort"), coerce=int, validate_choice=False)
     late_join = BooleanField(LATE_JOIN_LABEL, default=True)
     submit = SubmitField(_l("Move"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200, message=_l(
         "At most 200 characters."))])
     late_join = BooleanField(LATE_JOIN_LABEL, default=True)
@@ -79,7 +86,7 @@ class StatusForm(FlaskForm):
 HHMM_MESSAGE = _l("Write the time as HH:MM, for example 09:00.")
 
 
-class SiteSettingsForm(FlaskForm):
+class SiteSettingsForm(Form):
     timezone = StringField(_l("Timezone"), validators=[DataRequired(message=_l("Give the site's timezone.")),
                                                        valid_timezone])
     send_start = StringField(_l("Messages from (HH:MM)"), validators=[
@@ -96,13 +103,13 @@ class SiteSettingsForm(FlaskForm):
             raise ValidationError(_l("The window must end after it starts."))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("A module file (.yaml) or a whole pack (.zip)"))
     pack = SelectField(_l("Pack of the module file"), validators=[Optional()])
     submit = SubmitField(_l("Check"))
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     pack = SelectField(_l("Pack"), validators=[DataRequired()])
     filename = SelectField(_l("File"), validators=[DataRequired()], validate_choice=False)
     text = TextAreaField(_l("YAML"), validators=[DataRequired()])

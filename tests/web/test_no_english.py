@@ -1,0 +1,176 @@
+"""No English left: every page, flash, form error and export header goes through a catalog.
+
+A pseudo-locale (Esperanto's code, ``eo``, a language Saathi does not ship) translates every
+message to itself wrapped in ⟦ ⟧. Rendered in it, a page must show no English word outside
+the brackets except the data on it (names, content texts, codes). Every shipped locale
+renders each page too, and its catalog is complete (``tests/test_catalogs.py``), so a
+string that passes here is translated everywhere.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from html import unescape
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from sqlmodel import select
+
+from app import languages
+from app.config import REPO_ROOT
+from app.models import Cohort, Feedback, Inbound, Item, Learner, Module, Outbox, Pack, Site, User
+from tests.web.conftest import app_db, csrf_token
+
+PSEUDO = "eo"
+PLACEHOLDER = re.compile(r"(\{[a-z_]+\}|%\([a-z_]+\)[sd]|%%)")
+SHIPPED = ("en", "hi", "nb", "nl", "mr", "ta", "te", "kn", "bn", "ar")
+# Words that are no language's: product names, formats, units and the codes of languages.
+NOT_ENGLISH = {"saathi", "sms", "csv", "pdf", "json", "yaml", "utf", "upi", "pin", "otp", "qr", "ist", "utc", "cet",
+               "cest", "twilio", "gsm", "ucs", "erase", "stop", "start", "help", "quiz", "score", "lang", "inr", "nok",
+               "eur", "zip", "hh", "mm", "am", "pm", "id", "api", "url", "saathi.test", *SHIPPED,
+               # the pseudo-locale writes dates as CLDR English does: that is formatting, not a message
+               "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "march"}
+
+
+def wrap(text: str) -> str:
+    """``Hello {name}`` -> ``⟦Hello {name}⟧``: every placeholder kept, so formatting works."""
+    return f"⟦{text}⟧"
+
+
+def pseudo_catalog(path: Path) -> None:
+    from app.cli.translate import extract_to
+
+    pot = path.parent / "messages.pot"
+    extract_to(pot)
+    with pot.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    catalog.locale = None
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = (wrap(message.id[0]), wrap(message.id[1]))
+        else:
+            message.string = wrap(message.id)
+    with path.open("wb") as fh:
+        write_po(fh, catalog)
+
+
+@pytest.fixture
+def pseudo_locales(tmp_path) -> Path:
+    folder = Path(shutil.copytree(REPO_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo")))
+    (folder / PSEUDO / "LC_MESSAGES").mkdir(parents=True)
+    (folder / PSEUDO / "language.toml").write_text(
+        'name = "Pseudo"\nenglish_name = "Pseudo"\nbabel_locale = "en"\n[words]\nnames = ["pseudo"]\n',
+        encoding="utf-8")
+    pseudo_catalog(folder / PSEUDO / "LC_MESSAGES" / "messages.po")
+    yield folder
+    languages.use(languages.DEFAULT_LOCALES_DIR)
+
+
+@pytest.fixture
+def web_config(web_config, pseudo_locales):
+    return {**web_config, "LOCALES_DIR": str(pseudo_locales)}
+
+
+def data_texts(web_app) -> list[str]:
+    """Everything on the pages that is data, not interface: longest first."""
+    texts: set[str] = set()
+    with app_db(web_app) as db:
+        for site in db.exec(select(Site)).all():
+            texts |= {site.name, site.timezone, site.country}
+        for learner in db.exec(select(Learner)).all():
+            texts |= {learner.name, learner.phone}
+        for user in db.exec(select(User)).all():
+            texts |= {user.email, user.name or ""}
+        texts |= {c.name for c in db.exec(select(Cohort)).all()}
+        for row in [*db.exec(select(Pack)).all(), *db.exec(select(Module)).all()]:
+            texts |= set(row.title.values()) | {row.slug}
+        for module in db.exec(select(Module)).all():
+            texts |= set((module.greeting or {}).values()) | {module.key}
+        for item in db.exec(select(Item)).all():
+            texts |= set(item.question.values()) | set(item.explanation.values()) | {item.slug}
+            texts |= {text for option in item.options for text in option.values()}
+
+        texts |= {f.comment for f in db.exec(select(Feedback)).all() if f.comment}
+        # What learners were sent and wrote, in their own language: the conversation, not the UI.
+        texts |= {line.strip() for o in db.exec(select(Outbox.body)).all() for line in o.splitlines()}
+        texts |= {i.body for i in db.exec(select(Inbound)).all() if getattr(i, "body", None)}
+    texts |= {lang.name for lang in languages.current().values()}  # each language named in itself
+    texts |= {path.name for path in Path(web_app.config["CONTENT_DIR"]).iterdir()}  # pack slugs
+    return sorted((t for t in texts if t), key=len, reverse=True)
+
+
+def leftover_english(html: str, data: list[str]) -> list[str]:
+    """Words of English outside ⟦ ⟧ and outside the data."""
+    html = re.sub(r"<(script|style|svg|code|pre|textarea)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r'<option value="[a-z]{2}"[^>]*>[^<]*</option>', " ", html)  # the language picker
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
+    text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)  # a message inside a message
+    for value in data:
+        text = text.replace(value, " ")
+    words = re.findall(r"[A-Za-z][A-Za-z'.]+[A-Za-z]", text)
+    return [w for w in words if w.lower() not in NOT_ENGLISH and not re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", w)]
+
+
+def pages(world) -> list[str]:
+    s, learner, cohort = world.site_a, world.asha, world.cohort_a
+    return ["/", f"/sites/{s}", f"/sites/{s}?cohort={cohort}", f"/sessions/{world.session_a}", "/learners",
+            f"/learners/{learner}", "/feedback", "/testimonials", f"/sites/{s}/testimonials", f"/sites/{s}/changes",
+            "/recognition", f"/sites/{s}/recognition", "/reports", f"/sites/{s}/reports/weekly?period=2026-03-02",
+            f"/sites/{s}/reports/monthly?period=2026-03", "/workspace/sessions", "/workspace/content",
+            f"/workspace/modules/{world.module}/preview", "/workspace/learners/import",
+            f"/workspace/learners/{learner}", f"/workspace/sites/{s}/settings", "/simulator/",
+            f"/simulator/{learner}", "/no-such-page"]
+
+
+def choose(client, code: str) -> None:
+    page = client.get("/").data.decode()
+    assert client.post("/language", data={"language": code, "csrf_token": csrf_token(page)}).status_code == 302
+
+
+def test_every_page_speaks_only_through_the_catalogs(web_app, as_user, world):
+    client = as_user("admin")
+    choose(client, PSEUDO)
+    data = data_texts(web_app)
+    found = {}
+    for path in pages(world):
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code in (200, 404), path
+        left = leftover_english(response.data.decode(), data)
+        if left:
+            found[path] = sorted(set(left))
+    assert found == {}
+
+
+def test_flashes_form_errors_and_export_headers_speak_through_the_catalogs(web_app, as_user, world):
+    client = as_user("admin")
+    choose(client, PSEUDO)
+    data = data_texts(web_app)
+    page = client.get(f"/workspace/sites/{world.site_a}/settings").data.decode()
+    bad = client.post(f"/workspace/sites/{world.site_a}/settings", follow_redirects=True,
+                      data={"csrf_token": csrf_token(page), "timezone": "Mars/Base", "window_start": "25:00",
+                            "window_end": "08:00", "daily_cap": "999"}).data.decode()
+    assert "⟦" in bad and leftover_english(bad, data) == []
+    page = client.get("/workspace/sessions").data.decode()
+    flashed = client.post("/workspace/sessions", follow_redirects=True,
+                          data={"csrf_token": csrf_token(page), "cohort": "", "module": ""}).data.decode()
+    assert leftover_english(flashed, data) == []
+    header = client.get("/learners.csv").data.decode("utf-8").splitlines()[0]
+    assert all(cell.startswith("⟦") for cell in header.lstrip("\ufeff").split(","))
+    header = client.get(f"/sites/{world.site_a}/reports/weekly.csv").data.decode("utf-8").splitlines()[0]
+    assert all(cell.startswith("⟦") for cell in header.lstrip("\ufeff").split(","))
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_every_page_renders_in_every_shipped_language(web_app, as_user, world, code):
+    client = as_user("admin")
+    choose(client, code)
+    for path in pages(world):
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code in (200, 404), (code, path)
+        html = response.data.decode()
+        assert f'lang="{code}"' in html and ("⟦" not in html), (code, path)
+        assert ('dir="rtl"' in html) == (code == "ar"), (code, path)
