@@ -12,8 +12,8 @@ from app.channels.options import ChannelOptions
 from app.channels.registry import channels
 from app.channels.whatsapp import WhatsAppOptions
 from app.models import Answer, Item, Learner, Outbox, Prompt, Site
+from app.reports.costs import price_table
 from app.reports.delivery import value_by_channel
-from app.simulation.compare import COUNTRY_PRICES
 from tests.factories import make_learners, make_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,9 +97,9 @@ def test_cost_per_item_remembered_per_channel(app, db, clock):
         db.add(Answer(learner_id=asha.id, prompt_id=prompt.id, item_id=item.id, kind="review", raw="1", choice=1,
                       correct=correct, channel=channel, answered_at=now))
     db.flush()
-    india = COUNTRY_PRICES["IN"]
+    india = price_table({})["IN"]
     rows = {r.kind: r for r in value_by_channel(db=db, site_ids=None, prices=india)}
-    assert rows["sms"].cost == round(2 * india.per_segment, 2) and rows["sms"].remembered == 2
+    assert rows["sms"].cost == round(2 * india.sms_segment, 2) and rows["sms"].remembered == 2
     assert rows["whatsapp"].cost == round(india.whatsapp(templates=1, messages=3), 2)
     assert rows["whatsapp"].per_item == rows["whatsapp"].cost  # one review right
-    assert rows["call"].cost == round(2 * india.per_minute, 2) and rows["call"].per_item is None
+    assert rows["call"].cost == round(2 * india.voice_minute, 2) and rows["call"].per_item is None

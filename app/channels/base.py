@@ -40,6 +40,10 @@ class Channel:
     closes_own_prompts: bool = False
     registry = None  # set by ``Registry.register``: how a channel finds its fallbacks
 
+    def speaks(self, db: Session, language: str) -> bool:
+        """Whether this channel can carry ``language`` (a call needs a voice that speaks it)."""
+        return True
+
     # -- planning ------------------------------------------------------------------------
     def plan(self, db: Session, learner: Learner, *, now: datetime, policy: Policy, options, stats) -> Outbox | None:
         """The next message for one locked learner inside their window and under the cap

@@ -60,6 +60,13 @@ class Registry:
     def by_kind(self, kind: str | None) -> Channel:
         return self._by_kind.get(kind or "sms") or self._by_name["sms"]
 
+    def reachable(self, db, language: str, channel: str | None) -> str:
+        """``channel``, or SMS where one of its channels cannot carry ``language`` (no Twilio
+        voice speaks it: a call nobody can follow costs money and teaches nothing)."""
+        if all(c.speaks(db, language) for c in self.route(channel)):
+            return channel
+        return "sms"
+
     def fallbacks(self, learner, channel: Channel) -> list[Channel]:
         """The learner's other channels, in order, after ``channel``."""
         if learner is None:

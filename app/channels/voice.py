@@ -11,12 +11,16 @@ from collections.abc import Mapping
 from app.channels import messages
 from app.channels.base import Channel
 from app.voice.calls import call_instead_of_sms, call_off, expire_stale, plan_call, stop_calls
+from app.voice.settings import has_voice
 from app.voice.status import apply_call_status
 
 
 class VoiceChannel(Channel):
     name = "voice"
     outbox_kind = "call"
+
+    def speaks(self, db, language: str) -> bool:
+        return has_voice(db, language)
     closes_own_prompts = True
     status_path = "/twilio/call-status"
 

@@ -39,8 +39,8 @@ def _csv(value: str) -> tuple[str, ...]:
               help="A schedule to compare (repeatable): fsrs:0.9, fsrs:0.85:cap=2:rem=0, fsrs:0.95:max=14, fixed:7, "
                    "fixed:1-6-12-48, leitner:1-2-4-8-16, quiz-only, none. Default: the standard set.")
 @click.option("--checkpoints", default="30,90", show_default=True, help="Days at which recall is measured.")
-@click.option("--country", type=click.Choice(["IN", "NO", "NL"]), default="IN", show_default=True,
-              help="Default prices for this country.")
+@click.option("--country", default="IN", show_default=True,
+              help="Prices of this country in the price table (SAATHI_PRICES; IN, NO, NL by default).")
 @click.option("--price-per-segment", type=float, help="Price of one SMS segment (overrides --country).")
 @click.option("--price-per-minute", type=float, help="Price of one voice minute (overrides --country).")
 @click.option("--currency", help="Currency symbol for the table (overrides --country).")
@@ -67,7 +67,7 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
     from dataclasses import replace
 
     from app.simulation import report
-    from app.simulation.compare import COUNTRY_PRICES, VOICE_DB_REFUSAL, compare
+    from app.simulation.compare import VOICE_DB_REFUSAL, compare, country_prices
     from app.simulation.learner_model import display_name, memory_model
     from app.simulation.runner import SimConfig
     from app.simulation.schedules import DEFAULT_SPECS, parse
@@ -87,7 +87,11 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
         raise click.BadParameter(f"no pack {pack!r} in {current_app.config['CONTENT_DIR']}")
     if engine == "db" and voice_share > 0:
         raise click.BadParameter(VOICE_DB_REFUSAL, param_hint="'--voice-share'")
-    prices = COUNTRY_PRICES[country]
+    table = country_prices(current_app.config)
+    if country.upper() not in table:
+        raise click.BadParameter(f"no prices for {country!r} (the price table has {', '.join(sorted(table))})",
+                                 param_hint="'--country'")
+    prices = table[country.upper()]
     prices = replace(prices, per_segment=price_per_segment if price_per_segment is not None else prices.per_segment,
                      per_minute=price_per_minute if price_per_minute is not None else prices.per_minute,
                      currency=currency or prices.currency)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.i18n import LANGUAGES
 from app.learning import fitting, keywords, srs, texts
 from app.learning.conversation import Conversation, load
@@ -32,7 +33,6 @@ from app.learning.prompts import (
 from app.messaging.segments import count_segments
 from app.models import Answer, Card, Item, Learner, Prompt
 from app.scheduling.reschedule import switch_channel
-from app.voice.settings import reachable_channel
 
 __all__ = ["grade_answer", "handle_text", "opt_out", "record_rating", "record_review", "score"]
 
@@ -196,7 +196,7 @@ def _command(db, learner, command, *, now, policy, channel) -> list[Outgoing]:
         if arg not in LANGUAGES:
             return [Outgoing(texts.language_unknown_text(lang), purpose="reply")]
         learner.language, learner.updated_at = arg, now
-        old_channel, learner.channel = learner.channel, reachable_channel(db, arg, learner.channel)
+        old_channel, learner.channel = learner.channel, channels.reachable(db, arg, learner.channel)
         db.add(learner)
         if learner.channel != old_channel:  # no voice speaks it: what was to be called goes by SMS
             switch_channel(db, learner, old_channel=old_channel, now=now)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.db import locked
 from app.i18n import LANGUAGES
 from app.learning.sessions import queue_held_sessions
@@ -21,7 +22,6 @@ from app.models.people import CHANNELS
 from app.people import audit
 from app.scheduling.reschedule import Rescheduled, hold_contacts, retime_learner, switch_channel
 from app.scheduling.window import Window
-from app.voice.settings import reachable_channel
 
 EDITABLE = ("name", "language", "channel", "timezone")
 
@@ -102,7 +102,7 @@ def edit_learner(db: Session, *, learner: Learner, now: datetime, user_id: int |
     """Change the learner's name, language, channel or own timezone (None: the site's)."""
     name, timezone = name.strip(), (timezone or "").strip() or None
     check_values(name=name, language=language, channel=channel, timezone=timezone)
-    channel = reachable_channel(db, language, channel)
+    channel = channels.reachable(db, language, channel)
     change = _apply(db, learner, dict(name=name, language=language, channel=channel, timezone=timezone), now=now)
     if change:
         audit.record(db, now=now, action="learner_edited", user_id=user_id, site_id=learner.site_id,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from app import languages
+from app.channels.registry import channels
 from app.i18n import N_, Explained
 from app.models import Learner, Site, TrainingSession
 from app.models.people import CHANNELS
@@ -28,7 +29,6 @@ from app.people.sites import (
     country_timezone,
     get_or_create_cohort,
 )
-from app.voice.settings import reachable_channel
 
 REQUIRED = ("phone", "name", "site", "language", "cohort")
 
@@ -149,7 +149,7 @@ def _import_row(*, db, row, site, now, report, seen, number, user_id, late_join,
     if channel not in CHANNELS:
         raise Explained(N_("channel '{channel}' must be one of {channels}"), channel=channel,
                         channels=", ".join(CHANNELS))
-    channel = reachable_channel(db, language, channel)
+    channel = channels.reachable(db, language, channel)
     tz = row.get("timezone") or None
     if tz:
         try:

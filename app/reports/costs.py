@@ -1,21 +1,30 @@
 """What the messages cost, in the site's own money.
 
 Prices are per country, because a carrier bills by the destination: ``SAATHI_PRICES`` is a
-JSON table ``{"IN": {"currency": "INR", "sms_segment": 0.70, "voice_minute": 1.20}, ...}``
-(unset: ``DEFAULT_PRICES``, list prices of late 2026 to replace with the contract's). A
+JSON table ``{"IN": {"currency": "INR", "sms_segment": 0.25, "voice_minute": 0.60,
+"whatsapp_template": 0.12, "whatsapp_message": 0.42}, ...}`` (unset: ``DEFAULT_PRICES``). A
 site in a country the table lacks shows no money, never a guess in someone else's currency.
 Costs are computed from what was billed (segments of sent SMS), so the dashboard, the
-reports and the simulator's estimates speak the same unit.
+reports and ``saathi simulate`` (which reads the same table) speak the same unit. This is
+the one price table: the channel comparison and the simulator read it too.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+# Plausible bulk prices (2025) for a programme sending through a local aggregator; Twilio's
+# list prices for international A2P traffic are several times higher. WhatsApp: Meta's
+# utility rate for the market (a template outside the 24-hour window; inside it messages
+# are free) and Twilio's fee on every WhatsApp message ($0.005), in the local currency.
+# Check your contract and Meta's current rate card, and set SAATHI_PRICES.
 DEFAULT_PRICES = {
-    "IN": {"currency": "INR", "sms_segment": 0.70, "voice_minute": 1.20},
-    "NO": {"currency": "NOK", "sms_segment": 0.75, "voice_minute": 1.60},
-    "NL": {"currency": "EUR", "sms_segment": 0.08, "voice_minute": 0.15},
+    "IN": {"currency": "INR", "sms_segment": 0.25, "voice_minute": 0.60,
+           "whatsapp_template": 0.12, "whatsapp_message": 0.42},
+    "NO": {"currency": "NOK", "sms_segment": 0.80, "voice_minute": 0.50,
+           "whatsapp_template": 0.35, "whatsapp_message": 0.055},
+    "NL": {"currency": "EUR", "sms_segment": 0.09, "voice_minute": 0.05,
+           "whatsapp_template": 0.05, "whatsapp_message": 0.0046},
 }
 
 
@@ -24,6 +33,12 @@ class Price:
     currency: str  # ISO 4217: INR, NOK, EUR
     sms_segment: float
     voice_minute: float = 0.0
+    whatsapp_template: float = 0.0  # Meta's charge for a utility template (outside the 24-hour window)
+    whatsapp_message: float = 0.0  # the provider's fee on every WhatsApp message
+
+    def whatsapp(self, templates: float, messages: float) -> float:
+        """The WhatsApp bill for ``templates`` utility templates among ``messages`` sent."""
+        return templates * self.whatsapp_template + messages * self.whatsapp_message
 
 
 class PriceError(ValueError):
@@ -52,7 +67,9 @@ def price_table(config) -> dict[str, Price]:
     for country, entry in raw.items():
         try:
             table[str(country).upper()] = Price(str(entry["currency"]).upper(), float(entry["sms_segment"]),
-                                                float(entry.get("voice_minute", 0)))
+                                                float(entry.get("voice_minute", 0)),
+                                                float(entry.get("whatsapp_template", 0)),
+                                                float(entry.get("whatsapp_message", 0)))
         except (KeyError, TypeError, ValueError):
             raise PriceError(f"SAATHI_PRICES[{country!r}] needs a currency and a number for sms_segment") from None
     return table

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from app.channels import dlt
 from app.channels.registry import channels
 from app.models import Answer, Learner, Outbox
+from app.reports.costs import Price
 from app.reports.queries import BILLED, _count_true, _learner_filter, in_period
 
 SENT = ("accepted", "sent", "delivered", "read", "undelivered", "failed")
@@ -83,9 +84,9 @@ class ChannelValue:
         return self.cost / self.remembered if self.remembered else None
 
 
-def value_by_channel(*, db: Session, site_ids: set[int] | None, prices, cohort_id: int | None = None,
+def value_by_channel(*, db: Session, site_ids: set[int] | None, prices: Price, cohort_id: int | None = None,
                      start: datetime | None = None, end: datetime | None = None) -> list[ChannelValue]:
-    """Per channel, in ``prices``' currency: SMS by the segment, calls by the started minute,
+    """Per channel, in ``prices``' currency (the site's country in ``app/reports/costs.py``): SMS by the segment, calls by the started minute,
     WhatsApp by Meta's template price plus the provider's fee per message; against the
     review answers given right on that channel."""
     cost: dict[str, float] = {}
@@ -99,9 +100,9 @@ def value_by_channel(*, db: Session, site_ids: set[int] | None, prices, cohort_i
         if kind == "whatsapp":
             amount = prices.whatsapp(templates=count if purpose == "opener" else 0, messages=count)
         elif kind == "call":
-            amount = int(minutes) * prices.per_minute
+            amount = int(minutes) * prices.voice_minute
         else:
-            amount = segments * prices.per_segment
+            amount = segments * prices.sms_segment
         cost[kind] = cost.get(kind, 0.0) + amount
     right = select(Answer.channel, func.count(Answer.id)).select_from(Answer) \
         .join(Learner, Learner.id == Answer.learner_id).where(Answer.correct, Answer.kind == "review")

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
 
+from babel.numbers import get_currency_symbol
+
+from app.reports import costs
 from app.simulation import fast, refit, world
 from app.simulation.runner import ShardResult, SimConfig, run_shard
 from app.simulation.schedules import Schedule
@@ -23,10 +26,8 @@ from app.simulation.schedules import Schedule
 
 @dataclass(frozen=True)
 class Prices:
-    """What the programme pays: per SMS segment sent and per minute of voice call; on
-    WhatsApp, Meta's price per utility template (a message outside the 24-hour window:
-    the post-session message, a review opener; inside the window messages are free) and
-    the provider's fee on every WhatsApp message, in or out of the window."""
+    """A country's entry of the price table (``app/reports/costs.py``, ``SAATHI_PRICES``) as the
+    simulator's tables show it, with the currency's symbol."""
 
     currency: str = "₹"
     per_segment: float = 0.25
@@ -34,20 +35,23 @@ class Prices:
     per_template: float = 0.12
     provider_fee: float = 0.42
 
+    @classmethod
+    def of(cls, price: costs.Price) -> Prices:
+        symbol = get_currency_symbol(price.currency, locale="en")
+        return cls(symbol if symbol != price.currency else symbol + " ", price.sms_segment, price.voice_minute,
+                   price.whatsapp_template, price.whatsapp_message)
+
     def whatsapp(self, templates: float, messages: float) -> float:
         """The WhatsApp bill for ``templates`` utility templates among ``messages`` sent."""
         return templates * self.per_template + messages * self.provider_fee
 
 
-# Plausible bulk prices (2025) for a programme sending through a local aggregator; Twilio's
-# list prices for international A2P traffic are several times higher. WhatsApp: Meta's
-# utility rate for the market, and Twilio's per-message fee ($0.005) in the local
-# currency. Check your contract and Meta's current rate card.
-COUNTRY_PRICES = {
-    "IN": Prices("₹", 0.25, 0.60, per_template=0.12, provider_fee=0.42),
-    "NO": Prices("kr ", 0.80, 0.50, per_template=0.35, provider_fee=0.055),
-    "NL": Prices("€", 0.09, 0.05, per_template=0.05, provider_fee=0.0046),
-}
+def country_prices(config=None) -> dict[str, Prices]:
+    """The price table (``SAATHI_PRICES`` from ``config``, else the defaults), per country."""
+    return {country: Prices.of(price) for country, price in costs.price_table(config or {}).items()}
+
+
+COUNTRY_PRICES = country_prices()  # the defaults, for tests and the simulator's own defaults
 
 
 @dataclass

@@ -30,15 +30,6 @@ def has_voice(db: Session, language: str) -> bool:
     return language in default_voices() or db.get(VoiceSetting, language) is not None
 
 
-def reachable_channel(db: Session, language: str, channel: str) -> str:
-    """``channel``, or SMS where no Twilio voice speaks ``language`` (its file says
-    ``voice = "none"`` and no ``saathi voices set`` row adds one): a call nobody can follow
-    costs money and teaches nothing."""
-    if channel in ("voice", "both") and not has_voice(db, language):
-        return "sms"
-    return channel
-
-
 def voice_for(db: Session, language: str) -> Voice:
     """The voice for ``language``: its table row, else its file's, else English's (a learner
     of a language no voice speaks is sent SMS; a call in, or a test, still needs a voice)."""

@@ -87,10 +87,10 @@ def test_the_dashboard_shows_what_messages_cost_in_the_sites_currency(web_app, a
     page = client.get(f"/sites/{world.site_a}").data.decode()
     assert 'id="costs"' in page and "Cost per learner" in page and "₹" in page  # Andheri: India
     oslo = client.get(f"/sites/{world.site_b}").data.decode()
-    assert "NOK9.75" in oslo.split('id="costs"')[1]  # CLDR English writes the ISO code
+    assert "NOK10.40" in oslo.split('id="costs"')[1]  # CLDR English writes the ISO code
     choose_language(client, "nb")
     oslo = client.get(f"/sites/{world.site_b}").data.decode()
-    assert "Kostnad per deltaker" in oslo and "9,75 kr" in oslo.replace("\xa0", " ")
+    assert "Kostnad per deltaker" in oslo and "10,40 kr" in oslo.replace("\xa0", " ")
 
 
 def test_prices_are_read_from_settings_and_a_bad_table_stops_start_up():

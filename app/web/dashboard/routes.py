@@ -69,7 +69,8 @@ def site(site_id: int):
     names = {c.id: c.name for c in cohorts}
     cohort_lines = sorted(((cid, names.get(cid, "—"), m) for cid, m in per_cohort.items()), key=lambda r: r[1])
     shown = [cohort] if cohort is not None else [c for c in cohorts if c.id in per_cohort]
-    spent = costs.metrics_costs(total, costs.current_prices(current_app).get(site.country))
+    price = costs.current_prices(current_app).get(site.country)
+    spent = costs.metrics_costs(total, price)
     return render_template(
         "dashboard/site.html", site=site, cohort=cohort, cohorts=cohorts, first=first, last=last,
         total=total, spent=spent, cohort_lines=cohort_lines, day_buckets=[label for label, _, _ in learning.DAY_BUCKETS],
@@ -77,14 +78,7 @@ def site(site_id: int):
         modules=modules, items=items, retention=retention, chart=chart,
         sessions=queries.sessions(limit=20, **where), costs=queries.segments_by_learner(limit=15, **where),
         channels=delivery.by_channel(**where), refusals=delivery.dlt_refusals(**where),
-        prices=_prices(site), value=delivery.value_by_channel(prices=_prices(site), **where))
-
-
-def _prices(site: Site):
-    """The site's country's prices (``saathi simulate``'s table), India's where it has none."""
-    from app.simulation.compare import COUNTRY_PRICES
-
-    return COUNTRY_PRICES.get(site.country, COUNTRY_PRICES["IN"])
+        price=price, value=delivery.value_by_channel(prices=price, **where) if price else [])
 
 
 @bp.get("/cohorts/<int:cohort_id>")
