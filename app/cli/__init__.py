@@ -30,6 +30,7 @@ COMMANDS = (
     ("app.cli.simulate", "simulate_cmd"),
     ("app.cli.voices", "voices_cli"),
     ("app.cli.reports", "reports_cli"),
+    ("app.cli.journeys", "journeys_cli"),
 )
 
 

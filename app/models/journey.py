@@ -1,0 +1,40 @@
+"""Where a learner goes after the classroom: the dated steps of their journey.
+
+A journey is the learner's steps in date order, never a single "current state" column:
+a step is appended, not edited, so a move to another employer site or a placement that
+ended keeps what came before. Each step names the site it happened at (the employer site
+of a placement), which need not be the learner's site of today.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date
+from sqlmodel import Column, Field, SQLModel
+
+from app.clock import utcnow
+from app.models.types import UTCDateTime
+
+STAGES = ("enrolled", "training", "graduated", "placement", "outcome")
+# What a placement or an outcome was; the other stages have no kind.
+KINDS = {
+    "placement": ("trial", "internship", "practice"),
+    "outcome": ("contract", "new_job", "promotion", "education", "looking", "left"),
+}
+# Outcomes a programme counts as "in work, education or practice".
+GOOD_OUTCOMES = ("contract", "new_job", "promotion", "education")
+
+
+class JourneyStep(SQLModel, table=True):
+    __tablename__ = "journey_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    stage: str = Field(max_length=16)
+    kind: str | None = Field(default=None, max_length=16)
+    site_id: int | None = Field(default=None, foreign_key="site.id", index=True)
+    starts_on: date = Field(sa_column=Column(Date, nullable=False))
+    ends_on: date | None = Field(default=None, sa_column=Column(Date))
+    note: str = Field(default="", max_length=500)
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
