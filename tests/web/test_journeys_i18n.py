@@ -8,7 +8,12 @@ from app.models import Learner
 from app.models.journey import KINDS
 from tests.web.conftest import app_db, csrf_token
 from tests.web.test_no_english import (  # noqa: F401  (fixtures: the pseudo-locale app)
-    SHIPPED, choose, data_texts, leftover_english, pseudo_locales, web_config,
+    SHIPPED,
+    choose,
+    data_texts,
+    leftover_english,
+    pseudo_locales,
+    web_config,
 )
 
 
