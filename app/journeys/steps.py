@@ -13,8 +13,9 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from app.i18n import N_
+from app.journeys import checkins
 from app.models import Learner, Site
-from app.models.journey import GOOD_OUTCOMES, KINDS, STAGES, JourneyStep
+from app.models.journey import GOOD_OUTCOMES, KINDS, STAGES, JourneyCheckin, JourneyStep
 
 NOTE_MAX = 500
 
@@ -55,6 +56,8 @@ def record_step(*, db: Session, learner: Learner, stage: str, starts_on: date, n
                        ends_on=ends_on, note=(note or "").strip()[:NOTE_MAX], recorded_by=recorded_by, recorded_at=now)
     db.add(step)
     db.flush()
+    if stage == "graduated":
+        checkins.schedule(db, learner=learner, graduated_on=starts_on, now=now)
     return step
 
 
@@ -84,9 +87,14 @@ def in_work_or_study(steps: list[JourneyStep]) -> bool:
     return False
 
 
-def export_rows(*, db: Session, learner_id: int) -> list[dict]:
-    """The journey as JSON-ready data, for a learner's data export."""
+def export_rows(*, db: Session, learner_id: int) -> dict:
+    """The journey and the check-in replies as JSON-ready data, for a learner's data export."""
     sites = {s.id: s.name for s in db.exec(select(Site)).all()}
-    return [{"stage": s.stage, "kind": s.kind, "site": sites.get(s.site_id), "starts_on": s.starts_on.isoformat(),
+    replies = db.exec(select(JourneyCheckin).where(JourneyCheckin.learner_id == learner_id)
+                      .order_by(JourneyCheckin.answered_at, JourneyCheckin.id)).all()
+    steps = [{"stage": s.stage, "kind": s.kind, "site": sites.get(s.site_id), "starts_on": s.starts_on.isoformat(),
              "ends_on": s.ends_on.isoformat() if s.ends_on else None, "note": s.note,
              "recorded_at": s.recorded_at.isoformat()} for s in journey_of(db=db, learner_id=learner_id)]
+    checkins = [{"months": c.months, "reply": c.raw, "outcome": c.kind, "status": c.status,
+                 "answered_at": c.answered_at.isoformat()} for c in replies]
+    return {"steps": steps, "checkins": checkins}

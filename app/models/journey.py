@@ -38,3 +38,27 @@ class JourneyStep(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     recorded_by: int | None = Field(default=None, foreign_key="user.id")
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+CHECKIN_STATUSES = ("answered", "unclear", "resolved")
+
+
+class JourneyCheckin(SQLModel, table=True):
+    """A learner's reply to an outcome check-in SMS (3, 6, 12 months after graduating).
+
+    A clear reply also appends an outcome step; an unclear one waits here, ``unclear``,
+    in the supervisors' queue until one of them has followed up (``resolved``).
+    """
+
+    __tablename__ = "journey_checkin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    prompt_id: int | None = Field(default=None, foreign_key="prompt.id")
+    months: int
+    raw: str = Field(max_length=320)
+    kind: str | None = Field(default=None, max_length=16)
+    status: str = Field(max_length=16, index=True)
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    resolved_by: int | None = Field(default=None, foreign_key="user.id")
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

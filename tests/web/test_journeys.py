@@ -110,7 +110,7 @@ def test_export_has_the_journey_and_erasure_removes_it(web_app, world, clock):
                     note="Cashier at a bank", now=clock.now())
     with app_db(web_app) as db:
         data = export_learner(db=db, learner=db.get(Learner, world.asha))
-        assert [(s["stage"], s["kind"], s["site"], s["note"]) for s in data["journey"]] == [
+        assert [(s["stage"], s["kind"], s["site"], s["note"]) for s in data["journey"]["steps"]] == [
             ("outcome", "new_job", "Andheri Mall", "Cashier at a bank")]
         erase_learner(db=db, learner=db.get(Learner, world.asha))
     with app_db(web_app) as db:

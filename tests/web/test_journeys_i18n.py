@@ -1,10 +1,11 @@
 """The journey pages, with steps of every stage and kind on them, speak only through the catalogs."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from app.journeys.steps import record_step
-from app.models import Learner
+from app.models import JourneyCheckin, Learner
 from app.models.journey import KINDS
 from tests.web.conftest import app_db, csrf_token
 from tests.web.test_no_english import (  # noqa: F401  (fixtures: the pseudo-locale app)
@@ -26,6 +27,7 @@ def every_step(web_app, world, clock) -> None:
             for kind in kinds:
                 record_step(db=db, learner=asha, stage=stage, kind=kind, starts_on=date(2026, 2, 1),
                             ends_on=date(2026, 2, 28), note="steady", now=clock.now())
+        db.add(JourneyCheckin(learner_id=asha.id, months=3, raw="steady", status="unclear", answered_at=clock.now()))
 
 
 def test_journey_pages_flashes_and_errors_are_translated(web_app, as_user, world, clock):
@@ -33,7 +35,7 @@ def test_journey_pages_flashes_and_errors_are_translated(web_app, as_user, world
     client = as_user("admin")
     choose(client, "eo")
     data = [*data_texts(web_app), "steady", "admin@saathi.test"]
-    for path in (f"/learners/{world.asha}", f"/learners/{world.asha}/journey"):
+    for path in (f"/learners/{world.asha}", f"/learners/{world.asha}/journey", "/journeys/checkins"):
         html = client.get(path).data.decode()
         assert leftover_english(html, data) == [], path
     page = client.get(f"/learners/{world.asha}/journey").data.decode()
@@ -44,6 +46,14 @@ def test_journey_pages_flashes_and_errors_are_translated(web_app, as_user, world
         html = client.post(f"/learners/{world.asha}/journey", data={**form, "csrf_token": csrf_token(page)},
                            follow_redirects=True).data.decode()
         assert "⟦" in html and leftover_english(html, data) == [], form
+    checkin = client.get("/journeys/checkins").data.decode()
+    assert "steady" in checkin
+    html = client.post(csrf_action(checkin), data={"csrf_token": csrf_token(checkin)}, follow_redirects=True)
+    assert leftover_english(html.data.decode(), data) == []
+
+
+def csrf_action(page: str) -> str:
+    return re.search(r'action="(/journeys/checkins/\d+/resolve)"', page).group(1)
 
 
 def test_journey_page_renders_in_every_shipped_language(web_app, as_user, world, clock):
@@ -51,5 +61,6 @@ def test_journey_page_renders_in_every_shipped_language(web_app, as_user, world,
     client = as_user("admin")
     for code in SHIPPED:
         choose(client, code)
-        html = client.get(f"/learners/{world.asha}/journey").data.decode()
-        assert f'lang="{code}"' in html and "⟦" not in html, code
+        for path in (f"/learners/{world.asha}/journey", "/journeys/checkins"):
+            html = client.get(path).data.decode()
+            assert f'lang="{code}"' in html and "⟦" not in html, (code, path)

@@ -1,4 +1,4 @@
-"""journey_step: a learner's dated steps from enrolment to an outcome
+"""journey_step, journey_checkin: a learner's dated steps to an outcome; check-in replies
 
 Revision ID: 0012
 Revises: 0010
@@ -37,9 +37,31 @@ def upgrade() -> None:
     )
     op.create_index('ix_journey_step_learner_id', 'journey_step', ['learner_id'], unique=False)
     op.create_index('ix_journey_step_site_id', 'journey_step', ['site_id'], unique=False)
+    op.create_table(
+        'journey_checkin',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('learner_id', sa.Integer(), nullable=False),
+        sa.Column('prompt_id', sa.Integer(), nullable=True),
+        sa.Column('months', sa.Integer(), nullable=False),
+        sa.Column('raw', sa.String(length=320), nullable=False),
+        sa.Column('kind', sa.String(length=16), nullable=True),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('answered_at', UTCDateTime(), nullable=False),
+        sa.Column('resolved_by', sa.Integer(), nullable=True),
+        sa.Column('resolved_at', UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['learner_id'], ['learner.id']),
+        sa.ForeignKeyConstraint(['prompt_id'], ['prompt.id']),
+        sa.ForeignKeyConstraint(['resolved_by'], ['user.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_journey_checkin_learner_id', 'journey_checkin', ['learner_id'], unique=False)
+    op.create_index('ix_journey_checkin_status', 'journey_checkin', ['status'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_journey_checkin_status', table_name='journey_checkin')
+    op.drop_index('ix_journey_checkin_learner_id', table_name='journey_checkin')
+    op.drop_table('journey_checkin')
     op.drop_index('ix_journey_step_site_id', table_name='journey_step')
     op.drop_index('ix_journey_step_learner_id', table_name='journey_step')
     op.drop_table('journey_step')

@@ -10,7 +10,7 @@ from app.access import scope_to_sites
 from app.clock import get_clock
 from app.db import get_db
 from app.journeys.steps import JourneyError, journey_of, record_step
-from app.models import Learner, Site, User
+from app.models import JourneyCheckin, Learner, Site, User
 from app.models.journey import KINDS, STAGES
 from app.web.auth.guards import get_or_404, in_scope
 from app.web.journeys import bp
@@ -83,3 +83,29 @@ def journey(learner_id: int):
                 return redirect(url_for("journeys.journey", learner_id=learner.id))
     return render_template("journeys/journey.html", learner=learner, form=form, may_record=may_record,
                            site=db.get(Site, learner.site_id))
+
+
+@bp.get("/journeys/checkins")
+def checkins():
+    """Check-in replies Saathi could not read, from learners of the user's sites, oldest first."""
+    db = get_db()
+    rows = db.exec(scope_to_sites(select(JourneyCheckin, Learner, Site)
+                                  .join(Learner, Learner.id == JourneyCheckin.learner_id)
+                                  .join(Site, Site.id == Learner.site_id).where(JourneyCheckin.status == "unclear"), Learner.site_id, db=db, user=current_user)
+                   .order_by(JourneyCheckin.answered_at, JourneyCheckin.id).limit(500)).all()
+    return render_template("journeys/checkins.html", rows=rows, may_record=current_user.role in RECORDERS)
+
+
+@bp.post("/journeys/checkins/<int:checkin_id>/resolve")
+def resolve_checkin(checkin_id: int):
+    """Mark an unclear reply as followed up (supervisors and admins; 404 outside their sites)."""
+    if current_user.role not in RECORDERS:
+        abort(403)
+    db = get_db()
+    checkin = get_or_404(JourneyCheckin, checkin_id, site_of=lambda row: db.get(Learner, row.learner_id).site_id)
+    if checkin.status == "unclear":
+        checkin.status, checkin.resolved_by, checkin.resolved_at = "resolved", current_user.id, get_clock().now()
+        db.add(checkin)
+        db.commit()
+        flash(_("Marked as followed up."), "success")
+    return redirect(url_for("journeys.checkins"))
