@@ -9,6 +9,7 @@ from app.cli.people import _find
 from app.clock import get_clock
 from app.db import session_scope
 from app.journeys.steps import JourneyError, journey_of, record_step
+from app.journeys.targets import set_target
 from app.models import Site, User
 from app.models.journey import KINDS, STAGES
 from app.people.phones import masked_phone
@@ -68,3 +69,21 @@ def journeys_show(phone):
             kind = f" {step.kind}" if step.kind else ""
             note = f"  {step.note}" if step.note else ""
             click.echo(f"  {step.starts_on.isoformat()}{until}  {step.stage}{kind}  @ {sites.get(step.site_id, '')}{note}")
+
+
+@journeys_cli.command("target")
+@click.argument("site_name")
+@click.option("--share", type=click.IntRange(0, 100), help="Percent of graduates in work, education or practice.")
+@click.option("--months", type=click.IntRange(1, 60), help="...within this many months of graduating.")
+@click.option("--graduates", type=click.IntRange(0), help="Graduates a year.")
+def journeys_target(site_name, share, months, graduates):
+    """Set the outcome targets of the site (the programme) SITE_NAME."""
+    with session_scope() as db:
+        site = db.exec(select(Site).where(Site.name == site_name.strip())).first()
+        if site is None:
+            raise click.ClickException(f"no site named {site_name}")
+        target = set_target(db=db, site=site, now=get_clock().now(), within_months=months,
+                            share_in_work=share / 100 if share is not None else None, graduates_per_year=graduates)
+        share_text = f"{round(100 * target.share_in_work)}%" if target.share_in_work is not None else "-"
+        click.echo(f"{site.name}: {share_text} within {target.within_months} months, "
+                   f"{target.graduates_per_year if target.graduates_per_year is not None else '-'} graduates a year")

@@ -62,3 +62,18 @@ class JourneyCheckin(SQLModel, table=True):
     answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     resolved_by: int | None = Field(default=None, foreign_key="user.id")
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class JourneyTarget(SQLModel, table=True):
+    """What a programme promises its funders. A programme is a site here: staff are scoped
+    by site, cohorts belong to one, and no programme table exists yet; a site's cohorts are
+    measured against their site's target."""
+
+    __tablename__ = "journey_target"
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    # Share (0-1) of graduates in work, education or practice within ``within_months``.
+    share_in_work: float | None = None
+    within_months: int = 6
+    graduates_per_year: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

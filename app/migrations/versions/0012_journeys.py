@@ -1,4 +1,4 @@
-"""journey_step, journey_checkin: a learner's dated steps to an outcome; check-in replies
+"""journey_step, journey_checkin, journey_target: steps to an outcome, check-in replies, targets
 
 Revision ID: 0012
 Revises: 0010
@@ -56,9 +56,20 @@ def upgrade() -> None:
     )
     op.create_index('ix_journey_checkin_learner_id', 'journey_checkin', ['learner_id'], unique=False)
     op.create_index('ix_journey_checkin_status', 'journey_checkin', ['status'], unique=False)
+    op.create_table(
+        'journey_target',
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('share_in_work', sa.Float(), nullable=True),
+        sa.Column('within_months', sa.Integer(), nullable=False),
+        sa.Column('graduates_per_year', sa.Integer(), nullable=True),
+        sa.Column('updated_at', UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['site_id'], ['site.id']),
+        sa.PrimaryKeyConstraint('site_id'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('journey_target')
     op.drop_index('ix_journey_checkin_status', table_name='journey_checkin')
     op.drop_index('ix_journey_checkin_learner_id', table_name='journey_checkin')
     op.drop_table('journey_checkin')
