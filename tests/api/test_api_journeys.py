@@ -41,3 +41,15 @@ def test_the_openapi_document_describes_the_journey(api, world):
     assert set(path) == {"get", "post"}
     assert "403" in path["post"]["responses"] and "422" in path["post"]["responses"]
     assert "JourneyStepCreate" in doc["components"]["schemas"]
+
+
+def test_outcomes_per_site_and_cohort_inside_the_callers_sites(api, world):
+    for body in ({"stage": "graduated", "starts_on": "2025-06-01"},
+                 {"stage": "outcome", "kind": "promotion", "starts_on": "2025-08-01"}):
+        assert api("supervisor_a").post(f"/learners/{world.asha}/journey", json=body).status_code == 201
+    rows = api("supervisor_a").get("/outcomes").json["rows"]
+    assert [(r["site"]["name"], r["cohort"]["name"] if r["cohort"] else None) for r in rows] == [
+        ("Andheri Mall", None), ("Andheri Mall", "andheri-march")]
+    assert rows[0]["graduated"] == rows[0]["due"] == rows[0]["in_work"] == [world.asha]
+    assert rows[0]["share"] == 1.0 and rows[0]["target"] is None
+    assert len(api("admin").get("/outcomes").json["rows"]) == 4

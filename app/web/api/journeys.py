@@ -15,6 +15,7 @@ from sqlmodel import select
 from app.clock import get_clock
 from app.db import get_db
 from app.journeys.steps import NOTE_MAX, JourneyError, journey_of, record_step
+from app.journeys.targets import tallies
 from app.models import Site
 from app.models.journey import STAGES
 from app.web.api import queries
@@ -102,3 +103,36 @@ def record_journey_step(learner_id: int, body: JourneyStepCreate):
         db.rollback()
         raise ApiError(422, "step_refused", str(exc)) from None
     return _step_out(step, _sites()), {"Location": url_for("api.learner_journey", learner_id=learner.id)}
+
+
+class TargetOut(BaseModel):
+    share_in_work: float | None = Field(description="Share (0-1) of graduates in work, education or practice ...")
+    within_months: int = Field(description="... within this many months of graduating.")
+    graduates_per_year: int | None
+
+
+class OutcomeRow(BaseModel):
+    site: Ref
+    cohort: Ref | None = Field(description="Null on the site's own row (all its learners).")
+    graduated: list[int] = Field(description="Learners who graduated in the last 12 months.")
+    due: list[int] = Field(description="Graduates whose target months have passed.")
+    in_work: list[int] = Field(description="Of those, learners with a placement or a work or education outcome "
+                               "recorded within the months.")
+    share: float | None = Field(description="`in_work` / `due`; null when nobody is due.")
+    target: TargetOut | None
+
+
+class OutcomeList(BaseModel):
+    rows: list[OutcomeRow]
+
+
+@operation("GET", "/outcomes", response=OutcomeList)
+def outcomes():
+    """Outcomes against targets for each of your sites (a site is the programme) and its cohorts."""
+    rows = tallies(db=get_db(), site_ids=site_scope(), today=get_clock().now().date())
+    return OutcomeList(rows=[OutcomeRow(
+        site=Ref(id=r.site.id, name=r.site.name), cohort=Ref(id=r.cohort.id, name=r.cohort.name) if r.cohort else None,
+        graduated=sorted(r.learners["graduated"]), due=sorted(r.learners["due"]), in_work=sorted(r.learners["in_work"]),
+        share=r.share, target=TargetOut(share_in_work=r.target.share_in_work, within_months=r.target.within_months,
+                                        graduates_per_year=r.target.graduates_per_year) if r.target else None)
+        for r in rows])
