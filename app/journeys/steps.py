@@ -87,14 +87,21 @@ def in_work_or_study(steps: list[JourneyStep]) -> bool:
     return False
 
 
+def site_names(db: Session, steps: list[JourneyStep]) -> dict[int, str]:
+    """The names of the sites ``steps`` happened at."""
+    ids = {s.site_id for s in steps if s.site_id}
+    return {s.id: s.name for s in db.exec(select(Site).where(Site.id.in_(ids or {-1}))).all()}
+
+
 def export_rows(*, db: Session, learner_id: int) -> dict:
     """The journey and the check-in replies as JSON-ready data, for a learner's data export."""
-    sites = {s.id: s.name for s in db.exec(select(Site)).all()}
+    journey = journey_of(db=db, learner_id=learner_id)
+    sites = site_names(db, journey)
     replies = db.exec(select(JourneyCheckin).where(JourneyCheckin.learner_id == learner_id)
                       .order_by(JourneyCheckin.answered_at, JourneyCheckin.id)).all()
     steps = [{"stage": s.stage, "kind": s.kind, "site": sites.get(s.site_id), "starts_on": s.starts_on.isoformat(),
              "ends_on": s.ends_on.isoformat() if s.ends_on else None, "note": s.note,
-             "recorded_at": s.recorded_at.isoformat()} for s in journey_of(db=db, learner_id=learner_id)]
+             "recorded_at": s.recorded_at.isoformat()} for s in journey]
     checkins = [{"months": c.months, "reply": c.raw, "outcome": c.kind, "status": c.status,
                  "answered_at": c.answered_at.isoformat()} for c in replies]
     return {"steps": steps, "checkins": checkins}

@@ -10,13 +10,11 @@ from typing import Literal
 
 from flask import url_for
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import get_db
-from app.journeys.steps import NOTE_MAX, JourneyError, journey_of, record_step
+from app.journeys.steps import NOTE_MAX, JourneyError, journey_of, record_step, site_names
 from app.journeys.targets import tallies
-from app.models import Site
 from app.models.journey import STAGES
 from app.web.api import queries
 from app.web.api.auth import current_user, site_scope
@@ -68,17 +66,13 @@ def _step_out(step, sites: dict[int, str]) -> JourneyStepOut:
                           ends_on=step.ends_on, note=step.note, recorded_at=step.recorded_at)
 
 
-def _sites() -> dict[int, str]:
-    return {s.id: s.name for s in get_db().exec(select(Site)).all()}
-
-
 @operation("GET", "/learners/<learner_id>/journey", response=JourneyOut)
 def learner_journey(learner_id: int):
     """A learner's journey: enrolment, training, graduation, placements and outcomes, dated."""
     learner = _learner_or_404(learner_id)
-    sites = _sites()
-    return JourneyOut(learner=Ref(id=learner.id, name=learner.name),
-                      steps=[_step_out(s, sites) for s in journey_of(db=get_db(), learner_id=learner.id)])
+    steps = journey_of(db=get_db(), learner_id=learner.id)
+    sites = site_names(get_db(), steps)
+    return JourneyOut(learner=Ref(id=learner.id, name=learner.name), steps=[_step_out(s, sites) for s in steps])
 
 
 @operation("POST", "/learners/<learner_id>/journey", response=JourneyStepOut, status=201,
@@ -102,7 +96,7 @@ def record_journey_step(learner_id: int, body: JourneyStepCreate):
     except JourneyError as exc:
         db.rollback()
         raise ApiError(422, "step_refused", str(exc)) from None
-    return _step_out(step, _sites()), {"Location": url_for("api.learner_journey", learner_id=learner.id)}
+    return _step_out(step, site_names(db, [step])), {"Location": url_for("api.learner_journey", learner_id=learner.id)}
 
 
 class TargetOut(BaseModel):

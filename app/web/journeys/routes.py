@@ -9,7 +9,7 @@ from sqlmodel import select
 from app.access import scope_to_sites
 from app.clock import get_clock
 from app.db import get_db
-from app.journeys.steps import JourneyError, journey_of, record_step
+from app.journeys.steps import JourneyError, journey_of, record_step, site_names
 from app.models import JourneyCheckin, Learner, Site, User
 from app.models.journey import KINDS, STAGES
 from app.web.auth.guards import get_or_404, in_scope
@@ -36,8 +36,9 @@ def journey_rows(learner_id: int) -> list:
     """``(step, site name, recorder name)`` of a learner the page already showed is in scope."""
     db = get_db()
     steps = journey_of(db=db, learner_id=learner_id)
-    sites = {s.id: s.name for s in db.exec(select(Site)).all()}
-    users = {u.id: (u.name or u.email) for u in db.exec(select(User)).all()} if steps else {}
+    sites = site_names(db, steps)
+    recorders = {s.recorded_by for s in steps if s.recorded_by}
+    users = {u.id: (u.name or u.email) for u in db.exec(select(User).where(User.id.in_(recorders or {-1}))).all()}
     return [(step, sites.get(step.site_id, ""), users.get(step.recorded_by, "")) for step in steps]
 
 
