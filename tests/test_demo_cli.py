@@ -111,6 +111,10 @@ def test_demo_tells_a_story_of_weeks_once_and_each_supervisor_sees_their_site(de
     recognition = ingrid.get(f"/sites/{hamar}/recognition").get_data(as_text=True)
     assert "Amina Yusuf" in recognition or "Kari Bakken" in recognition
     assert ingrid.get(f"/sites/{pune}/recognition").status_code == 404
+    outcomes = ingrid.get("/journeys").get_data(as_text=True)
+    assert "80 % innen 6 måneder" in outcomes and "Pune" not in outcomes  # Ingrid reads Norwegian
+    placed = ingrid.get("/journeys/learners", query_string={"site": hamar, "which": "in_work"}).get_data(as_text=True)
+    assert "Amina Yusuf" in placed and "Piotr Nowak" not in placed
 
 
 def test_the_sign_in_page_lists_the_demo_sign_ins_in_demo_mode_only(demo_app, app_config):

@@ -33,6 +33,7 @@ COMMANDS = (
     ("app.cli.channels", "whatsapp_cli"),
     ("app.cli.channels", "dlt_cli"),
     ("app.cli.reports", "reports_cli"),
+    ("app.cli.journeys", "journeys_cli"),
 )
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from app.channels.registry import channels
 from app.i18n import LANGUAGES
+from app.journeys import checkins
 from app.learning import fitting, keywords, srs, texts
 from app.learning.conversation import Conversation, load
 from app.learning.feedback import store_comment, store_rating
@@ -66,6 +67,9 @@ def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, poli
         return _answer(db, talk, text, now=now, policy=policy, channel=channel)
     if kind == "rating":
         return _rating(db, talk, text, now=now, channel=channel)
+    if kind == checkins.KIND:
+        thanks = checkins.answer(db, learner=learner, prompt=talk.pending.prompt, text=text, now=now)
+        return _then_next(db, talk, thanks, now=now, channel=channel)
     return _comment(db, talk, text, now=now, channel=channel)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from app import languages
 from app.content.render import render_question
 from app.i18n import LANGUAGES, say
+from app.journeys import checkins
 from app.messaging.segments import is_gsm7
 from app.models import Item, Learner, Module, Prompt
 from app.people.phones import region_of
@@ -135,4 +136,6 @@ def prompt_body(prompt: Prompt, *, learner: Learner, item: Item | None, module: 
         return comment_text(learner, module)
     if prompt.kind == "greeting":
         return greeting_text(learner, module)
+    if prompt.kind == "checkin":
+        return checkins.question_text(learner.language)
     raise ValueError(f"unknown prompt kind {prompt.kind}")

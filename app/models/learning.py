@@ -14,7 +14,7 @@ from sqlmodel import Column, Field, SQLModel
 from app.clock import utcnow
 from app.models.types import UTCDateTime
 
-PROMPT_KINDS = ("greeting", "question", "review", "practice", "rating", "comment")
+PROMPT_KINDS = ("greeting", "question", "review", "practice", "rating", "comment", "checkin")
 # paused: a post-session prompt left unanswered by STOP, queued again by START
 # (app/learning/optout.py); nothing sends it meanwhile.
 PROMPT_STATUSES = ("queued", "pending", "answered", "expired", "skipped", "cancelled", "paused")

@@ -12,6 +12,7 @@ STAFF_BLUEPRINTS = (
     "app.web.dashboard",
     "app.web.workspace",
     "app.web.simulator",
+    "app.web.journeys",
     "app.web.api",  # the JSON API: bearer tokens instead of sessions, so in CSRF_EXEMPT below
 )
 # Blueprints that authenticate every request themselves (Twilio signatures, API tokens)

@@ -49,16 +49,21 @@ def test_it_lists_exactly_the_routes_the_app_serves(app, document):
 def _request_for(path, method, op, status, world):
     """(token user, path, kwargs) of a request that should answer ``status``."""
     ids = {"learner_id": world.asha, "session_id": world.session_a}
-    user = "trainer_a" if method == "post" else "admin"
+    # Per POST: a body that succeeds, who may send it, and who may not.
+    bodies = {"/api/v1/sessions": ({"cohort_id": world.cohort_a, "module_key": world.module_key,
+                                    "held_at": "2026-03-02T08:00:00Z"}, "trainer_a", "supervisor_a"),
+              "/api/v1/learners/{learner_id}/journey": ({"stage": "outcome", "kind": "contract",
+                                                         "starts_on": "2026-03-01"}, "supervisor_a", "trainer_a")}
+    body, poster, refused = bodies.get(path, (None, "trainer_a", "supervisor_a"))
+    user = poster if method == "post" else "admin"
     kwargs = {}
     if "requestBody" in op:
-        kwargs["json"] = {"cohort_id": world.cohort_a, "module_key": world.module_key,
-                          "held_at": "2026-03-02T08:00:00Z"}
+        kwargs["json"] = dict(body)
     query_ids = [p["name"] for p in op.get("parameters", []) if p["in"] == "query" and p["name"].endswith("_id")]
     if status == 401:
         user = None
     elif status == 403:
-        user = "supervisor_a"
+        user = refused
     elif status == 404:
         if "{" in path:
             ids = {k: MISSING for k in ids}

@@ -123,7 +123,8 @@ def pages(world) -> list[str]:
             f"/sites/{s}/reports/monthly?period=2026-03", "/workspace/sessions", "/workspace/content",
             f"/workspace/modules/{world.module}/preview", "/workspace/learners/import",
             f"/workspace/learners/{learner}", f"/workspace/sites/{s}/settings", "/simulator/",
-            f"/simulator/{learner}", "/no-such-page"]
+            f"/simulator/{learner}", f"/learners/{learner}/journey", "/journeys/checkins", "/journeys",
+            f"/journeys/learners?site={s}&which=graduated", "/no-such-page"]
 
 
 def choose(client, code: str) -> None:

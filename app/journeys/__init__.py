@@ -1,0 +1,1 @@
+"""Journeys: what happens to a learner after the classroom (placements, outcomes)."""
