@@ -49,6 +49,13 @@ def language_name(code: str) -> str:
     return name or (languages.current()[code].name if code in languages.current() else code)
 
 
+def said_here(value) -> str:
+    """A ``Said`` message (a pack problem, a validator note) in the UI's language."""
+    from app.i18n import said
+
+    return said(value, str(get_locale() or DEFAULT_LANGUAGE))
+
+
 def has_voice(code: str) -> bool:
     """Whether a language's file names a Twilio voice (``saathi voices`` rows aside)."""
     return code in languages.current() and languages.current()[code].voice is not None
@@ -65,7 +72,8 @@ def localized(texts: dict | str | None) -> str:
 
 
 PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review": _l("review question"),
-                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment")}
+                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment"),
+                "explanation": _l("wrong-answer reply")}
 
 
 # A message's purpose, status and channel as stored (English codes), as staff read them.
@@ -96,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["prompt_kind"] = prompt_kind
     app.jinja_env.filters["message_label"] = message_label
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["said"] = said_here
     app.jinja_env.tests["has_voice"] = has_voice
     formatting.init_app(app)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)

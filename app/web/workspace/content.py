@@ -12,6 +12,7 @@ from app.clock import get_clock
 from app.content.schema import module_languages
 from app.db import get_db
 from app.models import Item, Module, Pack
+from app.web.i18n import said_here
 from app.web.workspace import bp
 from app.web.workspace.forms import EditForm, UploadForm, choices
 from app.web.workspace.preview import preview_row, preview_schema
@@ -156,7 +157,7 @@ def content_publish(token: str):
         summary = import_packs(db=db, packs=checked.report.packs, now=get_clock().now())
     except ImportRefused as exc:
         db.rollback()
-        flash(str(exc), "error")
+        flash(said_here(exc.args[0]), "error")
         return redirect(url_for("workspace.content_draft", token=token))
     db.commit()
     for pack in checked.report.packs:
