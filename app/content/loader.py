@@ -21,7 +21,6 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from app.content import schema
-from app.i18n import N_, Said
 from app.content.sources import (
     PACK_FILE,
     PackSource,
@@ -31,6 +30,7 @@ from app.content.sources import (
     display_path,
     is_yaml,
 )
+from app.i18n import N_, Said
 
 MAX_NODES = 200_000  # YAML aliases can expand a small file into a huge tree
 
