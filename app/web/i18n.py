@@ -42,8 +42,13 @@ def language_name(code: str) -> str:
     """A language's name in the UI's language (CLDR), else in itself (its file)."""
     from babel import Locale, UnknownLocaleError
 
+    ui = str(get_locale() or DEFAULT_LANGUAGE)
+    reader = languages.current().get(ui)
     try:
-        name = Locale.parse(languages.get(code).locale).get_display_name(str(get_locale() or DEFAULT_LANGUAGE))
+        # A UI language whose CLDR data is another language's (a pseudo-locale, a new language
+        # Babel does not know) names languages in themselves rather than in that other language.
+        name = None if reader is None or Locale.parse(reader.locale).language != ui else \
+            Locale.parse(languages.get(code).locale).get_display_name(ui)
     except (ValueError, UnknownLocaleError):
         name = None
     return name or (languages.current()[code].name if code in languages.current() else code)
