@@ -16,7 +16,7 @@ from app.content.importer import import_packs
 from app.content.schema import language_name
 from app.content.validator import Report, validate_paths
 from app.db import session_scope
-from app.i18n import say
+from app.i18n import N_, say
 from app.models import Item, Module, Pack
 
 content_cli = AppGroup("content", help="Content packs: validate, list, import.")
@@ -58,6 +58,11 @@ def _echo_problems(report: Report, lang: str = "en") -> None:
         click.echo(say(lang, "note: {problem}", problem=problem.said(lang)))
     modules = sum(len(pack.modules) for pack in report.packs)
     items = sum(len(module.module.items) for pack in report.packs for module in pack.modules)
+    if lang != "en":  # counts without plural endings, which the catalog cannot inflect here
+        click.echo(say(lang, "packs: {packs}, modules: {modules}, items: {items}; errors: {errors}, "
+                             "warnings: {warnings}", packs=len(report.packs), modules=modules, items=items,
+                       errors=len(report.errors), warnings=len(report.warnings)))
+        return
     click.echo(f"{_n(len(report.packs), 'pack')}, {_n(modules, 'module')}, {_n(items, 'item')}: "
                f"{_n(len(report.errors), 'error')}, {_n(len(report.warnings), 'warning')}")
 
@@ -66,9 +71,12 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _echo_costs(report: Report) -> None:
+def _echo_costs(report: Report, lang: str = "en") -> None:
     rows = report.cost_table()
     if not rows:
+        return
+    if lang != "en":
+        _echo_costs_in(rows, lang)
         return
     click.echo("\nSMS cost for one learner receiving every module once "
                "(explanations priced as if every answer were wrong):")
@@ -85,6 +93,31 @@ def _echo_costs(report: Report) -> None:
     click.echo("total: " + ", ".join(f"{language_name(code)} {n}" for code, n in totals.items()) + " segments")
 
 
+def _echo_costs_in(rows, lang: str) -> None:
+    """The cost table in ``lang``, with the headings the workspace's check page uses."""
+    from app.i18n import said
+
+    kinds = {"greeting": N_("greeting"), "question": N_("question"), "explanation": N_("wrong-answer reply"),
+             "rating": N_("rating"), "comment": N_("comment")}
+    click.echo("\n" + say(lang, "For one learner receiving every module once; wrong-answer replies priced as if "
+                               "every answer were wrong."))
+    click.echo(" | ".join(say(lang, heading) for heading in (N_("Language"), N_("Message"), N_("Count"),
+                                                            N_("Longest (segments)"), N_("Total segments"),
+                                                            N_("Encoding"))))
+    previous = None
+    for row in rows:
+        name = said(language_name(row.language), lang) if row.language != previous else ""
+        previous = row.language
+        encoding = say(lang, N_("mixed")) if row.encoding == "mixed" else row.encoding
+        click.echo(f"{name} | {say(lang, kinds.get(row.kind, row.kind))} | {row.count} | {row.max_segments} | "
+                   f"{row.total_segments} | {encoding}")
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.language] = totals.get(row.language, 0) + row.total_segments
+    click.echo(say(lang, N_("Total segments")) + ": " +
+               ", ".join(f"{said(language_name(code), lang)} {n}" for code, n in totals.items()))
+
+
 @content_cli.command("validate")
 @PATHS
 @LANG
@@ -94,8 +127,9 @@ def validate_cmd(paths: tuple[Path, ...], lang: str | None):
     Exits with status 1 if anything is an error; warnings do not fail.
     """
     report = validate_paths(_paths(paths))
-    _echo_problems(report, message_language(lang))
-    _echo_costs(report)
+    lang = message_language(lang)
+    _echo_problems(report, lang)
+    _echo_costs(report, lang)
     if not report.ok:
         raise SystemExit(1)
 

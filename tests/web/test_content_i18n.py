@@ -108,6 +108,8 @@ def test_the_cli_says_pack_errors_in_lang_or_the_locale_and_english_by_default(w
     tamil = runner.invoke(args=["content", "validate", "--lang", "ta", str(folder)], env=plain)
     answer_line = next(line for line in tamil.output.splitlines() if f"upi-safety.yaml:{answer}: " in line)
     assert re.search(SCRIPTS["ta"], answer_line) and "but only" not in answer_line
+    assert "தொகுப்புகள்: 1, தொகுதிகள்: 2, " in tamil.output  # the counts, and the cost table's headings
+    assert "மொத்தப் பகுதிகள்: " in tamil.output and "total seg" not in tamil.output
 
     hindi = runner.invoke(args=["content", "validate", str(folder)], env={**plain, "LANG": "hi_IN.UTF-8"})
     answer_line = next(line for line in hindi.output.splitlines() if f"upi-safety.yaml:{answer}: " in line)
