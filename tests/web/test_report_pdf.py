@@ -92,3 +92,22 @@ def test_screen_only_rules_are_in_a_screen_stylesheet(as_user, world):
     assert "@media (" not in shared and "overflow-x" not in shared and "overflow-y" not in shared
     screen = client.get("/static/screen.css").data.decode()
     assert "@media (max-width: 760px)" in screen and "overflow-x: auto" in screen
+
+
+def test_without_harfbuzz_subset_whole_fonts_are_embedded_silently(web_app, as_user, world, weasyprint, caplog,
+                                                                   monkeypatch):
+    """A server lacking libharfbuzz-subset0 would make WeasyPrint subset with fontTools and
+    warn; the PDF then embeds whole fonts instead: bigger, but the same pages and no warning."""
+    from app.web.dashboard import pdf
+
+    client = as_user("admin")
+    url = f"/sites/{world.site_a}/reports/weekly.pdf?period=2026-03-04"
+    subset = client.get(url).data
+    has_subset = pdf._harfbuzz_subset()
+    monkeypatch.setattr(pdf, "_harfbuzz_subset", lambda: False)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        whole = client.get(url).data
+    assert whole.startswith(b"%PDF")
+    assert len(whole) > len(subset) or not has_subset  # without the library both were whole fonts
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
