@@ -61,6 +61,53 @@ class Explained(ValueError):
         return say(lang, self.msgid, **self.params)
 
 
+class Said(str):
+    """A message built for translation: prints as English (logs, the CLI's default, old
+    callers that compare strings), and ``said(lang)`` gives it in ``lang`` from the catalog.
+
+    ``msgid`` is a catalog id marked with ``N_``; ``params`` fill its ``{placeholders}`` and
+    may themselves be ``Said`` (or anything with ``said``), translated in the same language,
+    so "option 3 of item 'x'" inside a sentence is Tamil in a Tamil sentence.
+    """
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params):
+        self = super().__new__(cls, msgid.format(**params) if params else msgid)
+        self.msgid, self.params = msgid, params
+        return self
+
+    def said(self, lang: str) -> str:
+        params = {key: said(value, lang) for key, value in self.params.items()}
+        return say(lang, self.msgid, **params)
+
+    def __reduce__(self):
+        return (_said, (self.msgid, self.params))
+
+
+def _said(msgid: str, params: dict) -> Said:
+    return Said(msgid, **params)
+
+
+class Joined(str):
+    """Several ``Said`` parts printed with a separator, each said in the reader's language."""
+
+    def __new__(cls, parts, separator: str = ", "):
+        parts = list(parts)
+        self = super().__new__(cls, separator.join(str(part) for part in parts))
+        self.parts, self.separator = parts, separator
+        return self
+
+    def said(self, lang: str) -> str:
+        return self.separator.join(said(part, lang) for part in self.parts)
+
+
+def said(value, lang: str):
+    """``value`` in ``lang`` if it can be said (``Said``, ``Joined``, a language's name), else as is."""
+    return value.said(lang) if hasattr(value, "said") else value
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later, with ``say``."""
     return message

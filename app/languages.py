@@ -45,6 +45,27 @@ class Voice:
     speech_language: str | None = None
 
 
+OPTION_STYLES = ("press", "number")
+RATE_WORDS = ("x-slow", "slow", "medium", "fast", "x-fast")
+
+
+@dataclass(frozen=True)
+class CallStyle:
+    """How a call speaks this language (``[calls]`` in its file).
+
+    ``rate`` is an SSML prosody rate for every ``<Say>`` (``"90%"``, ``"slow"``; None: the
+    voice's own pace). ``options`` says how a question's options are read: ``"press"`` reads
+    the catalog's "Press {number} for {option}." (natural in English, Hindi, Norwegian);
+    ``"number"`` reads the option's number as the language says it (its ``words.numbers``),
+    then the option, as Tamil speakers list choices. ``option_format`` overrides the
+    sentence itself: ``{number}`` (the spoken number), ``{digit}``, ``{letter}``, ``{option}``.
+    """
+
+    rate: str | None = None
+    options: str = "press"
+    option_format: str | None = None
+
+
 @dataclass(frozen=True)
 class Language:
     code: str
@@ -61,6 +82,8 @@ class Language:
     babel_locale: str = ""  # CLDR locale for dates and numbers; the code when empty
     dates_in_own_digits: bool = False  # ४ दिस॰ २०२६ rather than 4 दिस॰ 2026
     regions: tuple[str, ...] = ()  # countries where a stranger texting Saathi likely reads it
+    calls: CallStyle = CallStyle()  # speaking rate and how options are read on a call
+    needs_review: str | None = None  # who must still check its catalog ("native speaker"), if anyone
     path: Path | None = None
 
     @property
@@ -206,7 +229,42 @@ def read_language(path: Path) -> Language:
                     voice=_voice(code, data.get("voice"), path), words=words, numbers=spoken,
                     babel_locale=str(data.get("babel_locale", "")),
                     dates_in_own_digits=bool(data.get("dates_in_own_digits", False)),
-                    regions=tuple(str(r).upper() for r in data.get("regions", ())), path=path)
+                    regions=tuple(str(r).upper() for r in data.get("regions", ())),
+                    calls=_calls(data.get("calls", {}), path),
+                    needs_review=str(data["needs_review"]).strip() or None if data.get("needs_review") else None,
+                    path=path)
+
+
+def _calls(raw, path: Path) -> CallStyle:
+    import re
+
+    if not isinstance(raw, dict):
+        raise LanguageFileError(f"{path}: [calls] should be a table (rate, options, option_format)")
+    unknown = set(raw) - {"rate", "options", "option_format"}
+    if unknown:
+        raise LanguageFileError(f"{path}: unknown [calls] {', '.join(sorted(unknown))}; "
+                                "known: rate, options, option_format")
+    rate = raw.get("rate")
+    if rate is not None:
+        rate = str(rate).strip()
+        percent = re.fullmatch(r"(\d{2,3})%", rate)
+        if rate not in RATE_WORDS and not (percent and 20 <= int(percent[1]) <= 200):
+            raise LanguageFileError(f"{path}: calls.rate must be {', '.join(RATE_WORDS)} or a percentage "
+                                    f"from 20% to 200%, not {rate!r}")
+    options = raw.get("options", "press")
+    if options not in OPTION_STYLES:
+        raise LanguageFileError(f"{path}: calls.options must be one of {', '.join(OPTION_STYLES)}, not {options!r}")
+    option_format = raw.get("option_format")
+    if option_format is not None:
+        try:
+            str(option_format).format(number="1", digit="1", letter="a", option="x")
+        except (KeyError, IndexError, ValueError):
+            raise LanguageFileError(f"{path}: calls.option_format may use {{number}}, {{digit}}, {{letter}} "
+                                    f"and {{option}} only, not {option_format!r}") from None
+        if "{option}" not in str(option_format):
+            raise LanguageFileError(f"{path}: calls.option_format must contain {{option}}")
+        option_format = str(option_format)
+    return CallStyle(rate=rate, options=options, option_format=option_format)
 
 
 def _voice(code: str, raw, path: Path) -> Voice | None:

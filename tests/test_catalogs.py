@@ -84,3 +84,36 @@ def test_learner_texts_in_gsm_languages_stay_gsm7_and_within_one_segment(lang):
         if info.encoding != "GSM-7" or info.segments > 1:
             costly.append((msgid, info.encoding, info.segments))
     assert costly == []
+
+
+def test_stats_count_translated_fuzzy_untranslated_and_missing_messages(tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from app.cli.translate import catalog_stats
+
+    template = Catalog(locale=None)
+    for msgid in ("Hello", "Goodbye", "Thanks", "New"):
+        template.add(msgid)
+    with (tmp_path / "messages.pot").open("wb") as fh:
+        write_po(fh, template)
+    (tmp_path / "hi" / "LC_MESSAGES").mkdir(parents=True)
+    catalog = Catalog(locale="hi")
+    catalog.add("Hello", "नमस्ते")
+    catalog.add("Goodbye", "अलविदा", flags=["fuzzy"])
+    catalog.add("Thanks", "")
+    with (tmp_path / "hi" / "LC_MESSAGES" / "messages.po").open("wb") as fh:
+        write_po(fh, catalog)
+    (row,) = catalog_stats(tmp_path, ["hi"], template=tmp_path / "messages.pot")
+    assert row == {"language": "hi", "translated": 1, "fuzzy": 1, "untranslated": 1, "missing": 1,
+                   "complete": False}
+    (absent,) = catalog_stats(tmp_path, ["ta"], template=tmp_path / "messages.pot")
+    assert absent["complete"] is False and absent["missing"] == 4
+
+
+def test_stats_command_passes_on_the_shipped_catalogs(app):
+    """What scripts/test runs before the suite: every shipped catalog complete, one row each."""
+    result = app.test_cli_runner().invoke(args=["translate", "stats", "--check"])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.output.splitlines()[1:]] == sorted(LANGUAGES)
+    assert "incomplete" not in result.output

@@ -51,7 +51,7 @@ def post(twilio_post, url: str, **params):
 
 
 def said(node: ET.Element) -> list[str]:
-    return [el.text for el in node.iter("Say")]
+    return ["".join(el.itertext()) for el in node.iter("Say")]  # the text, or its <prosody>'s
 
 
 def gather_of(root: ET.Element) -> ET.Element:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from app.i18n import N_, Said
+
 VAR = "{#var#}"
 VAR_MAX = 30
 INDIA = "+91"
@@ -31,8 +33,9 @@ def mismatch(registered: str, text: str) -> str | None:
     found = loose.match(text)
     if found:
         longest = max(found.groups(), key=len)
-        return f"a {VAR} would carry {len(longest)} characters ('{longest[:40]}'), over {VAR_MAX}"
-    return "its fixed text differs from the registered text"
+        return Said(N_("a {var} would carry {count} characters ('{text}'), over {most}"), var=VAR,
+                    count=len(longest), text=longest[:40], most=VAR_MAX)
+    return Said(N_("its fixed text differs from the registered text"))
 
 
 def template_id(templates: dict | None, language: str, text: str) -> str | None:

@@ -16,26 +16,53 @@ from app.content.importer import import_packs
 from app.content.schema import language_name
 from app.content.validator import Report, validate_paths
 from app.db import session_scope
+from app.i18n import N_, say
 from app.models import Item, Module, Pack
 
 content_cli = AppGroup("content", help="Content packs: validate, list, import.")
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+LANG = click.option("--lang", "lang", default=None, metavar="CODE",
+                    help="Language of the messages (default: the environment's locale, else English).")
+
+
+def message_language(lang: str | None, environ=None) -> str:
+    """``--lang``, else the first of LC_ALL, LC_MESSAGES, LANG Saathi speaks (``ta_IN.UTF-8``
+    -> ``ta``), else English: a trainer's terminal already says which language they read."""
+    import os
+
+    from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    if lang:
+        if lang not in LANGUAGES:
+            raise click.BadParameter(f"Saathi speaks {', '.join(LANGUAGES)}", param_hint="--lang")
+        return lang
+    environ = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        code = (environ.get(key) or "").split(".")[0].split("_")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
 
 
 def _paths(paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) or [Path(current_app.config["CONTENT_DIR"])]
 
 
-def _echo_problems(report: Report) -> None:
+def _echo_problems(report: Report, lang: str = "en") -> None:
     for problem in report.errors:
-        click.echo(f"{problem}")
+        click.echo(problem.said(lang))
     for problem in report.warnings:
-        click.echo(f"warning: {problem}")
+        click.echo(say(lang, "warning: {problem}", problem=problem.said(lang)))
     for problem in report.notes:
-        click.echo(f"note: {problem}")
+        click.echo(say(lang, "note: {problem}", problem=problem.said(lang)))
     modules = sum(len(pack.modules) for pack in report.packs)
     items = sum(len(module.module.items) for pack in report.packs for module in pack.modules)
+    if lang != "en":  # counts without plural endings, which the catalog cannot inflect here
+        click.echo(say(lang, "packs: {packs}, modules: {modules}, items: {items}; errors: {errors}, "
+                             "warnings: {warnings}", packs=len(report.packs), modules=modules, items=items,
+                       errors=len(report.errors), warnings=len(report.warnings)))
+        return
     click.echo(f"{_n(len(report.packs), 'pack')}, {_n(modules, 'module')}, {_n(items, 'item')}: "
                f"{_n(len(report.errors), 'error')}, {_n(len(report.warnings), 'warning')}")
 
@@ -44,9 +71,12 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _echo_costs(report: Report) -> None:
+def _echo_costs(report: Report, lang: str = "en") -> None:
     rows = report.cost_table()
     if not rows:
+        return
+    if lang != "en":
+        _echo_costs_in(rows, lang)
         return
     click.echo("\nSMS cost for one learner receiving every module once "
                "(explanations priced as if every answer were wrong):")
@@ -63,24 +93,52 @@ def _echo_costs(report: Report) -> None:
     click.echo("total: " + ", ".join(f"{language_name(code)} {n}" for code, n in totals.items()) + " segments")
 
 
+def _echo_costs_in(rows, lang: str) -> None:
+    """The cost table in ``lang``, with the headings the workspace's check page uses."""
+    from app.i18n import said
+
+    kinds = {"greeting": N_("greeting"), "question": N_("question"), "explanation": N_("wrong-answer reply"),
+             "rating": N_("rating"), "comment": N_("comment")}
+    click.echo("\n" + say(lang, "For one learner receiving every module once; wrong-answer replies priced as if "
+                               "every answer were wrong."))
+    click.echo(" | ".join(say(lang, heading) for heading in (N_("Language"), N_("Message"), N_("Count"),
+                                                            N_("Longest (segments)"), N_("Total segments"),
+                                                            N_("Encoding"))))
+    previous = None
+    for row in rows:
+        name = said(language_name(row.language), lang) if row.language != previous else ""
+        previous = row.language
+        encoding = say(lang, N_("mixed")) if row.encoding == "mixed" else row.encoding
+        click.echo(f"{name} | {say(lang, kinds.get(row.kind, row.kind))} | {row.count} | {row.max_segments} | "
+                   f"{row.total_segments} | {encoding}")
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.language] = totals.get(row.language, 0) + row.total_segments
+    click.echo(say(lang, N_("Total segments")) + ": " +
+               ", ".join(f"{said(language_name(code), lang)} {n}" for code, n in totals.items()))
+
+
 @content_cli.command("validate")
 @PATHS
-def validate_cmd(paths: tuple[Path, ...]):
+@LANG
+def validate_cmd(paths: tuple[Path, ...], lang: str | None):
     """Check packs (a content folder, pack folders or module files) and price every prompt.
 
     Exits with status 1 if anything is an error; warnings do not fail.
     """
     report = validate_paths(_paths(paths))
-    _echo_problems(report)
-    _echo_costs(report)
+    lang = message_language(lang)
+    _echo_problems(report, lang)
+    _echo_costs(report, lang)
     if not report.ok:
         raise SystemExit(1)
 
 
 @content_cli.command("list")
 @PATHS
+@LANG
 @click.option("--db", "from_db", is_flag=True, help="List what is imported instead of the files.")
-def list_cmd(paths: tuple[Path, ...], from_db: bool):
+def list_cmd(paths: tuple[Path, ...], from_db: bool, lang: str | None):
     """Every PACK/MODULE id with its languages and item count."""
     if from_db:
         with session_scope() as db:
@@ -98,14 +156,15 @@ def list_cmd(paths: tuple[Path, ...], from_db: bool):
             click.echo(f"{pack.pack.slug}/{module.module.slug}\t{','.join(pack.pack.languages)}\t"
                        f"{_n(len(module.module.items), 'item')}")
     for problem in report.errors:
-        click.echo(f"{problem}", err=True)
+        click.echo(problem.said(message_language(lang)), err=True)
     if not report.ok:
         raise SystemExit(1)
 
 
 @content_cli.command("import")
 @PATHS
-def import_cmd(paths: tuple[Path, ...]):
+@LANG
+def import_cmd(paths: tuple[Path, ...], lang: str | None):
     """Validate, then put packs live; nothing is imported if anything is an error.
 
     A module file imports its whole pack. Re-importing updates texts in place; items and
@@ -113,8 +172,9 @@ def import_cmd(paths: tuple[Path, ...]):
     """
     report = validate_paths(_paths(paths), whole_packs=True)
     if not report.ok:
-        _echo_problems(report)
-        click.echo("nothing imported: fix the errors above first")
+        lang = message_language(lang)
+        _echo_problems(report, lang)
+        click.echo(say(lang, "nothing imported: fix the errors above first"))
         raise SystemExit(1)
     with session_scope() as db:
         summary = import_packs(db=db, packs=report.packs)

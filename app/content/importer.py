@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.loader import LoadedPack
+from app.i18n import N_, Said
 from app.models import Item, Module, Pack
 
 
@@ -58,7 +59,8 @@ def import_packs(*, db: Session, packs: Iterable[LoadedPack], now: datetime | No
     packs = list(packs)
     for loaded in packs:
         if not loaded.complete:
-            raise ImportRefused(f"pack '{loaded.pack.slug}' did not validate completely; fix its errors first")
+            raise ImportRefused(Said(N_("pack '{slug}' did not validate completely; fix its errors first"),
+                                     slug=loaded.pack.slug))
     summary = ImportSummary()
     for loaded in packs:
         _import_pack(db=db, loaded=loaded, summary=summary, now=now or utcnow())

@@ -30,6 +30,7 @@ from app.content.sources import (
     display_path,
     is_yaml,
 )
+from app.i18n import N_, Said
 
 MAX_NODES = 200_000  # YAML aliases can expand a small file into a huge tree
 
@@ -70,26 +71,28 @@ def parse_yaml(data: str | bytes, *, file: str) -> tuple[Any, list[Problem]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[:exc.start].count(b"\n") + 1
-            return None, [Problem(file, line, "this is not UTF-8 text; save the file as UTF-8")]
+            return None, [Problem(file, line, Said(N_("this is not UTF-8 text; save the file as UTF-8")))]
     try:
         return YAML(typ="rt", pure=True).load(data), []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return None, [Problem(file, mark.line + 1 if mark else None, _yaml_message(exc))]
     except YAMLError as exc:
-        return None, [Problem(file, None, f"YAML error: {exc}")]
+        return None, [Problem(file, None, Said(N_("YAML error: {detail}"), detail=str(exc)))]
 
 
-def _yaml_message(exc: MarkedYAMLError) -> str:
+def _yaml_message(exc: MarkedYAMLError) -> Said:
     problem = str(exc.problem or exc.context or "").strip()
     if "duplicate key" in problem:
-        key = problem.split('"')[1] if '"' in problem else "a key"
-        return f"'{key}' appears twice in the same block; keep one"
+        if '"' in problem:
+            return Said(N_("'{key}' appears twice in the same block; keep one"), key=problem.split('"')[1])
+        return Said(N_("a key appears twice in the same block; keep one"))
     if "\\t" in problem or "tab" in problem:
-        return "YAML syntax error: a tab character; indent with spaces"
+        return Said(N_("YAML syntax error: a tab character; indent with spaces"))
     if "mapping values are not allowed" in problem:
-        return "YAML syntax error: a ': ' inside a text; put the whole text in double quotes"
-    return f"YAML syntax error: {problem}; check the indentation and quotes on this line or the one above"
+        return Said(N_("YAML syntax error: a ': ' inside a text; put the whole text in double quotes"))
+    return Said(N_("YAML syntax error: {detail}; check the indentation and quotes on this line or the one above"),
+                detail=problem)
 
 
 def plain(node: Any, budget: list[int] | None = None) -> Any:
@@ -152,7 +155,7 @@ def _read(source: PackSource, name: str, validate, **kwargs) -> tuple[Any, Any, 
     except ValidationError as exc:
         return None, doc, schema_problems(exc, doc=doc, file=file)
     except ValueError:
-        return None, doc, [Problem(file, None, "this file is too large or uses too many YAML aliases")]
+        return None, doc, [Problem(file, None, Said(N_("this file is too large or uses too many YAML aliases")))]
 
 
 # --- Packs -----------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
     errors = result.errors
     pack_file = source.display(PACK_FILE)
     if PACK_FILE not in source.texts:
-        errors.append(Problem(source.display(PACK_FILE), None, "there is no pack.yaml; every pack needs one"))
+        errors.append(Problem(source.display(PACK_FILE), None, Said(N_("there is no pack.yaml; every pack needs one"))))
         return result
     pack, pack_doc, problems = _read(source, PACK_FILE, schema.validate_pack)
     errors += problems
@@ -179,8 +182,8 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
             listed.setdefault(slug, index)
     if pack and source.folder and pack.slug != source.folder:
         errors.append(Problem(pack_file, line_of(pack_doc, ["slug"]),
-                              f"the pack's slug '{pack.slug}' differs from its folder name '{source.folder}'; "
-                              "rename one so they match"))
+                              Said(N_("the pack's slug '{slug}' differs from its folder name '{folder}'; "
+                                 "rename one so they match"), slug=pack.slug, folder=source.folder)))
     modules: list[LoadedModule] = []
     module_errors = False
     for position, (slug, index) in enumerate(listed.items()):
@@ -190,15 +193,16 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
         if name not in source.texts:
             module_errors = True
             errors.append(Problem(pack_file, line_of(pack_doc, ["modules", index]),
-                                  f"module '{slug}' is listed in pack.yaml but there is no {name} beside it; "
-                                  f"add the file or remove '{slug}' from modules"))
+                                  Said(N_("module '{slug}' is listed in pack.yaml but there is no {name} beside it; "
+                                     "add the file or remove '{slug}' from modules"), slug=slug, name=name)))
             continue
         module, doc, problems = _read(source, name, schema.validate_module, languages=languages,
                                         partial=partial)
         if module and module.slug != slug:
             problems.append(Problem(source.display(name), line_of(doc, ["slug"]),
-                                    f"this file is {name} but says slug: {module.slug}; "
-                                    f"a module's slug must be its file name ('{slug}')"))
+                                    Said(N_("this file is {name} but says slug: {found}; "
+                                       "a module's slug must be its file name ('{slug}')"),
+                                    name=name, found=module.slug, slug=slug)))
         if module:
             problems += _audio_problems(source, name, module, doc)
         if problems:
@@ -211,12 +215,13 @@ def load_source(source: PackSource, *, only: Iterable[str] | None = None) -> Loa
         if name == PACK_FILE or pack_doc is None or (only is not None and stem not in only):
             continue
         if name.endswith(".yml"):
-            errors.append(Problem(source.display(name), 1, f"rename {name} to {stem}.yaml; "
-                                  "module files end in .yaml"))
+            errors.append(Problem(source.display(name), 1, Said(N_("rename {name} to {stem}.yaml; module files "
+                                                                     "end in .yaml"), name=name, stem=stem)))
         elif stem not in listed:
             module_errors = True
-            errors.append(Problem(source.display(name), 1, f"{name} is not listed in pack.yaml; add '{stem}' "
-                                  "to its modules (or delete the file)"))
+            errors.append(Problem(source.display(name), 1, Said(N_("{name} is not listed in pack.yaml; add '{stem}' "
+                                                                     "to its modules (or delete the file)"),
+                                                                  name=name, stem=stem)))
     if pack:
         digest = hashlib.sha256()
         for name in [PACK_FILE, *(f"{slug}.yaml" for slug in listed)]:
@@ -240,14 +245,15 @@ def _audio_problems(source: PackSource, name: str, module: schema.Module, doc: A
             if clean in source.files:
                 continue
             line = line_of(doc, ["items", index, "audio", code])
-            where = f"the {schema.language_name(code)} audio of item '{item.slug}'"
+            where = Said(N_("the {language} audio of item '{slug}'"), language=schema.language_name(code),
+                         slug=item.slug)
             if not clean or path.startswith(("/", "\\")):
-                problems.append(Problem(source.display(name), line,
-                                        f"{where} must be a path inside the pack folder, not '{path}'"))
+                problems.append(Problem(source.display(name), line, Said(
+                    N_("{where} must be a path inside the pack folder, not '{path}'"), where=where, path=path)))
             else:
-                problems.append(Problem(source.display(name), line,
-                                        f"{where} is '{path}', but there is no {source.display(clean)}; "
-                                        "add the file or fix the path"))
+                problems.append(Problem(source.display(name), line, Said(
+                    N_("{where} is '{path}', but there is no {file}; add the file or fix the path"),
+                    where=where, path=path, file=source.display(clean))))
     return problems
 
 
@@ -275,15 +281,15 @@ def load_paths(paths: Iterable[Path | str], *, whole_packs: bool = False) -> Loa
             found = sorted(child for child in path.iterdir() if (child / PACK_FILE).is_file())
             for child in sorted(path.iterdir()):
                 if child.is_dir() and child not in found and any(is_yaml(f.name) for f in child.iterdir()):
-                    result.errors.append(Problem(display_path(child), None, "this folder has YAML files but no "
-                                                 "pack.yaml; add one or move the files into a pack"))
+                    result.errors.append(Problem(display_path(child), None, Said(N_(
+                        "this folder has YAML files but no pack.yaml; add one or move the files into a pack"))))
             if not found and not result.errors:
-                result.errors.append(Problem(display_path(path), None, "no packs here (a pack is a folder "
-                                             "with a pack.yaml)"))
+                result.errors.append(Problem(display_path(path), None, Said(N_(
+                    "no packs here (a pack is a folder with a pack.yaml)"))))
             for child in found:
                 wanted[child.resolve()] = None
         else:
-            result.errors.append(Problem(str(given), None, "no such file or folder"))
+            result.errors.append(Problem(str(given), None, Said(N_("no such file or folder"))))
     seen: dict[str, str] = {}
     for folder, only in wanted.items():
         try:
@@ -296,7 +302,8 @@ def load_paths(paths: Iterable[Path | str], *, whole_packs: bool = False) -> Loa
         for pack in loaded.packs:
             if pack.pack.slug in seen:
                 result.errors.append(Problem(pack.file, line_of(pack.doc, ["slug"]),
-                                             f"pack slug '{pack.pack.slug}' is also used by {seen[pack.pack.slug]}"))
+                                             Said(N_("pack slug '{slug}' is also used by {other}"),
+                                                  slug=pack.pack.slug, other=seen[pack.pack.slug])))
                 continue
             seen[pack.pack.slug] = pack.file
             result.packs.append(pack)

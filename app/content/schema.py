@@ -26,24 +26,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app import languages
 from app.languages import LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MIN_OPTIONS, MAX_OPTIONS = 2, 4
-
-def language_name(code: str) -> str:
-    """``hi`` -> ``Hindi`` (English names: errors are read by a trainer who may not read
-    every script); a code Saathi does not know is returned as given."""
-    if code in LANGUAGES:
-        return languages.current()[code].english_name
-    try:
-        from babel import Locale
-
-        return Locale.parse(code).english_name
-    except Exception:  # noqa: BLE001 - any unknown code just prints as itself
-        return code
-
 
 def _known_language(code: str) -> str:
     if code not in LANGUAGES:
@@ -235,144 +221,15 @@ def module_languages(pack: Pack, module: Module) -> list[str]:
                                    if code in module.title and code not in pack.languages]
 
 
-# --- Errors in a trainer's words --------------------------------------------------------
-# A pydantic error is a location (``items.3.options.2``), a type and a context. The trainer
-# needs a sentence that names the item by its slug, the language by its name and says
-# what to change. ``explain`` returns that sentence and the location whose YAML line to
-# show (sometimes refined: a duplicate points at the second occurrence).
+# The sentences a trainer reads (``explain``, ``phrase``, language names) are in
+# ``app.content.wording``; imported last, as that module reads the models above.
+from app.content.wording import (  # noqa: E402
+    LanguageName,
+    describe,
+    explain,
+    language_list,
+    language_name,
+    phrase,
+)
 
-_TEXT_FIELDS = {"title", "greeting", "question", "explanation", "rating", "comment"}
-_FIELDS = sorted({*Pack.model_fields, *Module.model_fields, *Item.model_fields, *Feedback.model_fields})
-_PARTS = {"title": "the title", "greeting": "the greeting", "question": "the question",
-          "explanation": "the explanation", "rating": "the rating question",
-          "comment": "the comment question", "audio": "the audio", "answer": "the answer",
-          "options": "the options", "items": "the items", "slug": "the slug",
-          "languages": "languages", "modules": "modules"}
-
-
-def language_list(codes=None) -> str:
-    """``hi (Hindi), nl (Dutch)``: codes with names, for messages."""
-    return ", ".join(f"{code} ({language_name(code)})" for code in sorted(codes or LANGUAGES))
-
-
-def _names(codes) -> str:
-    names = [language_name(code) for code in codes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def describe(loc: tuple, doc: Any) -> tuple[str | None, str | None]:
-    """``(subject, part)`` of a location: ``("item 'polite-refusal'", "option 3")``.
-
-    ``subject`` is None for module- or pack-level fields, ``part`` None for a whole item.
-    """
-    subject, part, node = None, None, doc
-    rest = list(loc)
-    if len(rest) >= 2 and rest[0] == "items" and isinstance(rest[1], int):
-        node = _get(_get(doc, "items"), rest[1])
-        slug = _get(node, "slug")
-        subject = f"item '{slug}'" if isinstance(slug, str) and slug else f"item {rest[1] + 1}"
-        rest = rest[2:]
-    if rest and rest[0] == "feedback":
-        rest = rest[1:] or ["feedback"]
-        if rest == ["feedback"]:
-            part = "the feedback"
-    if rest and part is None:
-        head = rest[0]
-        if head == "options" and len(rest) > 1 and isinstance(rest[1], int):
-            part = f"option {rest[1] + 1}"
-        elif head in ("languages", "modules") and len(rest) > 1 and isinstance(rest[1], int):
-            part = f"{_PARTS[head]} (entry {rest[1] + 1})"
-        else:
-            part = _PARTS.get(head, f"'{head}'")
-    return subject, part
-
-
-def phrase(loc: tuple, doc: Any) -> str:
-    """One noun phrase for a location: ``option 3 of item 'polite-refusal'``."""
-    subject, part = describe(loc, doc)
-    if subject and part:
-        return f"{part} of {subject}"
-    return subject or part or "this file"
-
-
-def _get(node: Any, key: Any) -> Any:
-    if isinstance(node, dict):
-        return node.get(key)
-    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-        return node[key]
-    return None
-
-
-def _slug_suggestion(value: Any) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "my-item"
-
-
-def explain(error: dict, doc: Any) -> tuple[tuple, str]:
-    """``(location for the line number, sentence)`` for one pydantic error on ``doc``."""
-    loc, kind, ctx, value = tuple(error["loc"]), error["type"], error.get("ctx") or {}, error.get("input")
-    if loc and loc[-1] == "[key]":
-        loc = loc[:-1]
-    if kind == "missing_translation":
-        subject, part = describe(loc, doc)
-        codes = ctx["codes"]
-        add = " and ".join(f"'{code}: ...'" for code in codes)
-        where = f"{subject} has no {_names(codes)} text for {part}" if subject else \
-            f"{part} has no {_names(codes)} text"
-        return loc, f"{where}; add {add}"
-    if kind == "unknown_language":
-        code = ctx["code"]
-        where = phrase(loc[:-1], doc)
-        return loc, (f"unknown language code '{code}' in {where}; Saathi speaks {language_list()}")
-    if kind == "answer_out_of_range":
-        return loc, (f"{phrase(loc[:-1], doc)} has answer: {ctx['answer']}, but only {ctx['count']} options; "
-                     f"the answer is the number of the right option (1 to {ctx['count']})")
-    if kind == "duplicate_item":
-        return loc + (ctx["index"], "slug"), (
-            f"item slug '{ctx['slug']}' is used twice (items {ctx['first'] + 1} and {ctx['index'] + 1}); "
-            "give each item its own slug")
-    if kind == "duplicate_entry":
-        what = "module" if ctx["field"] == "modules" else "language"
-        return loc + (ctx["index"],), f"{what} '{ctx['value']}' is listed twice in {ctx['field']}; list it once"
-    if kind in ("empty_text",) or (kind == "string_type" and value is None):
-        if loc and loc[-1] in LANGUAGES:
-            return loc, f"the {language_name(loc[-1])} text for {phrase(loc[:-1], doc)} is empty"
-        return loc, f"{phrase(loc, doc)} is empty"
-    if kind == "string_type":
-        what = f"the {language_name(loc[-1])} text for {phrase(loc[:-1], doc)}" if loc and loc[-1] in LANGUAGES \
-            else phrase(loc, doc)
-        return loc, f"{what} should be text, but YAML read {value!r}; put it in double quotes"
-    if kind == "missing":
-        field = loc[-1]
-        owner = phrase(loc[:-1], doc) if loc[:-1] else "this file"
-        hint = {"answer": "; add 'answer: N', the number of the right option",
-                "slug": "; add a short id such as 'slug: polite-refusal'"}.get(field, "")
-        return loc, f"{owner} has no '{field}:'{hint}"
-    if kind == "extra_forbidden":
-        import difflib
-
-        close = difflib.get_close_matches(str(loc[-1]), _FIELDS, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        owner = phrase(loc[:-1], doc) if loc[:-1] else "this file"
-        return loc, f"unknown key '{loc[-1]}' in {owner}{hint}"
-    if kind in ("too_short", "too_long"):
-        count = ctx.get("actual_length")
-        if loc and loc[-1] == "options":
-            return loc, (f"{phrase(loc[:-1], doc)} has {count} option{'s' if count != 1 else ''}; "
-                         f"a question needs {MIN_OPTIONS} to {MAX_OPTIONS}")
-        return loc, f"{phrase(loc, doc)} is empty; add at least one"
-    if kind == "string_pattern_mismatch":
-        return loc, (f"'{value}' is not a valid slug: use only lowercase letters, digits and '-', "
-                     f"e.g. '{_slug_suggestion(value)}'")
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return loc, f"{phrase(loc, doc)} should be a whole number, like 2"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        if not loc:
-            return loc, "the file should be a YAML mapping that starts with 'slug:'"
-        if loc[-1] in _TEXT_FIELDS or (len(loc) > 1 and loc[-2] == "options"):
-            return loc, f"{phrase(loc, doc)} should be one 'code: text' line per language, e.g. 'en: ...'"
-        return loc, f"{phrase(loc, doc)} should be a mapping of keys and values"
-    if kind == "list_type":
-        return loc, f"{phrase(loc, doc)} should be a list"
-    return loc, f"{phrase(loc, doc)}: {error['msg']}"
+__all__ = ["LanguageName", "describe", "explain", "language_list", "language_name", "phrase"]

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.i18n import N_, Said, said
+
 PACK_FILE = "pack.yaml"
 MAX_TEXT_BYTES = 1_000_000  # one module file; far above any real one
 
@@ -26,7 +28,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        return self.where() + f": {self.message}"
+
+    def where(self) -> str:
+        """``file:line`` (or the file alone): the same in every language."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def said(self, lang: str) -> str:
+        """``file:line: message`` with the message in ``lang`` (see ``app.i18n.Said``)."""
+        return self.where() + f": {said(self.message, lang)}"
 
 
 class SourceError(Exception):
@@ -55,7 +65,7 @@ class PackSource:
     def from_dir(cls, path: Path | str, *, origin: str | None = None) -> PackSource:
         path = Path(path)
         if not (path / PACK_FILE).is_file():
-            raise SourceError(Problem(display_path(path), None, f"no {PACK_FILE} in this folder"))
+            raise SourceError(Problem(display_path(path), None, Said(N_("no {file} in this folder"), file=PACK_FILE)))
         files, texts = set(), {}
         for found in sorted(path.rglob("*")):
             if found.is_file() and not any(part.startswith(".") for part in found.relative_to(path).parts):
@@ -81,7 +91,7 @@ class PackSource:
                      and not posixpath.basename(info.filename).startswith(".")
                      and not info.filename.startswith("__MACOSX/")]
         except zipfile.BadZipFile:
-            raise SourceError(Problem(filename, None, "this is not a zip file")) from None
+            raise SourceError(Problem(filename, None, Said(N_("this is not a zip file")))) from None
         prefix = ""
         if not any(info.filename == PACK_FILE for info in infos):
             tops = {info.filename.split("/", 1)[0] for info in infos}
@@ -94,11 +104,12 @@ class PackSource:
             name = info.filename[len(prefix):]
             if is_yaml(name) and "/" not in name:
                 if info.file_size > MAX_TEXT_BYTES:
-                    raise SourceError(Problem(f"{filename}/{name}", None, "file too large for a module"))
+                    raise SourceError(Problem(f"{filename}/{name}", None, Said(N_("file too large for a module"))))
                 try:
                     files[name] = archive.read(info)
                 except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
-                    raise SourceError(Problem(f"{filename}/{name}", None, f"cannot unzip this file ({exc})")) from None
+                    raise SourceError(Problem(f"{filename}/{name}", None,
+                                                      Said(N_("cannot unzip this file ({detail})"), detail=str(exc)))) from None
             else:
                 files[name] = b""
         # The folder inside a zip is whatever the trainer's computer called it: not checked.

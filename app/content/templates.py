@@ -19,7 +19,7 @@ from app.content import schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
 from app.content.render import render_question
 from app.content.sources import Problem
-from app.i18n import say
+from app.i18n import N_, Said, say
 
 SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 SAMPLE_NAME = "Lakshminarayanan"  # a long first name, to see that a template still fits
@@ -36,14 +36,16 @@ def check(pack: LoadedPack) -> list[Problem]:
     for kind, by_language in templates.whatsapp.items():
         for code, template in by_language.items():
             loc = ("templates", "whatsapp", kind, code)
-            problems += [Problem(pack.file, line_of(pack.doc, loc), f"WhatsApp template '{template.name}' "
-                                 f"({kind}, {schema.language_name(code)}): {message}")
+            problems += [Problem(pack.file, line_of(pack.doc, loc), Said(
+                N_("WhatsApp template '{name}' ({kind}, {language}): {problem}"), name=template.name, kind=kind,
+                language=schema.language_name(code), problem=message))
                          for message in whatsapp_problems(pack, kind, code, template)]
     for kind, by_language in templates.dlt.items():
         for code in by_language:
             if kind not in DLT_KINDS:
                 problems.append(Problem(pack.file, line_of(pack.doc, ("templates", "dlt", kind, code)),
-                                        f"unknown DLT message kind '{kind}'; use one of {', '.join(DLT_KINDS)}"))
+                                        Said(N_("unknown DLT message kind '{kind}'; use one of {kinds}"), kind=kind,
+                                             kinds=", ".join(DLT_KINDS))))
     return problems + dlt_problems(pack)
 
 
@@ -57,46 +59,51 @@ def dlt_problems(pack: LoadedPack) -> list[Problem]:
             template = registered.get(kind, {}).get(code)
             if template is None:
                 problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
-                                        f"no DLT template for {kind} messages in {schema.language_name(code)}: "
-                                        "an SMS to an Indian number would be dropped; add one under templates: dlt"))
+                                        Said(N_("no DLT template for {kind} messages in {language}: an SMS to an Indian "
+                                           "number would be dropped; add one under templates: dlt"),
+                                        kind=kind, language=schema.language_name(code))))
                 continue
             reason = dlt.mismatch(template.text, text)
             if reason:
                 problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
-                                        f"the {schema.language_name(code)} {kind} does not match DLT template "
-                                        f"{template.template_id}: {reason}"))
+                                        Said(N_("the {language} {kind} does not match DLT template {template}: {reason}"),
+                                             language=schema.language_name(code), kind=kind,
+                                             template=template.template_id, reason=reason)))
     return problems
 
 
-def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.WhatsAppTemplate) -> list[str]:
+def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.WhatsAppTemplate) -> list[Said]:
     problems = []
     if kind not in TEMPLATE_KINDS:
-        problems.append(f"unknown message kind '{kind}'; use one of {', '.join(TEMPLATE_KINDS)}")
+        problems.append(Said(N_("unknown message kind '{kind}'; use one of {kinds}"), kind=kind,
+                             kinds=", ".join(TEMPLATE_KINDS)))
     slots = SLOT.findall(template.body)
     for slot in slots:
         if slot not in template.variables:
-            problems.append(f"{{{{{slot}}}}} in the body has no entry under variables")
+            problems.append(Said(N_("{slot} in the body has no entry under variables"), slot=f"{{{{{slot}}}}}"))
     for slot, name in template.variables.items():
         if slot not in slots:
-            problems.append(f"variable {slot} is not in the body")
+            problems.append(Said(N_("variable {slot} is not in the body"), slot=slot))
         if name not in VARIABLES:
-            problems.append(f"variable {slot} is '{name}'; Saathi fills in {', '.join(VARIABLES)}")
+            problems.append(Said(N_("variable {slot} is '{name}'; Saathi fills in {names}"), slot=slot, name=name,
+                                 names=", ".join(VARIABLES)))
     body = template.body.strip()
     if SLOT.match(body) or re.search(r"\{\{\s*\w+\s*\}\}[.!?]?$", body):
-        problems.append("the body starts or ends with a variable, which WhatsApp refuses to approve")
+        problems.append(Said(N_("the body starts or ends with a variable, which WhatsApp refuses to approve")))
     if re.search(r"\}\}\s*\{\{", body):
-        problems.append("two variables side by side, which WhatsApp refuses to approve")
+        problems.append(Said(N_("two variables side by side, which WhatsApp refuses to approve")))
     for module in pack.modules:
         title = module.module.title.get(code, "")
         values = {"name": SAMPLE_NAME, "module": title, "pack": pack.pack.title.get(code, "")}
         too_long = [name for name, value in values.items() if len(value) > VARIABLE_MAX]
         if too_long:
-            problems.append(f"module '{module.module.slug}': {', '.join(too_long)} is longer than the "
-                            f"{VARIABLE_MAX} characters a variable may carry")
+            problems.append(Said(N_("module '{slug}': {names} is longer than the {most} characters a variable "
+                                    "may carry"), slug=module.module.slug, names=", ".join(too_long),
+                                 most=VARIABLE_MAX))
         filled = SLOT.sub(lambda m: values.get(template.variables.get(m[1], ""), ""), template.body)
         if len(filled) > 1024:
-            problems.append(f"module '{module.module.slug}': the filled-in body is {len(filled)} characters, "
-                            "over WhatsApp's 1024")
+            problems.append(Said(N_("module '{slug}': the filled-in body is {count} characters, over WhatsApp's "
+                                    "1024"), slug=module.module.slug, count=len(filled)))
     return problems
 
 

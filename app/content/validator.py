@@ -31,7 +31,7 @@ from app.content.loader import (
 )
 from app.content.render import render_question
 from app.content.sources import PackSource, Problem, SourceError
-from app.i18n import say
+from app.i18n import N_, Joined, Said, say
 from app.languages import get as language_info
 from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
 
@@ -145,13 +145,18 @@ def _report(loaded: LoadResult) -> Report:
                 if language_info(code).voice is None:
                     report.warnings.append(Problem(pack.file, line_of(pack.doc, (key, index)), no_voice(code)))
         for code, who in pack.pack.needs_review.items():
-            report.notes.append(Problem(pack.file, line_of(pack.doc, ("needs_review", code)),
-                                           f"the {schema.language_name(code)} texts need review by a {who} "
-                                           "before learners rely on them; remove the line once done"))
+            report.notes.append(Problem(pack.file, line_of(pack.doc, ("needs_review", code)), Said(
+                N_("the {language} texts need review by a {who} before learners rely on them; remove the "
+                   "line once done"), language=schema.language_name(code), who=reviewer(who))))
         for module in pack.modules:
             price_module(pack=pack, module=module, report=report)
         report.errors += templates.check(pack)
     return report
+
+
+def reviewer(who: str):
+    """``native speaker`` (what the shipped packs say) in the trainer's language; anything else as written."""
+    return Said(N_("native speaker")) if who.strip().lower() == "native speaker" else who
 
 
 def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> None:
@@ -161,10 +166,10 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
     declared = set(pack.pack.languages) | set(pack.pack.partial_languages)
     for loc, texts in _texts(module.module):
         for code in sorted(set(texts) - declared):
-            report.warnings.append(Problem(module.file, line_of(module.doc, (*loc, code)),
-                                           f"{schema.phrase(loc, module.doc)} has {schema.language_name(code)} "
-                                           f"text, but the pack does not list '{code}' in languages; "
-                                           "it will never be sent"))
+            report.warnings.append(Problem(module.file, line_of(module.doc, (*loc, code)), Said(
+                N_("{where} has {language} text, but the pack does not list '{code}' in languages; it will "
+                   "never be sent"), where=schema.phrase(loc, module.doc), language=schema.language_name(code),
+                code=code)))
         for code in languages:
             if language_info(code).gsm7 and code in texts:
                 warning = _ucs2_warning(texts[code], code, loc, module)
@@ -186,20 +191,21 @@ def price_module(*, pack: LoadedPack, module: LoadedModule, report: Report) -> N
             budget = language_info(code).question_budget
             if priced.segments > budget:
                 report.warnings.append(Problem(
-                    module.file, line_of(module.doc, ("items", number - 1, "question", code)),
-                    f"item '{item.slug}': the {schema.language_name(code)} question with its options takes "
-                    f"{priced.segments} SMS ({priced.units} {priced.encoding} characters); keep it to "
-                    f"{budget}: shorten the question or the options"))
+                    module.file, line_of(module.doc, ("items", number - 1, "question", code)), Said(
+                        N_("item '{slug}': the {language} question with its options takes {segments} SMS "
+                           "({units} {encoding} characters); keep it to {budget}: shorten the question or the "
+                           "options"), slug=item.slug, language=schema.language_name(code),
+                        segments=priced.segments, units=priced.units, encoding=priced.encoding, budget=budget)))
             cost("explanation", say(code, "The answer is {number}: {explanation}", number=item.answer,
                                     explanation=item.explanation[code]), item.slug)
         cost("rating", module.module.feedback.rating[code])
         cost("comment", module.module.feedback.comment[code])
 
 
-def no_voice(code: str) -> str:
+def no_voice(code: str) -> Said:
     """Why a language's learners are never called (its file says ``voice = "none"``)."""
-    return (f"no Twilio voice speaks {schema.language_name(code)} ('{code}'): its learners get the "
-            "questions by SMS, never by call")
+    return Said(N_("no Twilio voice speaks {language} ('{code}'): its learners get the questions by SMS, "
+                   "never by call"), language=schema.language_name(code), code=code)
 
 
 def _texts(module: schema.Module) -> Iterator[tuple[tuple, dict[str, str]]]:
@@ -218,16 +224,23 @@ def _ucs2_warning(text: str, code: str, loc: tuple, module: LoadedModule) -> Pro
     info = count_segments(text)
     if info.encoding != UCS2:
         return None
-    where = f"the {schema.language_name(code)} text for {schema.phrase(loc, module.doc)}"
-    swaps = [f"{ch} with {LOOKALIKES[ch] or 'nothing'}" for ch in info.offending if ch in LOOKALIKES]
-    others = [ch for ch in info.offending if ch not in LOOKALIKES]
+    where = Said(N_("the {language} text for {where}"), language=schema.language_name(code),
+                 where=schema.phrase(loc, module.doc))
+    swaps = Joined(Said(N_("{char} with {other}"), char=ch, other=LOOKALIKES[ch]) if LOOKALIKES[ch]
+                   else Said(N_("{char} with nothing"), char=ch) for ch in info.offending if ch in LOOKALIKES)
+    others = " ".join(ch for ch in info.offending if ch not in LOOKALIKES)
     line = line_of(module.doc, (*loc, code))
     if gsm7_lookalike_fix(text) is not None:
-        return Problem(module.file, line, f"{where} is sent as UCS-2 (70 characters per SMS instead of 160) "
-                                          f"because of look-alike characters: replace {', '.join(swaps)}")
-    advice = f"; replace {', '.join(swaps)}" if swaps else ""
-    return Problem(module.file, line, f"{where} is sent as UCS-2 (70 characters per SMS instead of 160) "
-                                      f"because {' '.join(others)} is not in the GSM alphabet{advice}")
+        return Problem(module.file, line, Said(N_("{where} is sent as UCS-2 (70 characters per SMS instead of "
+                                                  "160) because of look-alike characters: replace {swaps}"),
+                                               where=where, swaps=swaps))
+    if swaps.parts:
+        return Problem(module.file, line, Said(N_("{where} is sent as UCS-2 (70 characters per SMS instead of "
+                                                  "160) because {chars} is not in the GSM alphabet; replace "
+                                                  "{swaps}"), where=where, chars=others, swaps=swaps))
+    return Problem(module.file, line, Said(N_("{where} is sent as UCS-2 (70 characters per SMS instead of 160) "
+                                              "because {chars} is not in the GSM alphabet"),
+                                           where=where, chars=others))
 
 
 def cost_table(costs: Iterable[Cost]) -> list[CostRow]:

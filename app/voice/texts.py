@@ -7,6 +7,7 @@ pack through ``text_in``.
 """
 from __future__ import annotations
 
+from app import languages
 from app.i18n import say
 from app.learning.texts import text_in
 from app.models import Item, Learner, Module
@@ -30,7 +31,19 @@ def question_number(lang: str, number: int, total: int) -> str:
 
 
 def option(lang: str, number: int, text: str) -> str:
-    return say(lang, "Press {number} for {option}.", number=number, option=text)
+    """One option as the language reads a list aloud (``[calls] options`` in its file):
+    "Press 2 for ..." where that is natural, else the number as the language says it
+    ("இரண்டு") and the option, with the key to press still that number."""
+    style = languages.get(lang).calls
+    if style.option_format is None and style.options == "press":
+        return say(lang, "Press {number} for {option}.", number=number, option=text)
+    info = languages.get(lang)
+    digit = "".join(info.digits[int(d)] for d in str(number))
+    spoken = info.numbers[number - 1][0] if number <= len(info.numbers) else digit
+    letters = info.option_letters.replace(" ", "")
+    letter = letters[number - 1] if number <= len(letters) else digit
+    template = style.option_format or "{number}. {option}"
+    return template.format(number=spoken, digit=digit, letter=letter, option=text.rstrip(".!?। ") + ".")
 
 
 def rating(lang: str) -> str:

@@ -154,8 +154,8 @@ def _step(db: Session, xml: str) -> VoiceStep:
 
 
 def _heard(node: ET.Element) -> str:
-    if node.tag == "Say":
-        return (node.text or "").strip()
+    if node.tag == "Say":  # its text, or the text of the <prosody> inside it
+        return "".join(node.itertext()).strip()
     if node.tag == "Play":
         return f"[plays a recording: {(node.text or '').strip()}]"
     return ""

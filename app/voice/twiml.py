@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from app import languages
 from app.voice.settings import Voice
 
 ANSWER_PATH = "/twilio/voice/answer"
@@ -38,11 +39,17 @@ class Part:
 class Speaker:
     """Adds speech in one learner's voice to TwiML nodes."""
 
-    def __init__(self, voice: Voice):
+    def __init__(self, voice: Voice, rate: str | None = None):
         self.voice = voice
+        # The language file's ``[calls] rate`` (SSML prosody), e.g. a slower Tamil voice.
+        self.rate = rate if rate is not None else languages.get(voice.language).calls.rate
 
     def say(self, node, text: str) -> None:
-        if text:
+        if not text:
+            return
+        if self.rate:
+            node.say(language=self.voice.say_language, voice=self.voice.voice).prosody(text, rate=self.rate)
+        else:
             node.say(text, language=self.voice.say_language, voice=self.voice.voice)
 
     def part(self, node, part: Part) -> None:

@@ -42,11 +42,23 @@ def language_name(code: str) -> str:
     """A language's name in the UI's language (CLDR), else in itself (its file)."""
     from babel import Locale, UnknownLocaleError
 
+    ui = str(get_locale() or DEFAULT_LANGUAGE)
+    reader = languages.current().get(ui)
     try:
-        name = Locale.parse(languages.get(code).locale).get_display_name(str(get_locale() or DEFAULT_LANGUAGE))
+        # A UI language whose CLDR data is another language's (a pseudo-locale, a new language
+        # Babel does not know) names languages in themselves rather than in that other language.
+        name = None if reader is None or Locale.parse(reader.locale).language != ui else \
+            Locale.parse(languages.get(code).locale).get_display_name(ui)
     except (ValueError, UnknownLocaleError):
         name = None
     return name or (languages.current()[code].name if code in languages.current() else code)
+
+
+def said_here(value) -> str:
+    """A ``Said`` message (a pack problem, a validator note) in the UI's language."""
+    from app.i18n import said
+
+    return said(value, str(get_locale() or DEFAULT_LANGUAGE))
 
 
 def has_voice(code: str) -> bool:
@@ -65,7 +77,8 @@ def localized(texts: dict | str | None) -> str:
 
 
 PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review": _l("review question"),
-                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment")}
+                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment"),
+                "explanation": _l("wrong-answer reply")}
 
 
 # A message's purpose, status and channel as stored (English codes), as staff read them.
@@ -96,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["prompt_kind"] = prompt_kind
     app.jinja_env.filters["message_label"] = message_label
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["said"] = said_here
     app.jinja_env.tests["has_voice"] = has_voice
     formatting.init_app(app)
     app.jinja_env.globals.setdefault("LANGUAGES", LANGUAGES)

@@ -159,6 +159,20 @@ def test_flashes_form_errors_and_export_headers_speak_through_the_catalogs(web_a
     flashed = client.post("/workspace/sessions", follow_redirects=True,
                           data={"csrf_token": csrf_token(page), "cohort": "", "module": ""}).data.decode()
     assert leftover_english(flashed, data) == []
+    # A broken pack's check page: every error, warning and note, and the cost table.
+    from tests.web.test_content_i18n import broken_module
+    from tests.web.test_workspace import upload
+
+    text, _ = broken_module(web_app.config["CONTENT_DIR"])
+    response = upload(client, "upi-safety.yaml", text.encode(), pack="digital-banking")
+    checked = client.get(response.headers["Location"]).data.decode()
+    assert 'id="errors"' in checked and 'id="needs-review"' in checked
+    assert leftover_english(checked, data) == []
+    response = upload(client, "upi-safety.yaml", b"slug: [unclosed\n", pack="digital-banking")
+    assert leftover_english(client.get(response.headers["Location"]).data.decode(), data) == []
+    response = upload(client, "upi-safety.yaml", text.replace("answer: 9", "answer: 2").encode())
+    alone = client.get(response.headers["Location"]).data.decode()  # no pack chosen: checked on its own
+    assert "⟦" in alone and leftover_english(alone, data) == []
     header = client.get("/learners.csv").data.decode("utf-8").splitlines()[0]
     assert all(cell.startswith("⟦") for cell in header.lstrip("\ufeff").split(","))
     header = client.get(f"/sites/{world.site_a}/reports/weekly.csv").data.decode("utf-8").splitlines()[0]

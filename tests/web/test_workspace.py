@@ -86,7 +86,7 @@ def test_a_broken_module_shows_file_line_errors_and_cannot_be_published(web_app,
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).data.decode()
     line = next(n for n, row in enumerate(text.splitlines(), start=1) if row == "    answer: 2")
-    assert re.search(rf"digital-banking/upi-safety\.yaml:{line}: ", page), text_of(page)[:2000]
+    assert re.search(rf"digital-banking/upi-safety\.yaml:{line}: ", text_of(page)), text_of(page)[:2000]
     assert 'id="publish"' not in page
     token = response.headers["Location"].rsplit("/", 1)[1]
     refused = client.post(f"/workspace/content/drafts/{token}/publish", follow_redirects=True)

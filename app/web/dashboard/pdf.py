@@ -30,7 +30,9 @@ def static_file(url: str) -> tuple[bytes, str | None]:
         return fh.read(), mimetypes.guess_type(file)[0]
 
 
-def render_pdf(html: str, *, base_url: str) -> bytes:
+def document(html: str, *, base_url: str):
+    """The laid-out pages (``weasyprint.Document``) of ``html``, for ``render_pdf`` and for a
+    test that reads which text reached the paper."""
     try:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -42,4 +44,20 @@ def render_pdf(html: str, *, base_url: str) -> bytes:
             body, mime_type = static_file(url)
             return URLFetcherResponse(url, body, {"Content-Type": mime_type or "application/octet-stream"})
 
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnly()).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnly()).render()
+
+
+def render_pdf(html: str, *, base_url: str) -> bytes:
+    # Without HarfBuzz-Subset (libharfbuzz-subset0) WeasyPrint subsets fonts with fontTools
+    # and warns that this is going away; embedding whole fonts instead is slower to mail but
+    # silent and future-proof, so a server missing that library still makes a clean PDF.
+    return document(html, base_url=base_url).write_pdf(full_fonts=not _harfbuzz_subset())
+
+
+def _harfbuzz_subset() -> bool:
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+        return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+    except (ImportError, AttributeError, OSError):
+        return False

@@ -5,13 +5,16 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
+from app import languages
 from app.clock import get_clock
 from app.content.schema import module_languages
 from app.db import get_db
 from app.models import Item, Module, Pack
+from app.web.i18n import said_here
 from app.web.workspace import bp
 from app.web.workspace.forms import EditForm, UploadForm, choices
 from app.web.workspace.preview import preview_row, preview_schema
@@ -58,7 +61,31 @@ def content():
     slugs = library().slugs()
     upload = UploadForm()
     upload.pack.choices = choices([("", _("— none: check the file on its own —"))] + [(s, s) for s in slugs])
-    return render_template("workspace/content.html", packs=packs, modules=modules, upload=upload, slugs=slugs)
+    return render_template("workspace/content.html", packs=packs, modules=modules, upload=upload, slugs=slugs,
+                           awaiting=awaiting_review(packs, modules))
+
+
+REVIEWERS = {"native speaker": _l("native speaker")}
+
+
+def awaiting_review(packs, modules) -> list[dict]:
+    """Per language, what a reviewer must still read: Saathi's own texts (its file says
+    ``needs_review``: the UI, SMS and call catalog and command words) and the live modules
+    of packs whose ``needs_review`` names it (those with a text in that language)."""
+    by_language: dict[str, dict] = {}
+    for code, info in languages.current().items():
+        if info.needs_review:
+            entry = by_language.setdefault(code, {"code": code, "who": set(), "catalog": True, "modules": []})
+            entry["who"].add(info.needs_review)
+    for pack in packs:
+        for code, who in (pack.needs_review or {}).items():
+            entry = by_language.setdefault(code, {"code": code, "who": set(), "catalog": False, "modules": []})
+            entry["who"].add(who)
+            entry["modules"] += [module for module in modules if module.pack_id == pack.id and module.active
+                                 and code in (module.title or {})]
+    for entry in by_language.values():
+        entry["who"] = [str(REVIEWERS.get(who, who)) for who in sorted(entry["who"])]
+    return [by_language[code] for code in sorted(by_language)]
 
 
 @bp.post("/content/upload")
@@ -156,7 +183,7 @@ def content_publish(token: str):
         summary = import_packs(db=db, packs=checked.report.packs, now=get_clock().now())
     except ImportRefused as exc:
         db.rollback()
-        flash(str(exc), "error")
+        flash(said_here(exc.args[0]), "error")
         return redirect(url_for("workspace.content_draft", token=token))
     db.commit()
     for pack in checked.report.packs:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from app.content.sources import PACK_FILE, PackSource, Problem, SourceError
 from app.content.validator import Report, cost_table, validate_source, validate_text, validate_zip
+from app.i18n import N_, Said
 
 DRAFT_TTL = timedelta(days=2)
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -149,13 +150,13 @@ def check_draft(draft: Draft, library: PackLibrary, *, live_hash=lambda slug: No
         return Checked(report, source, report.ok and bool(report.packs) and all(p.complete for p in report.packs))
     if not draft.pack:
         if draft.filename == PACK_FILE:
-            return Checked(Report(errors=[Problem(draft.filename, None, "upload a pack.yaml inside a zip of its pack, "
-                                                 "or pick the pack it belongs to")]), None, False)
+            return Checked(Report(errors=[Problem(draft.filename, None, Said(N_(
+                "upload a pack.yaml inside a zip of its pack, or pick the pack it belongs to")))]), None, False)
         return Checked(validate_text(draft.filename, draft.data), None, False,
-                       note="no pack chosen: checked on its own in every language; pick its pack to publish it")
+                       note=Said(N_("no pack chosen: checked on its own in every language; pick its pack to publish it")))
     base = library.source(draft.pack, live_hash=live_hash(draft.pack))
     if base is None:
-        return Checked(Report(errors=[Problem(draft.filename, None, f"there is no pack '{draft.pack}'")]), None, False)
+        return Checked(Report(errors=[Problem(draft.filename, None, Said(N_("there is no pack '{pack}'"), pack=draft.pack))]), None, False)
     source = base.with_file(draft.filename, draft.data)
     report = validate_source(source)
     return Checked(report, source, report.ok and bool(report.packs) and all(p.complete for p in report.packs))
