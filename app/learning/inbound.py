@@ -65,6 +65,14 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
     if talk.replayed is not None:
         # Twilio retried: the learner's lock made this delivery wait for the first one.
         return Reply(_split(talk.replayed), duplicate=True)
+    return answer_loaded(db, talk, sid=sid, from_number=from_number, to_number=to_number, body=body, now=now,
+                         policy=policy, channel=channel, send=send)
+
+
+def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: str | None, body: str,
+                  now: datetime, policy: Policy, channel: str = "sms", send=None) -> Reply:
+    """``receive_sms`` once the learner is locked and their conversation loaded (a channel
+    with its own door, WhatsApp, loads it itself and answers through here)."""
     learner = talk.learner
     out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel,
                       conversation=talk)
