@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.db import is_postgres, locked
-from app.models import Card, Inbound, Item, Learner, Module, Outbox, Pack, Prompt, TrainingSession
+from app.models import Card, Inbound, Item, Learner, Module, Outbox, Pack, Prompt, Site, TrainingSession
 
 # Queued prompts read ahead of the pending one: the next, and the one a greeting carries.
 QUEUED_AHEAD = 2
@@ -57,6 +57,8 @@ class Conversation:
     replayed: str | None = None
     # The prompt the reply put to the learner in place of the pending one, if any.
     put: Prompt | None = None
+    # The learner's site, read with the rest (how a reply may travel: ``Channel.reply_sender``).
+    site: Site | None = None
 
     def next_queued(self) -> Turn | None:
         """The next queued prompt to put to the learner, taken off the list."""
@@ -96,8 +98,10 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
                    params=params).all()
     if not rows:
         return None
-    talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1])
     first = 1 if learner is None else 0
+    talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1],
+                        site=rows[0][first])
+    first += 1
     for row in rows:
         prompt, item, module, card, count, memory = row[first:first + 6]
         if prompt is None:
@@ -141,10 +145,11 @@ def _load_query(*, by_phone: bool, with_sid: bool, with_shown: bool = False):
     # Spelled for the (learner_id, status) index: the learner's open prompts, then the due ones.
     is_open = and_(Prompt.status.in_(("pending", "queued")),
                    or_(Prompt.status == "pending", Prompt.due_at <= bindparam("now")))
-    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), Pack.memory_parameters,
+    columns = [Site, Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), Pack.memory_parameters,
                *([_shown()] if with_shown else []), replayed]
     query = select(Learner, *columns) if by_phone else select(*columns).select_from(Learner)
     return (query
+            .outerjoin(Site, Site.id == Learner.site_id)
             .outerjoin(Prompt, and_(Prompt.learner_id == Learner.id, is_open))
             .outerjoin(Item, Item.id == Prompt.item_id)
             .outerjoin(session, session.id == Prompt.training_session_id)

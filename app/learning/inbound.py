@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.db import upsert
 from app.learning import texts
 from app.learning.conversation import load, lock_learner
@@ -74,6 +75,7 @@ def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: s
     """``receive_sms`` once the learner is locked and their conversation loaded (a channel
     with its own door, WhatsApp, loads it itself and answers through here)."""
     learner = talk.learner
+    send = send or channels.named(channel).reply_sender(db, learner, now=now)
     out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel,
                       conversation=talk)
     # (When ``talk.freed``, nothing awaits the learner's answer any more: the place to tell
