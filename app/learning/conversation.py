@@ -24,7 +24,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.db import is_postgres, locked
-from app.models import Card, Inbound, Item, Learner, Module, Outbox, Pack, Prompt, Site, TrainingSession
+from app.models import (
+    Card,
+    Inbound,
+    Item,
+    Learner,
+    Module,
+    Outbox,
+    Pack,
+    Prompt,
+    Site,
+    TrainingSession,
+)
 
 # Queued prompts read ahead of the pending one: the next, and the one a greeting carries.
 QUEUED_AHEAD = 2
