@@ -3,6 +3,8 @@ fit) and India's DLT (every SMS an Indian learner can get matches its registered
 checked by the validator with file and line, and exported for the consoles."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from app.channels.dlt import mismatch as dlt_mismatch
@@ -61,7 +63,23 @@ feedback:
 """
 
 
-def report_of(pack: str = PACK, module: str = MODULE):
+def suggestions(pack: str = PACK, module: str = MODULE) -> dict[str, str]:
+    """What ``saathi dlt templates`` says is still to register (kind -> text), English."""
+    from app.content.templates import to_register
+
+    report = validate_files({"pack.yaml": pack, "fire.yaml": module}, origin="safety")
+    return {kind: text for loaded in report.packs for kind, code, text in to_register(loaded) if code == "en"}
+
+
+def with_catalog(pack: str = PACK, module: str = MODULE) -> str:
+    """``pack`` with the catalog's and the joined texts' templates registered as suggested."""
+    lines = [f'    "{kind}":\n      en: {{template_id: "11071600000001{n:05d}", text: {json.dumps(text)}}}'
+             for n, (kind, text) in enumerate(sorted(suggestions(pack, module).items()))]
+    return pack + "\n".join(lines) + "\n"
+
+
+def report_of(pack: str | None = None, module: str = MODULE):
+    pack = pack if pack is not None else with_catalog(module=module)
     return validate_files({"pack.yaml": pack, "fire.yaml": module}, origin="safety")
 
 
@@ -71,7 +89,8 @@ def test_well_formed_templates_validate_clean():
 
 
 def test_whatsapp_templates_break_meta_rules_on_their_line():
-    pack = PACK.replace('body: "A question on {{1}} is waiting. Reply to get it."', 'body: "{{1}} is waiting {{2}}"')
+    pack = with_catalog().replace('body: "A question on {{1}} is waiting. Reply to get it."',
+                                  'body: "{{1}} is waiting {{2}}"')
     pack = pack.replace('variables: {"1": module}', 'variables: {"1": module, "3": salary}')
     errors = [str(p) for p in report_of(pack).errors]
     line = pack.splitlines().index("    opener:") + 2  # the "en:" under opener
@@ -99,13 +118,14 @@ def test_every_sms_for_an_indian_learner_must_match_its_dlt_template_file_and_li
                       "characters ('Take the stairs to the nearest exit, nev'), over 30"] or \
         errors[0].startswith(f"safety/fire.yaml:{line}: the English explanation does not match DLT template")
     rating = MODULE.replace('en: "How useful was the session? Reply 1 to 5."', 'en: "Rate the session 1-5."')
-    errors = [str(p) for p in report_of(module=rating).errors]
-    assert len(errors) == 1 and "rating does not match DLT template 1107160000000000004: its fixed text differs" \
-        in errors[0]
+    errors = [str(p) for p in report_of(pack=with_catalog(), module=rating).errors]
+    assert "rating does not match DLT template 1107160000000000004: its fixed text differs" in errors[0]
+    # and every SMS that carries the rating with something else: a reminder, a verdict before it
+    assert all("rating does not match" in e for e in errors) and any("reminder+rating" in e for e in errors)
 
 
 def test_a_missing_dlt_kind_is_named():
-    pack = PACK.replace('    comment:\n      en: {template_id: "1107160000000000005", '
+    pack = with_catalog().replace('    comment:\n      en: {template_id: "1107160000000000005", '
                         'text: "Anything to tell your trainer? Reply, or 0 to skip."}\n', "")
     errors = [str(p) for p in report_of(pack).errors]
     assert len(errors) == 1 and "no DLT template for comment messages in English" in errors[0]
@@ -120,7 +140,7 @@ def test_dlt_matching_rules():
 
 def test_the_cli_lists_what_must_be_approved_and_registered(runner, tmp_path):
     (tmp_path / "safety").mkdir()
-    (tmp_path / "safety" / "pack.yaml").write_text(PACK)
+    (tmp_path / "safety" / "pack.yaml").write_text(with_catalog())
     (tmp_path / "safety" / "fire.yaml").write_text(MODULE)
     result = runner.invoke(args=["whatsapp", "templates", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -137,3 +157,54 @@ def test_the_cli_lists_what_must_be_approved_and_registered(runner, tmp_path):
     lines = result.output.strip().splitlines()
     assert lines[0] == "template_id,pack,kind,language,text"
     assert "1107160000000000004,safety,rating,en,How useful was the session? Reply 1 to 5." in lines
+    assert not [line for line in lines if line.startswith(",")]  # nothing left to register
+    # Without the catalog's templates: each is listed to register, with its {#var#} slots.
+    (tmp_path / "safety" / "pack.yaml").write_text(PACK)
+    result = runner.invoke(args=["dlt", "templates", str(tmp_path)])
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    todo = {row[2]: row[4] for row in rows if row[0] == ""}
+    assert todo["correct"] == "Correct!" and todo["reminder+rating"].startswith("Reminder: How useful")
+    assert todo["score"].startswith("{#var#}: {#var#} answers")
+    assert "no DLT template for correct messages" in result.stderr
+
+
+def test_catalog_and_joined_texts_are_suggested_with_var_slots():
+    """What the packs alone do not register: "Correct!", reminders, keyword answers, the
+    check-in, and two texts in one SMS, built from the pack's own registered templates."""
+    two = MODULE.replace("feedback:", """  - slug: smoke
+    question:
+      en: "Smoke fills the room. What do you do?"
+    options:
+      - en: "Crawl low"
+      - en: "Stand up"
+    answer: 1
+    explanation:
+      en: "Smoke rises."
+feedback:""")
+    wanted = suggestions(module=two)
+    question = "{#var#}{#var#}{#var#}\n1) {#var#}\n2) {#var#}"  # the pack's registered question template
+    assert wanted["correct+question"] == "Correct!\n" + question
+    assert wanted["reminder+question"] == "Reminder: " + question
+    assert wanted["reask+question"] == "Please reply with a number from 1 to {#var#}.\n" + question
+    assert wanted["score"] == "{#var#}: {#var#} answers, right: {#var#}%. {#var#} of {#var#} questions learned."
+    assert wanted["stop"] == "You will get no more messages from Saathi. Reply START to begin again."
+    assert wanted["checkin"].startswith("Are you working now?")
+    assert {"help", "start", "lang", "lang_unknown", "nothing_pending", "no_practice", "correct"} <= set(wanted)
+
+
+def test_a_catalog_text_without_its_template_is_named_at_its_catalog_entry():
+    pack = "\n".join(line for line in with_catalog().splitlines() if not line.startswith('    "stop":')
+                     and "You will get no more messages" not in line) + "\n"
+    errors = [str(p) for p in report_of(pack).errors]
+    assert len(errors) == 1 and "no DLT template for stop messages in English" in errors[0], errors
+    po = open("locales/en/LC_MESSAGES/messages.po", encoding="utf-8").read().splitlines()
+    line = next(n for n, text in enumerate(po, 1)
+                if text.startswith('msgid "You will get no more messages from Saathi.'))
+    assert errors[0].startswith(f"locales/en/LC_MESSAGES/messages.po:{line}: ")
+
+
+def test_a_registered_catalog_template_that_differs_is_named():
+    pack = with_catalog().replace('"Thank you! Good luck."', '"Thanks! Good luck."')
+    errors = [str(p) for p in report_of(pack).errors]
+    assert len(errors) == 1 and "checkin_thanks does not match DLT template" in errors[0]
+    assert "its fixed text differs" in errors[0] and errors[0].startswith("locales/en/LC_MESSAGES/messages.po:")

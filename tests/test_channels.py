@@ -69,11 +69,16 @@ def test_a_feedback_reply_refused_for_the_window_goes_by_sms(app, db, clock):
     assert len(db.exec(select(Outbox).where(Outbox.kind == "sms")).all()) == 1
 
 
-def test_dlt_learners_take_the_careful_path(app, db):
-    site = Site(name="Pune", dlt_entity_id="1101234567890123456")
+def test_dlt_learners_go_in_bulk_with_their_ids_unless_no_template_matches(app, db):
+    site = Site(name="Pune", dlt_entity_id="1101234567890123456", dlt_header="SAATHI")
     sms = channels.named("sms")
-    assert not sms.bulk_for("+919800000000", site)
-    assert sms.bulk_for("+4791000000", site) and sms.bulk_for("+919800000000", Site(name="x"))
+    templates = {"dlt": {"question": {"en": {"template_id": "1107000000000000009", "text": "Q: {#var#}?"}}}}
+    assert sms.bulk_for("+919800000000", site)
+    assert sms.bulk_columns("+919800000000", site, language="en", body="Q: UPI PIN?", templates=templates) == {
+        "dlt_entity_id": "1101234567890123456", "dlt_template_id": "1107000000000000009", "sender": "SAATHI"}
+    assert sms.bulk_columns("+919800000000", site, language="en", body="Other text", templates=templates) is None
+    assert sms.bulk_columns("+4791000000", site, language="en", body="Other text", templates=templates) == {}
+    assert sms.bulk_columns("+919800000000", Site(name="x"), language="en", body="x", templates=None) == {}
 
 
 def test_cost_per_item_remembered_per_channel(app, db, clock):

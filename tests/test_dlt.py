@@ -59,7 +59,11 @@ def test_a_template_mismatch_is_recorded_not_retried_and_shown(live_app, fake_tw
         assert "does not match DLT template (1107000000000000001)" in first.error_message
         assert db.get(Prompt, first.prompt_id).status == "expired"  # not asked again in words no template allows
         assert all(row.prompt_id != first.prompt_id for row in later)
-        [refusal] = delivery.dlt_refusals(db=db, site_ids=None)
+        refusals = delivery.dlt_refusals(db=db, site_ids=None)
+        [refusal] = [r for r in refusals if r.template_id]  # the carrier's refusal
         assert refusal.template_id == "1107000000000000001" and refusal.name == "Ravi Kumar"
+        # Q2 has no registered template here: held back, not sent, and listed for the supervisor too.
+        held = [r for r in refusals if not r.template_id]
+        assert held and all(r.reason.startswith("not sent: no registered DLT template") for r in held)
     bodies = [m["body"] for m in fake_twilio.messages if m["to"] == NUMBER]
     assert sum(body.startswith("Thank you for today's session") for body in bodies) == 1

@@ -59,9 +59,9 @@ def test_voice_learners_get_calls_and_no_sms(all_voice):
 
 
 def _prices():
-    from app.simulation.compare import COUNTRY_PRICES
+    from app.reports.costs import price_table
 
-    return COUNTRY_PRICES["IN"]
+    return price_table({})["IN"]
 
 
 def test_a_voice_run_is_the_same_for_a_seed_however_many_processes(all_voice):

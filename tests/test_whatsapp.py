@@ -241,12 +241,12 @@ def test_the_fake_refuses_unknown_content_and_free_form_outside_the_window(fake_
 
 
 def test_whatsapp_prices_per_country_charge_templates_and_the_provider_fee():
-    from app.simulation.compare import COUNTRY_PRICES
+    from app.reports.costs import price_table
 
-    india = COUNTRY_PRICES["IN"]
+    table = price_table({})
     # A session: one post-session template, then eleven free messages inside the window.
-    assert india.whatsapp(templates=1, messages=12) == pytest.approx(0.12 + 12 * 0.42)
-    assert all(p.per_template > 0 and p.provider_fee > 0 for p in COUNTRY_PRICES.values())
+    assert table["IN"].whatsapp(templates=1, messages=12) == pytest.approx(0.12 + 12 * 0.42)
+    assert all(p.whatsapp_template > 0 and p.whatsapp_message > 0 for p in table.values())
 
 
 def test_a_whole_session_by_taps_the_rating_from_a_list_picker(wa, fake_twilio):

@@ -87,6 +87,18 @@ class Channel:
         """Whether the planner may write this learner's plain review in bulk (no per-row work)."""
         return self.bulk_reviews
 
+    def bulk_columns(self, phone: str, site, *, language: str, body: str, templates: dict | None) -> dict | None:
+        """What else a bulk review row of this channel carries (``review_batch.EXTRA``) for a
+        learner at ``site``, its text ``body`` from a pack with ``templates``; None when this
+        one cannot go in bulk after all (the planner takes it one at a time)."""
+        return {}
+
+    def reply_sender(self, db: Session, learner: Learner, *, now: datetime):
+        """How replies to ``learner``'s inbound message go on this channel when they cannot
+        travel in the webhook's response (a DLT site's SMS): ``send(db, learner, outgoing)``;
+        None: in the response."""
+        return None
+
     def stop(self, db: Session, learner: Learner, *, now: datetime) -> None:
         """The learner sent STOP: end at once whatever this channel has under way beyond its
         queued rows (which the caller cancels)."""

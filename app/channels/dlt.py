@@ -8,6 +8,7 @@ The validator uses the same rule before a pack goes live (``app/content/template
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import lru_cache
 
 from app.i18n import N_, Said
@@ -16,6 +17,8 @@ VAR = "{#var#}"
 VAR_MAX = 30
 INDIA = "+91"
 REFUSED = 30007  # Twilio: filtered by the carrier (for DLT: no matching registered template)
+UNREGISTERED_REASON = "not sent: no registered DLT template matches this text (saathi dlt templates)"
+UNREGISTERED_HOLD = timedelta(days=1)  # a learner whose text is unregistered: looked at again tomorrow
 
 
 @lru_cache(maxsize=1024)
@@ -45,6 +48,15 @@ def template_id(templates: dict | None, language: str, text: str) -> str | None:
         spec = by_language.get(language)
         if spec and pattern(spec["text"]).match(text):
             return spec["template_id"]
+    return None
+
+
+def template_id_in(all_templates, language: str, text: str) -> str | None:
+    """``template_id`` across several packs' templates (the first that matches)."""
+    for templates in all_templates:
+        found = template_id(templates, language, text)
+        if found:
+            return found
     return None
 
 

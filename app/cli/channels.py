@@ -19,6 +19,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.channels.whatsapp_content import LIST_MAX, QUICK_REPLY_MAX, SAMPLE_VALUES, shape_for
+from app.content.templates import to_register
 from app.content.validator import validate_paths
 
 whatsapp_cli = AppGroup("whatsapp", help="WhatsApp: templates and content to register.")
@@ -99,11 +100,17 @@ def _configured() -> dict[str, str]:
 @dlt_cli.command("templates")
 @PATHS
 def dlt_templates(paths) -> None:
-    """Every DLT template of the packs as CSV (template_id, pack, kind, language, text)."""
-    packs, _ = _packs(paths)
+    """Every DLT template of the packs as CSV (template_id, pack, kind, language, text), then
+    the ones still to register (no template_id): catalog texts (a keyword's answer, "Correct!",
+    a reminder, a check-in) and two texts joined in one SMS, with ``{#var#}`` slots."""
+    packs, loaded = _packs(paths)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["template_id", "pack", "kind", "language", "text"])
     for pack in packs:
         for kind, by_language in (pack.templates.dlt if pack.templates else {}).items():
             for code, template in sorted(by_language.items()):
                 writer.writerow([template.template_id, pack.slug, kind, code, template.text])
+    for pack in loaded:
+        for kind, code, text in to_register(pack):
+            writer.writerow(["", pack.pack.slug, kind, code,
+                             text if text is not None else "(register the pack's own templates first)"])

@@ -43,9 +43,12 @@ def _csv(value: str) -> tuple[str, ...]:
               help="Prices of this country in the price table (SAATHI_PRICES; IN, NO, NL by default).")
 @click.option("--price-per-segment", type=float, help="Price of one SMS segment (overrides --country).")
 @click.option("--price-per-minute", type=float, help="Price of one voice minute (overrides --country).")
-@click.option("--currency", help="Currency symbol for the table (overrides --country).")
+@click.option("--currency", help="ISO code of the currency the prices are in (overrides --country's): USD, EUR.")
 @click.option("--voice-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of learners on channel voice (a call instead of a text; fast engine only).")
+@click.option("--whatsapp-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of learners on channel whatsapp (free inside the 24-hour window, a paid template "
+                   "outside it; fast engine only).")
 @click.option("--engine", type=click.Choice(["fast", "db"]), default="fast", show_default=True,
               help="fast: the planner's rules replayed in memory; db: every message through the real "
                    "planner, outbox and engine on SQLite (about 100 times slower, same figures).")
@@ -56,7 +59,7 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown too.")
 @with_appcontext
 def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, specs, checkpoints,
-                 country, price_per_segment, price_per_minute, currency, voice_share, engine, jobs, plot_path,
+                 country, price_per_segment, price_per_minute, currency, voice_share, whatsapp_share, engine, jobs, plot_path,
                  markdown):
     """Simulate cohorts under several schedules: cost, and items remembered per segment.
 
@@ -66,8 +69,9 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
     """
     from dataclasses import replace
 
+    from app.reports.costs import PriceError, price_table
     from app.simulation import report
-    from app.simulation.compare import VOICE_DB_REFUSAL, compare, country_prices
+    from app.simulation.compare import VOICE_DB_REFUSAL, WHATSAPP_DB_REFUSAL, compare
     from app.simulation.learner_model import display_name, memory_model
     from app.simulation.runner import SimConfig
     from app.simulation.schedules import DEFAULT_SPECS, parse
@@ -87,14 +91,22 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
         raise click.BadParameter(f"no pack {pack!r} in {current_app.config['CONTENT_DIR']}")
     if engine == "db" and voice_share > 0:
         raise click.BadParameter(VOICE_DB_REFUSAL, param_hint="'--voice-share'")
-    table = country_prices(current_app.config)
+    if engine == "db" and whatsapp_share > 0:
+        raise click.BadParameter(WHATSAPP_DB_REFUSAL, param_hint="'--whatsapp-share'")
+    if voice_share + whatsapp_share > 1:
+        raise click.BadParameter("the voice and WhatsApp shares add up to more than all learners",
+                                 param_hint="'--whatsapp-share'")
+    try:
+        table = price_table(current_app.config)
+    except PriceError as exc:
+        raise click.ClickException(str(exc)) from None
     if country.upper() not in table:
         raise click.BadParameter(f"no prices for {country!r} (the price table has {', '.join(sorted(table))})",
                                  param_hint="'--country'")
-    prices = table[country.upper()]
-    prices = replace(prices, per_segment=price_per_segment if price_per_segment is not None else prices.per_segment,
-                     per_minute=price_per_minute if price_per_minute is not None else prices.per_minute,
-                     currency=currency or prices.currency)
+    price = table[country.upper()]
+    price = replace(price, sms_segment=price_per_segment if price_per_segment is not None else price.sms_segment,
+                    voice_minute=price_per_minute if price_per_minute is not None else price.voice_minute,
+                    currency=(currency or price.currency).upper())
     models = models or ("hlr",)
     try:
         seed_list = tuple(int(x) for x in _csv(seeds))
@@ -118,16 +130,17 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
             cfg = SimConfig(learners=learners, days=days, seed=seed, pack=pack,
                             content_dir=current_app.config["CONTENT_DIR"], languages=_csv(languages),
                             session_every=session_every, model=model_name, checkpoints=marks,
-                            voice_share=voice_share)
+                            voice_share=voice_share, whatsapp_share=whatsapp_share)
             click.echo(f"Simulating {learners} learners x {days} days, pack {pack}, learner model {model_name}, "
                        f"seed {seed}, {len(schedules)} schedules, {engine} engine on {jobs} process(es)"
-                       + (f", {voice_share:.0%} of learners on voice" if voice_share else ""), err=True)
+                       + (f", {voice_share:.0%} of learners on voice" if voice_share else "")
+                       + (f", {whatsapp_share:.0%} on WhatsApp" if whatsapp_share else ""), err=True)
             results = compare(schedules, cfg, jobs=jobs, progress=progress, engine=engine)
             runs.append(results)
             first = first or (results, model_name, seed)
             if len(models) * len(seed_list) > 1:
                 click.echo(f"\nLearner model {display_name(model_name)}, seed {seed}:")
-            _print_tables(results, prices, default, markdown)
+            _print_tables(results, price, default, markdown)
         found = report.verdict(runs, default, display_name(model_name))
         if found:
             verdicts.append(found)
@@ -138,7 +151,7 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
     if plot_path and plot_path != "-":
         title = (f"{learners} simulated learners, pack {pack}, {days} days, learner model {model_name}, "
                  f"seed {seed}; * = Saathi's default")
-        report.plot(results, plot_path, prices, base=base, default=default, title=title)
+        report.plot(results, plot_path, price, base=base, default=default, title=title)
         click.echo(f"chart: {plot_path}", err=True)
     click.echo(f"{learners} learners x {days} days x {len(schedules)} schedules x {len(models) * len(seed_list)} "
                f"run(s) in {elapsed:.1f} s "
@@ -146,13 +159,19 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
                f"of process time")
 
 
-def _print_tables(results, prices, default: str, markdown: bool) -> None:
+def _print_tables(results, price, default: str, markdown: bool) -> None:
     from app.simulation import report
 
-    table = report.rows(results, prices, default=default)
+    table = report.rows(results, price, default=default)
     click.echo(report.text_table(table))
     if markdown:
         click.echo("\n" + report.markdown_table(table))
+    by_channel = report.channel_rows(results, price)
+    if by_channel:
+        click.echo("\nBy channel, each on its own learners (bought: beyond the classroom alone)\n"
+                   + report.text_table(by_channel))
+        if markdown:
+            click.echo("\n" + report.markdown_table(by_channel))
     for result in results:
         if result.schedule.name == default and result.totals.answers:
             recall = report.recall_rows(result)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from app.channels import dlt
 from app.channels.whatsapp_content import TEMPLATE_KINDS, VARIABLE_MAX, VARIABLES
-from app.content import schema
+from app.content import dlt_catalog, schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
 from app.content.render import render_question
 from app.content.sources import Problem
@@ -23,8 +23,10 @@ from app.i18n import N_, Said, say
 
 SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 SAMPLE_NAME = "Lakshminarayanan"  # a long first name, to see that a template still fits
-# The SMS an Indian learner can receive, by DLT message kind.
-DLT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
+# The SMS an Indian learner can receive, by DLT message kind: the pack's texts, then the
+# catalog's and two joined in one SMS (``dlt_catalog``).
+PACK_KINDS = ("greeting", "question", "explanation", "rating", "comment")
+DLT_KINDS = (*PACK_KINDS, *dlt_catalog.KINDS)
 
 
 def check(pack: LoadedPack) -> list[Problem]:
@@ -53,23 +55,68 @@ def dlt_problems(pack: LoadedPack) -> list[Problem]:
     """Every SMS of the pack, in each language it has DLT templates for, against its template."""
     registered = pack.pack.templates.dlt if pack.pack.templates else {}
     languages = sorted({code for by_language in registered.values() for code in by_language})
-    problems = []
+    problems, missing = [], set()
     for code in languages:
-        for kind, loc, loaded, text in dlt_messages(pack, code):
+        texts = [(kind, loaded.file, line_of(loaded.doc, loc), text)
+                 for kind, loc, loaded, text in (*dlt_messages(pack, code), *joined_messages(pack, code))]
+        texts += [(kind, dlt_catalog.catalog_file(code),
+                   dlt_catalog.catalog_line(code, entry.msgid) if entry else None, text)
+                  for kind, entry, text in dlt_catalog.catalog_messages(code)]
+        for kind, file, line, text in texts:
             template = registered.get(kind, {}).get(code)
             if template is None:
-                problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
-                                        Said(N_("no DLT template for {kind} messages in {language}: an SMS to an Indian "
-                                           "number would be dropped; add one under templates: dlt"),
-                                        kind=kind, language=schema.language_name(code))))
+                if (kind, code) not in missing:  # once per kind and language, where it first shows
+                    missing.add((kind, code))
+                    problems.append(Problem(file, line, Said(
+                        N_("no DLT template for {kind} messages in {language}: an SMS to an Indian "
+                           "number would be dropped; add one under templates: dlt"),
+                        kind=kind, language=schema.language_name(code))))
                 continue
             reason = dlt.mismatch(template.text, text)
             if reason:
-                problems.append(Problem(loaded.file, line_of(loaded.doc, loc),
-                                        Said(N_("the {language} {kind} does not match DLT template {template}: {reason}"),
-                                             language=schema.language_name(code), kind=kind,
-                                             template=template.template_id, reason=reason)))
+                problems.append(Problem(file, line, Said(
+                    N_("the {language} {kind} does not match DLT template {template}: {reason}"),
+                    language=schema.language_name(code), kind=kind, template=template.template_id, reason=reason)))
     return problems
+
+
+def joined_messages(pack: LoadedPack, code: str) -> Iterator[tuple[str, tuple, LoadedModule, str]]:
+    """Two texts in one SMS, as the engine joins them: a verdict and the next prompt of the
+    session's quiz (when that costs no extra segment), a reminder or a re-ask and the
+    prompt; each at the line of the prompt it carries."""
+    for loaded in pack.modules:
+        module = loaded.module
+        items = module.items
+        rating = module.feedback.rating[code]
+        for number, item in enumerate(items, start=1):
+            loc = ("items", number - 1, "question", code)
+            options = [o[code] for o in item.options]
+            numbered = render_question(item.question[code], options, number, len(items))
+            review = render_question(item.question[code], options)
+            for body in (numbered, review):
+                yield "reminder+question", loc, loaded, dlt_catalog.prefix("reminder", code) + " " + body
+                yield "reask+question", loc, loaded, dlt_catalog.prefix("reask", code, len(options)) + "\n" + body
+            if number < len(items):
+                nxt = items[number]
+                following, second = render_question(nxt.question[code], [o[code] for o in nxt.options], number + 1,
+                                                     len(items)), "question"
+                where = ("items", number, "question", code)
+            else:
+                following, second, where = rating, "rating", ("feedback", "rating", code)
+            for first, verdict in (("correct", say(code, "Correct!")), ("explanation", _explanation(item, code))):
+                together = dlt_catalog.joined(verdict, following)
+                if together is not None:
+                    yield f"{first}+{second}", where, loaded, together
+        comment = module.feedback.comment[code]
+        together = dlt_catalog.joined(say(code, "Thank you for your rating!"), comment)
+        if together is not None:
+            yield "thanks_rating+comment", ("feedback", "comment", code), loaded, together
+        for kind, text, loc in (("rating", rating, "rating"), ("comment", comment, "comment")):
+            yield f"reminder+{kind}", ("feedback", loc, code), loaded, dlt_catalog.prefix("reminder", code) + " " + text
+
+
+def _explanation(item, code: str) -> str:
+    return say(code, "The answer is {number}: {explanation}", number=item.answer, explanation=item.explanation[code])
 
 
 def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.WhatsAppTemplate) -> list[Said]:
@@ -122,7 +169,21 @@ def dlt_messages(pack: LoadedPack, code: str) -> Iterator[tuple[str, tuple, Load
             options = [o[code] for o in item.options]
             yield "question", loc, loaded, render_question(item.question[code], options, number, len(items))
             yield "question", loc, loaded, render_question(item.question[code], options)
-            yield "explanation", ("items", number - 1, "explanation", code), loaded, say(
-                code, "The answer is {number}: {explanation}", number=item.answer, explanation=item.explanation[code])
+            yield "explanation", ("items", number - 1, "explanation", code), loaded, _explanation(item, code)
         yield "rating", ("feedback", "rating", code), loaded, module.feedback.rating[code]
         yield "comment", ("feedback", "comment", code), loaded, module.feedback.comment[code]
+
+
+def to_register(pack: LoadedPack) -> list[tuple[str, str, str | None]]:
+    """``(kind, language, suggested text)`` of each DLT template the pack's Indian learners
+    need and the pack does not carry yet, in every language it has DLT templates in; the
+    text has a ``{#var#}`` where a value changes (None: register the pack's own first)."""
+    registered = pack.pack.templates.dlt if pack.pack.templates else {}
+    languages = sorted({code for by_language in registered.values() for code in by_language})
+    out = []
+    for code in languages:
+        needed = dict.fromkeys(kind for kind, *_ in (*dlt_messages(pack, code), *joined_messages(pack, code)))
+        needed.update(dict.fromkeys(kind for kind, *_ in dlt_catalog.catalog_messages(code)))
+        out += [(kind, code, dlt_catalog.suggested(kind, code, registered)) for kind in needed
+                if code not in registered.get(kind, {})]
+    return out

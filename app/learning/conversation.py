@@ -24,7 +24,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.db import is_postgres, locked
-from app.models import Card, Inbound, Item, Learner, Module, Pack, Prompt, TrainingSession
+from app.models import (
+    Card,
+    Inbound,
+    Item,
+    Learner,
+    Module,
+    Outbox,
+    Pack,
+    Prompt,
+    Site,
+    TrainingSession,
+)
 
 # Queued prompts read ahead of the pending one: the next, and the one a greeting carries.
 QUEUED_AHEAD = 2
@@ -40,6 +51,9 @@ class Turn:
     total: int | None = None  # the questions of its session, for "Q2/3" (questions only)
     card: Card | None = None  # the learner's card for the item, if there is one yet
     memory: list | None = None  # the pack's fitted FSRS weights (Pack.memory_parameters), if any
+    # With ``load(shown=True)``: whether the prompt's own text went out (a WhatsApp template
+    # opening the conversation does not show the question).
+    shown: bool | None = None
 
 
 @dataclass
@@ -54,6 +68,8 @@ class Conversation:
     replayed: str | None = None
     # The prompt the reply put to the learner in place of the pending one, if any.
     put: Prompt | None = None
+    # The learner's site, read with the rest (how a reply may travel: ``Channel.reply_sender``).
+    site: Site | None = None
 
     def next_queued(self) -> Turn | None:
         """The next queued prompt to put to the learner, taken off the list."""
@@ -81,22 +97,28 @@ def lock_learner(db: Session, phone: str) -> bool | None:
 
 
 def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learner | None = None,
-         sid: str | None = None) -> Conversation | None:
+         sid: str | None = None, shown: bool = False) -> Conversation | None:
     """The learner's pending prompt and the queued ones due next, with their items, modules,
     counts and cards, in one query; by ``phone`` (the learner is read too; None if no
     learner has it) or for ``learner``. ``sid``: also look whether that inbound message
-    was already answered. Call it with the learner locked (``lock_learner``)."""
+    was already answered; ``shown``: also whether each prompt's text went out (``Turn.shown``).
+    Call it with the learner locked (``lock_learner``)."""
     params = {"now": now, "sid": sid}
     params.update({"phone": phone} if learner is None else {"learner_id": learner.id})
-    rows = db.exec(_load_query(by_phone=learner is None, with_sid=sid is not None), params=params).all()
+    rows = db.exec(_load_query(by_phone=learner is None, with_sid=sid is not None, with_shown=shown),
+                   params=params).all()
     if not rows:
         return None
-    talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1])
+    first = 1 if learner is None else 0
+    talk = Conversation(learner=rows[0][0] if learner is None else learner, replayed=rows[0][-1],
+                        site=rows[0][first])
+    first += 1
     for row in rows:
-        prompt, item, module, card, count, memory = row[-7:-1]
+        prompt, item, module, card, count, memory = row[first:first + 6]
         if prompt is None:
             continue
-        turn = Turn(prompt, item, module, total=count, card=card, memory=memory)
+        turn = Turn(prompt, item, module, total=count, card=card, memory=memory,
+                    shown=bool(row[first + 6]) if shown else None)
         if prompt.status == "pending":
             talk.pending = turn
         else:
@@ -109,8 +131,19 @@ def _lock_query():
     return locked(select(Learner.id).where(Learner.phone == bindparam("phone")))
 
 
+# What shows a prompt's own text (a WhatsApp opener template does not), and what never reached the learner.
+SHOWN_PURPOSES = ("prompt", "reminder", "reply")
+NOT_SHOWN = ("cancelled", "dead", "failed", "undelivered")
+
+
+def _shown():
+    return (select(Outbox.id).where(Outbox.prompt_id == Prompt.id, Outbox.purpose.in_(SHOWN_PURPOSES),
+                                    Outbox.status.not_in(NOT_SHOWN))
+            .correlate(Prompt).exists())
+
+
 @lru_cache(maxsize=None)
-def _load_query(*, by_phone: bool, with_sid: bool):
+def _load_query(*, by_phone: bool, with_sid: bool, with_shown: bool = False):
     """Built once per shape (building it, aliases and all, cost more than running it)."""
     others = aliased(Prompt)
     session = aliased(TrainingSession)
@@ -123,10 +156,11 @@ def _load_query(*, by_phone: bool, with_sid: bool):
     # Spelled for the (learner_id, status) index: the learner's open prompts, then the due ones.
     is_open = and_(Prompt.status.in_(("pending", "queued")),
                    or_(Prompt.status == "pending", Prompt.due_at <= bindparam("now")))
-    columns = [Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), Pack.memory_parameters,
-               replayed]
+    columns = [Site, Prompt, Item, Module, Card, case((Prompt.kind == "question", total)), Pack.memory_parameters,
+               *([_shown()] if with_shown else []), replayed]
     query = select(Learner, *columns) if by_phone else select(*columns).select_from(Learner)
     return (query
+            .outerjoin(Site, Site.id == Learner.site_id)
             .outerjoin(Prompt, and_(Prompt.learner_id == Learner.id, is_open))
             .outerjoin(Item, Item.id == Prompt.item_id)
             .outerjoin(session, session.id == Prompt.training_session_id)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from app.channels.registry import channels
 from app.db import upsert
 from app.learning import texts
 from app.learning.conversation import load, lock_learner
@@ -63,9 +64,20 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
         return _from_stranger(db, sid=sid, channel=channel, from_number=from_number, to_number=to_number,
                               body=body, now=now)
     if talk.replayed is not None:
-        # Twilio retried: the learner's lock made this delivery wait for the first one.
-        return Reply(_split(talk.replayed), duplicate=True)
+        # Twilio retried: the learner's lock made this delivery wait for the first one. Replies
+        # that went through the outbox (a DLT site's) were queued then: nothing in the response.
+        queued = send is not None or channels.named(channel).reply_sender(db, talk.learner, now=now) is not None
+        return Reply([] if queued else _split(talk.replayed), duplicate=True)
+    return answer_loaded(db, talk, sid=sid, from_number=from_number, to_number=to_number, body=body, now=now,
+                         policy=policy, channel=channel, send=send)
+
+
+def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: str | None, body: str,
+                  now: datetime, policy: Policy, channel: str = "sms", send=None) -> Reply:
+    """``receive_sms`` once the learner is locked and their conversation loaded (a channel
+    with its own door, WhatsApp, loads it itself and answers through here)."""
     learner = talk.learner
+    send = send or channels.named(channel).reply_sender(db, learner, now=now)
     out = handle_text(db=db, learner=learner, text=body, now=now, policy=policy, channel=channel,
                       conversation=talk)
     # (When ``talk.freed``, nothing awaits the learner's answer any more: the place to tell
@@ -82,7 +94,7 @@ def receive_sms(*, db: Session, sid: str, from_number: str, body: str, now: date
                    learner_id=learner.id, prompt_id=out[-1].prompt_id if out else None,
                    reply=SEPARATOR.join(outgoing), received_at=now))
     db.flush()
-    return Reply(outgoing)
+    return Reply([] if send is not None else outgoing)  # queued replies are not in the response too
 
 
 def _from_stranger(db: Session, *, sid: str, channel: str, from_number: str, to_number: str | None,

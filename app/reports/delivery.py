@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app.channels import dlt
@@ -62,10 +62,12 @@ def by_channel(*, db: Session, site_ids: set[int] | None, cohort_id: int | None 
 
 def dlt_refusals(*, db: Session, site_ids: set[int] | None, cohort_id: int | None = None,
                  start: datetime | None = None, end: datetime | None = None, limit: int = 20) -> list[Refusal]:
-    """SMS Indian carriers dropped as matching no DLT template, newest first."""
+    """SMS Indian carriers dropped as matching no DLT template, and those Saathi held back
+    for the same reason (``dlt.UNREGISTERED_REASON``), newest first."""
     query = select(Outbox.id, Learner.id, Learner.name, Outbox.updated_at, Outbox.dlt_template_id,
                    Outbox.error_message).select_from(Outbox).join(Learner, Learner.id == Outbox.learner_id) \
-        .where(Outbox.error_code == dlt.REFUSED, Outbox.dlt_entity_id.is_not(None))
+        .where(Outbox.dlt_entity_id.is_not(None),
+               or_(Outbox.error_code == dlt.REFUSED, Outbox.error_message == dlt.UNREGISTERED_REASON))
     query = in_period(_learner_filter(query, site_ids=site_ids, cohort_id=cohort_id), Outbox.created_at, start, end)
     return [Refusal(*row) for row in db.exec(query.order_by(Outbox.updated_at.desc(), Outbox.id.desc()).limit(limit))]
 

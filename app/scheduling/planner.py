@@ -30,7 +30,7 @@ from app.db import fixed
 from app.learning.policy import Policy
 from app.learning.texts import question_text
 from app.messaging.segments import count_segments
-from app.models import Card, Item, Learner, Prompt, Site
+from app.models import Card, Item, Learner, Module, Pack, Prompt, Site
 from app.observability import metrics
 from app.scheduling import wake
 from app.scheduling.one_learner import (
@@ -118,6 +118,7 @@ class Planner:
     stats: PlanStats = field(default_factory=PlanStats)
     sites: dict[int, Site] = field(default_factory=dict)
     items: dict[int, Item] = field(default_factory=dict)
+    templates: dict[int, dict | None] = field(default_factory=dict)  # item id -> its pack's templates
     bodies: dict[tuple[int, str], tuple[str, object]] = field(default_factory=dict)
 
     def chunk(self, db: Session, claimed: list[Claimed]) -> None:
@@ -137,7 +138,7 @@ class Planner:
                 self.stats.plan_errors += 1
                 metrics.learner_failed("plan")
                 holds[c.id] = now + FAILED_LEARNER_RETRY
-        if reviews and not self._send_reviews(db, reviews, wakes):
+        if reviews and not self._send_reviews(db, reviews, wakes, careful):
             careful.extend((c, ("plan", None)) for c, _ in reviews)
         for c, (what, prompt_id) in careful:
             self._carefully(db, c, what, prompt_id, have.last_24h.get(c.id, 0), wakes, holds)
@@ -174,9 +175,6 @@ class Planner:
         else:
             reviews.append((c, card))
 
-
-        return self.sites[c.site_id].daily_cap or self.policy.daily_cap
-
     def _load_sites(self, db: Session, site_ids: set[int]) -> None:
         missing = site_ids - self.sites.keys()
         if missing:
@@ -185,11 +183,14 @@ class Planner:
                 self.sites[site.id] = site
 
     def _load_items(self, db: Session, item_ids: set[int]) -> None:
+        """The items, each with its pack's templates (DLT's, for a bulk row's IDs): one query."""
         missing = item_ids - self.items.keys()
         if missing:
-            for item in db.exec(select(Item).where(Item.id.in_(missing))).all():
+            rows = db.exec(select(Item, Pack.templates).join(Module, Module.id == Item.module_id)
+                           .join(Pack, Pack.id == Module.pack_id).where(Item.id.in_(missing))).all()
+            for item, templates in rows:
                 db.expunge(item)
-                self.items[item.id] = item
+                self.items[item.id], self.templates[item.id] = item, templates
 
     def _body(self, item_id: int, language: str):
         key = (item_id, language)
@@ -198,18 +199,35 @@ class Planner:
             self.bodies[key] = (body, count_segments(body))
         return self.bodies[key]
 
-    def _send_reviews(self, db: Session, reviews, wakes: dict) -> bool:
+    def _send_reviews(self, db: Session, reviews, wakes: dict, careful: list) -> bool:
         """Put each learner's first due card to them by SMS: prompts, outbox rows, wake times.
+        A row carries what its channel adds (``bulk_columns``: a DLT text's IDs and header);
+        a learner whose text the channel cannot carry in bulk (no DLT template matches) goes
+        to ``careful``, where the channel records why nothing was sent.
 
         False if the database refused (another writer put a prompt to one of them first):
         nothing of it stays, and the caller takes them one at a time instead.
         """
         now = self.now
         self._load_items(db, {item_id for _, (_card, item_id, _due) in reviews})
+        extra: dict[int, dict] = {}
+        bulk = []
+        for c, card in reviews:
+            columns = channels.for_learner(c.channel).bulk_columns(
+                c.phone, self.sites[c.site_id], language=c.language, body=self._body(card[1], c.language)[0],
+                templates=self.templates.get(card[1]))
+            if columns is None:
+                careful.append((c, ("plan", None)))
+                continue
+            extra[c.id] = columns
+            bulk.append((c, card))
+        reviews[:] = bulk
+        if not reviews:
+            return True
         try:
             with db.begin_nested():
                 write_reviews(db, [(c, item_id, due) for c, (_card, item_id, due) in reviews],
-                              body=self._body, now=now)
+                              body=self._body, now=now, extra=extra)
         except IntegrityError:
             return False
         self.stats.planned += len(reviews)

@@ -11,47 +11,16 @@ from __future__ import annotations
 import math
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
-
-from babel.numbers import get_currency_symbol
 
 from app.reports import costs
 from app.simulation import fast, refit, world
 from app.simulation.runner import ShardResult, SimConfig, run_shard
 from app.simulation.schedules import Schedule
-
-
-@dataclass(frozen=True)
-class Prices:
-    """A country's entry of the price table (``app/reports/costs.py``, ``SAATHI_PRICES``) as the
-    simulator's tables show it, with the currency's symbol."""
-
-    currency: str = "₹"
-    per_segment: float = 0.25
-    per_minute: float = 0.60
-    per_template: float = 0.12
-    provider_fee: float = 0.42
-
-    @classmethod
-    def of(cls, price: costs.Price) -> Prices:
-        symbol = get_currency_symbol(price.currency, locale="en")
-        return cls(symbol if symbol != price.currency else symbol + " ", price.sms_segment, price.voice_minute,
-                   price.whatsapp_template, price.whatsapp_message)
-
-    def whatsapp(self, templates: float, messages: float) -> float:
-        """The WhatsApp bill for ``templates`` utility templates among ``messages`` sent."""
-        return templates * self.per_template + messages * self.provider_fee
-
-
-def country_prices(config=None) -> dict[str, Prices]:
-    """The price table (``SAATHI_PRICES`` from ``config``, else the defaults), per country."""
-    return {country: Prices.of(price) for country, price in costs.price_table(config or {}).items()}
-
-
-COUNTRY_PRICES = country_prices()  # the defaults, for tests and the simulator's own defaults
 
 
 @dataclass
@@ -76,13 +45,15 @@ class ScheduleResult:
         """Billed voice minutes: each answered call rounded up to a whole minute (voice.py)."""
         return self.totals.voice_minutes / self.learners
 
-    def cost_per_learner(self, prices: Prices) -> float:
-        return self.segments_per_learner * prices.per_segment + self.voice_minutes_per_learner * prices.per_minute
+    def cost_per_learner(self, price: costs.Price) -> float:
+        """SMS segments, billed call minutes and WhatsApp messages (templates charged) at ``price``."""
+        return (self.segments_per_learner * price.sms_segment + self.voice_minutes_per_learner * price.voice_minute
+                + price.whatsapp(self.totals.wa_templates, self.totals.wa_messages) / self.learners)
 
-    def per_100_currency(self, day: int, prices: Prices) -> float | None:
-        """Items remembered at ``day`` per 100 units of money spent on SMS and calls together:
-        the comparison that holds across channels (None when nothing was spent)."""
-        cost = self.cost_per_learner(prices)
+    def per_100_currency(self, day: int, price: costs.Price) -> float | None:
+        """Items remembered at ``day`` per 100 units of money spent on SMS, calls and WhatsApp
+        together: the comparison that holds across channels (None when nothing was spent)."""
+        cost = self.cost_per_learner(price)
         return 100 * self.remembered[day] / cost if cost else None
 
     def per_100_segments(self, day: int) -> float | None:
@@ -114,6 +85,8 @@ def shards(learners: int, jobs: int) -> list[range]:
 
 
 ENGINES = ("fast", "db")
+WHATSAPP_DB_REFUSAL = ("the db engine simulates SMS learners only (its transport has no WhatsApp window); "
+                       "use --engine fast for --whatsapp-share above 0")
 VOICE_DB_REFUSAL = ("the db engine simulates SMS learners only (it has no transport that places calls); "
                     "use --engine fast for --voice-share above 0")
 
@@ -132,46 +105,28 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
         raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
     if engine == "db" and cfg.voice_share > 0:
         raise ValueError(VOICE_DB_REFUSAL)
-    if any(s.oracle for s in schedules) and (engine == "db" or cfg.voice_share > 0):
-        raise ValueError("the oracle is a yardstick of the fast engine, for SMS learners (--voice-share 0)")
+    if engine == "db" and cfg.whatsapp_share > 0:
+        raise ValueError(WHATSAPP_DB_REFUSAL)
+    if cfg.voice_share + cfg.whatsapp_share > 1:
+        raise ValueError("the voice and WhatsApp shares add up to more than all learners")
+    if any(s.oracle for s in schedules) and (engine == "db" or cfg.voice_share > 0 or cfg.whatsapp_share > 0):
+        raise ValueError("the oracle is a yardstick of the fast engine, for SMS learners "
+                         "(--voice-share 0, --whatsapp-share 0)")
     jobs = jobs or os.cpu_count() or 1
     schedules = [refit.refitted(s, cfg, partial(_whole_cohort, jobs=jobs)) if s.refit else s for s in schedules]
     directory = world.scratch_dir() if engine == "db" else None
     try:
         template = world.migrated_template(directory) if directory else None
-        tasks = []
-        for position, schedule in enumerate(schedules):
-            parts = shards(cfg.learners, jobs if schedule.sends else 1)
-            tasks.extend((position, (schedule, cfg, part, directory, template)) for part in parts)
         results = [ScheduleResult(s, cfg, ShardResult()) for s in schedules]
-        outstanding = [sum(1 for p, _ in tasks if p == i) for i in range(len(schedules))]
-        started = [None] * len(schedules)
-        shard_results: list[list[ShardResult]] = [[] for _ in schedules]
-        if jobs == 1:
-            executor = None
-            submit = _InlineExecutor().submit
-        else:
-            executor = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"))
-            submit = executor.submit
-        try:
+        with _pool(jobs) as pool:
             t0 = time.perf_counter()
-            futures = []
-            for position, args in tasks:
-                futures.append((position, submit(_run, args)))
-                if started[position] is None:
-                    started[position] = time.perf_counter()
-            for position, future in futures:
-                shard_results[position].append(future.result())
-                outstanding[position] -= 1
-                if outstanding[position] == 0:
-                    result = results[position]
-                    _combine(result, shard_results[position])
-                    result.wall_seconds = time.perf_counter() - t0
-                    if progress:
-                        progress(result)
-        finally:
-            if executor is not None:
-                executor.shutdown()
+            # Every schedule's shards are submitted before any is waited for: the pool stays busy.
+            pending = [_submit_shards(pool, s, cfg, jobs, directory, template) for s in schedules]
+            for result, futures in zip(results, pending):
+                _combine(result, [future.result() for future in futures])
+                result.wall_seconds = time.perf_counter() - t0
+                if progress:
+                    progress(result)
         return results
     finally:
         if directory:
@@ -181,32 +136,47 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
 def _whole_cohort(schedule: Schedule, cfg: SimConfig, *, jobs: int = 1) -> ShardResult:
     """All of a cohort at once (the refit's rounds), its shards on ``jobs`` processes; the
     learners come back in order, so the fits are the same whatever ``jobs``."""
-    parts = shards(cfg.learners, jobs)
-    if len(parts) == 1:
-        return fast.run_shard(schedule, cfg, parts[0])
-    with ProcessPoolExecutor(max_workers=len(parts), mp_context=get_context("fork")) as pool:
-        results = list(pool.map(fast.run_shard, [schedule] * len(parts), [cfg] * len(parts), parts))
+    with _pool(jobs) as pool:
+        return combined([future.result() for future in _submit_shards(pool, schedule, cfg, jobs)])
+
+
+def _submit_shards(pool, schedule: Schedule, cfg: SimConfig, jobs: int, directory: str | None = None,
+                   template: str | None = None) -> list[Future]:
+    """One schedule's cohort as shards on ``pool`` (one shard when it sends nothing); the
+    futures in learner order, which ``combined`` keeps."""
+    parts = shards(cfg.learners, jobs if schedule.sends else 1)
+    return [pool.submit(_run, (schedule, cfg, part, directory, template)) for part in parts]
+
+
+def combined(parts: list[ShardResult]) -> ShardResult:
+    """The shards of one schedule as one result, learners in shard order."""
     total = ShardResult()
-    for part in results:
+    for part in parts:
         total.add(part)
     return total
 
 
 def _combine(result: ScheduleResult, parts: list[ShardResult]) -> None:
-    totals = result.totals
-    for part in parts:
-        totals.add(part)
+    result.totals = totals = combined(parts)
     result.cpu_seconds = sum(p.seconds for p in parts)
     result.remembered = {day: math.fsum(v for p in parts for v in p.per_learner[day]) / totals.learners
                          for day in result.cfg.checkpoints}
+
+
+@contextmanager
+def _pool(jobs: int):
+    """Processes for the shards (forked: they inherit the loaded pack), or inline for ``jobs=1``."""
+    if jobs == 1:
+        yield _InlineExecutor()
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        yield pool
 
 
 class _InlineExecutor:
     """``submit`` that runs at once, for ``jobs=1`` (tests, profiling)."""
 
     def submit(self, fn, *args):
-        from concurrent.futures import Future
-
         future = Future()
         future.set_result(fn(*args))
         return future

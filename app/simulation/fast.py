@@ -16,7 +16,9 @@ it needs no database:
   extra segment.
 
 Voice learners (``SimConfig.voice_share``, this engine only) are called instead of texted:
-``voice.py`` replays the planner's and ``app/voice``'s rules for them.
+``voice.py`` replays the planner's and ``app/voice``'s rules for them. WhatsApp learners
+(``SimConfig.whatsapp_share``, this engine only) get the same prompts, each message free
+inside Meta's 24-hour window or a paid template outside it (``whatsapp.py``).
 
 ``tests/test_simulation.py`` runs both engines on the same learners and checks that they
 send the same messages and leave the same memories, so a change to the planner or the
@@ -37,7 +39,7 @@ from app.learning import srs
 from app.models import Site
 from app.reports.learning import RecallPoint, bucket
 from app.scheduling.window import next_window_start
-from app.simulation import world
+from app.simulation import whatsapp, world
 from app.simulation.content import read_pack
 from app.simulation.learner_model import Learner, item_offset, memory_model, offset
 from app.simulation.rows import DAY_US, US, ItemInfo, Prompt, State, Texts, to_datetime, to_us
@@ -51,7 +53,7 @@ from app.simulation.runner import (
     tick_times,
 )
 from app.simulation.schedules import Schedule
-from app.simulation.voice import VoiceSim, is_voice
+from app.simulation.voice import VoiceSim
 
 
 class FastSimulation:
@@ -104,7 +106,10 @@ class FastSimulation:
     def _learner(self, index: int) -> dict[int, float]:
         learner = Learner.draw(self.cfg.seed, index, self.cfg.behaviour)
         st = State(learner, self.cfg.languages[index % len(self.cfg.languages)])
-        st.voice = is_voice(self.cfg.seed, index, self.cfg.voice_share)
+        st.channel = whatsapp.channel_of(self.cfg.seed, index, self.cfg.voice_share, self.cfg.whatsapp_share)
+        st.voice = st.channel == "voice"
+        r = self.result
+        before = (r.segments, r.voice_minutes, r.wa_messages, r.wa_templates)
         remembered: dict[int, float] = {}
         checkpoints, sessions, ticks = list(self.checkpoints), list(self.sessions), self.ticks
         k = 0
@@ -138,6 +143,8 @@ class FastSimulation:
             self.result.rare_segments += st.segments
         if self.cfg.keep_histories:
             self.result.histories.extend(st.answers.values())
+        after = (r.segments, r.voice_minutes, r.wa_messages, r.wa_templates)
+        r.learner_costs.append((st.channel, *(a - b for a, b in zip(after, before))))
         return remembered
 
     def _wake(self, st: State, session: int | None) -> int | None:
@@ -184,7 +191,11 @@ class FastSimulation:
         st.next_contact = None
 
     # -- sending -------------------------------------------------------------------------
-    def _send(self, st: State, body: str, purpose: str) -> None:
+    def _send(self, st: State, body: str, purpose: str, now: int = 0, shows: bool = False) -> None:
+        """One message; ``shows``: it carries the pending prompt's question (WhatsApp's window)."""
+        if st.channel == "whatsapp":
+            whatsapp.send(self.result, st, now, prompt=shows)
+            return
         segments = self.texts.segments(body)
         r = self.result
         r.messages += 1
@@ -201,9 +212,9 @@ class FastSimulation:
             return False
         return True
 
-    def _capped(self, st: State, body: str, purpose: str) -> None:
+    def _capped(self, st: State, body: str, purpose: str, now: int) -> None:
         st.capped_today += purpose in ("prompt", "reminder")
-        self._send(st, body, purpose)
+        self._send(st, body, purpose, now, shows=purpose in ("prompt", "reminder"))
 
     def _activate(self, st: State, now: int) -> tuple[str, int | None] | None:
         """``prompts.activate_next_queued``: the next queued prompt's text, now pending."""
@@ -212,12 +223,12 @@ class FastSimulation:
         prompt = st.queue.popleft()
         body = self.texts.body(prompt, st.lang)
         if prompt.kind != "greeting":
-            prompt.last_sent, st.pending = now, prompt
+            prompt.last_sent, st.pending, st.wa_shown = now, prompt, None
             return body, prompt.id
         if not st.queue or st.queue[0].due > now:
             return body, None
         following = st.queue.popleft()
-        following.last_sent, st.pending = now, following
+        following.last_sent, st.pending, st.wa_shown = now, following, None
         return body + "\n\n" + self.texts.body(following, st.lang), following.id
 
     def _plan(self, st: State, now: int, midnight: int) -> bool:
@@ -231,7 +242,7 @@ class FastSimulation:
                     p.reminders += 1
                     p.last_sent = now
                     body = self.texts.said("reminder", st.lang) + self.texts.body(p, st.lang)
-                    self._capped(st, body, "reminder")
+                    self._capped(st, body, "reminder", now)
                     changed = True
             elif p.last_sent <= now - self.expiry:
                 st.pending = None
@@ -259,30 +270,32 @@ class FastSimulation:
         out = self._activate(st, now)
         if out is not None:
             body, prompt_id = out
-            self._capped(st, body, "prompt" if prompt_id is not None else "notice")
+            self._capped(st, body, "prompt" if prompt_id is not None else "notice", now)
             return True
         st.ids += 1
         item = self.items[card[2]]
         prompt = Prompt(st.ids, "review", item.module, item, None, card[0])
-        prompt.last_sent, st.pending = now, prompt
-        self._capped(st, self.texts.body(prompt, st.lang), "prompt")
+        prompt.last_sent, st.pending, st.wa_shown = now, prompt, None
+        self._capped(st, self.texts.body(prompt, st.lang), "prompt", now)
         return True
 
     # -- the learner's side ------------------------------------------------------------
     def _look(self, st: State, *, chained: bool) -> None:
         """``runner._look`` for one learner: a new (or re-sent) prompt, and the learner's decision."""
         p = st.pending
-        current = (p.id, p.last_sent) if p is not None else None
+        current = (p.id, p.last_sent, st.wa_shown) if p is not None else None
         if current == st.seen:
             return
         st.seen = current
         if p is None or st.reply is not None:
             return
         learner = st.learner
+        # On WhatsApp the question may come after its template, when the learner replied to it.
+        base = p.last_sent if st.wa_shown is None else max(p.last_sent, st.wa_shown)
         if chained and learner.keeps_going():
-            when = p.last_sent + timedelta(minutes=0.5 + 2.5 * learner.rng.random()) // US
+            when = base + timedelta(minutes=0.5 + 2.5 * learner.rng.random()) // US
         elif learner.replies():
-            when = p.last_sent + timedelta(days=learner.delay_days()) // US
+            when = base + timedelta(days=learner.delay_days()) // US
         else:
             return
         st.reply = (when, p.id)
@@ -292,9 +305,15 @@ class FastSimulation:
         when, prompt_id = st.reply
         st.reply = None
         p = st.pending
+        if st.channel == "whatsapp":
+            whatsapp.opened(st, when)  # any message opens the window, even a late one
         if p is None or p.id != prompt_id:
             return  # expired or replaced before the learner got round to it
         learner, lang = st.learner, st.lang
+        if st.channel == "whatsapp" and st.wa_shown is None:
+            # The reply to a template is not an answer: the question itself goes now, free.
+            self._send(st, self.texts.body(p, lang), "reply", when, shows=True)
+            return
         st.pending = None
         if p.kind in QUESTION_KINDS:
             item = p.item
@@ -331,19 +350,20 @@ class FastSimulation:
     def _then_next(self, st: State, verdict: str | None, when: int) -> None:
         """``engine._then_next``: the verdict and the next question, in one SMS if no dearer."""
         nxt = self._activate(st, when)
+        shows = nxt is not None and nxt[1] is not None
         if verdict is None:
             if nxt is not None:
-                self._send(st, nxt[0], "reply")
+                self._send(st, nxt[0], "reply", when, shows)
             return
         if nxt is None:
-            self._send(st, verdict, "reply")
+            self._send(st, verdict, "reply", when)
             return
         joined = verdict + "\n" + nxt[0]
         if self.texts.segments(joined) <= self.texts.segments(nxt[0]):
-            self._send(st, joined, "reply")
+            self._send(st, joined, "reply", when, shows)
         else:
-            self._send(st, verdict, "reply")
-            self._send(st, nxt[0], "reply")
+            self._send(st, verdict, "reply", when)
+            self._send(st, nxt[0], "reply", when, shows)
 
 
 def run_shard(schedule: Schedule, cfg: SimConfig, indices: range) -> ShardResult:

@@ -4,8 +4,11 @@ Remembered items are per learner (the expected number of the pack's items a lear
 would recall on that day: the sum of recall probabilities under the learner model).
 "Per 100 segments" divides that by the SMS segments sent per learner; "bought" first
 takes away what the classroom session alone leaves, so it is what the messages added.
-With voice learners (``--voice-share``) a column "per ₹100" divides by the whole cost,
-SMS and billed call minutes together: segments alone say nothing about a call.
+With voice or WhatsApp learners (``--voice-share``, ``--whatsapp-share``) a column "per
+₹100" divides by the whole cost, SMS, billed call minutes and WhatsApp messages together:
+segments alone say nothing about a call or a WhatsApp message; and a second table puts
+the channels side by side, each on its own learners. Money is the price table's
+(``costs.Price``, the ``--country``'s currency), written by ``formatting.money_in``.
 """
 from __future__ import annotations
 
@@ -13,8 +16,23 @@ import logging
 import math
 from dataclasses import dataclass
 
+from babel.numbers import get_currency_symbol
+
 from app.learning.policy import Policy
-from app.simulation.compare import Prices, ScheduleResult
+from app.reports.costs import Price
+from app.simulation.compare import ScheduleResult
+from app.web.formatting import money_in
+
+LOCALE = "en"  # the CLI's tables and charts are English
+
+
+def money(value: float | None, price: Price, digits: int = 2) -> str:
+    return money_in(value, price.currency, LOCALE, digits)
+
+
+def symbol(price: Price) -> str:
+    """``₹``, ``€``; ``NOK`` where English has no symbol of its own."""
+    return get_currency_symbol(price.currency, locale=LOCALE)
 
 
 def _num(value: float | None, fmt: str = "{:.1f}") -> str:
@@ -25,16 +43,21 @@ def baseline_of(results: list[ScheduleResult]) -> ScheduleResult | None:
     return next((r for r in results if not r.schedule.sends), None)
 
 
-def rows(results: list[ScheduleResult], prices: Prices, *, default: str | None = None) -> list[list[str]]:
+def _whatsapp(results: list[ScheduleResult]) -> bool:
+    return any(r.totals.wa_messages for r in results)
+
+
+def rows(results: list[ScheduleResult], price: Price, *, default: str | None = None) -> list[list[str]]:
     """Header and one row per schedule; ``default`` (a schedule name) is starred."""
     days = sorted(results[0].cfg.checkpoints)
     last = days[-1]
     baseline = baseline_of(results)
     items = results[0].totals.items
-    voice = any(r.totals.calls for r in results)  # a column for the cost of SMS and calls together
-    head = ["schedule", "segments", "voice min", f"cost ({prices.currency.strip()})",
+    wa = _whatsapp(results)
+    mixed = wa or any(r.totals.calls for r in results)  # a column for the cost of every channel together
+    head = ["schedule", "segments", "voice min", *(["WhatsApp (templates)"] if wa else []), f"cost ({symbol(price)})",
             *(f"day {d}" for d in days), f"per 100 seg (d{last})", f"bought per 100 seg (d{last})",
-            *([f"per {prices.currency.strip()}100 (d{last})"] if voice else []),
+            *([f"per {money(100, price, 0)} (d{last})"] if mixed else []),
             "answers right", "to rare repliers"]
     out = [head]
     for r in results:
@@ -43,15 +66,55 @@ def rows(results: list[ScheduleResult], prices: Prices, *, default: str | None =
             r.schedule.label + star,
             _num(r.segments_per_learner),
             _num(r.voice_minutes_per_learner),
-            _num(r.cost_per_learner(prices), "{:.2f}"),
+            *([f"{r.totals.wa_messages / r.learners:.1f} ({r.totals.wa_templates / r.learners:.1f})"] if wa else []),
+            money(r.cost_per_learner(price), price),
             *(f"{r.remembered[d]:.1f} / {items}" for d in days),
             _num(r.per_100_segments(last), "{:.2f}"),
             _num(r.bought_per_100_segments(last, baseline) if r is not baseline else None, "{:.2f}"),
-            *([_num(r.per_100_currency(last, prices), "{:.2f}")] if voice else []),
+            *([_num(r.per_100_currency(last, price), "{:.2f}")] if mixed else []),
             _num(None if r.answer_share is None else 100 * r.answer_share, "{:.0f}%"),
             _num(None if r.rare_share is None else 100 * r.rare_share, "{:.0f}%"),
         ])
     return out
+
+
+CHANNELS = ("sms", "voice", "whatsapp")
+
+
+def channel_rows(results: list[ScheduleResult], price: Price) -> list[list[str]] | None:
+    """SMS, voice and WhatsApp side by side: per sending schedule, each channel's learners,
+    what they cost, what they remember at the last checkpoint, and the price of an item
+    remembered, in all and beyond the classroom alone (the same learners with no messages).
+    None with a single channel (or from the db engine, which keeps no per-learner costs)."""
+    last = max(results[0].cfg.checkpoints)
+    baseline = baseline_of(results)
+    present = {c for r in results for c, *_ in r.totals.learner_costs}
+    if len(present) < 2:
+        return None
+    head = ["schedule", "channel", "learners", f"cost ({symbol(price)})", f"remembered d{last}",
+            "per item remembered", "per item bought"]
+    out = [head]
+    for r in results:
+        if not r.schedule.sends:
+            continue
+        for channel in (c for c in CHANNELS if c in present):
+            mine = [i for i, (c, *_) in enumerate(r.totals.learner_costs) if c == channel]
+            if not mine:
+                continue
+            spent = math.fsum(_cost(r.totals.learner_costs[i], price) for i in mine) / len(mine)
+            kept = math.fsum(r.totals.per_learner[last][i] for i in mine) / len(mine)
+            base = (math.fsum(baseline.totals.per_learner[last][i] for i in mine) / len(mine)
+                    if baseline is not None else None)
+            bought = kept - base if base is not None else None
+            out.append([r.schedule.label, channel, str(len(mine)), money(spent, price), f"{kept:.1f}",
+                        money(spent / kept if kept else None, price),
+                        money(spent / bought if bought and bought > 0 else None, price)])
+    return out
+
+
+def _cost(units: tuple, price: Price) -> float:
+    _channel, segments, minutes, wa_messages, wa_templates = units
+    return segments * price.sms_segment + minutes * price.voice_minute + price.whatsapp(wa_templates, wa_messages)
 
 
 def text_table(table: list[list[str]]) -> str:
@@ -142,7 +205,7 @@ def recall_rows(result: ScheduleResult) -> list[list[str]]:
 COLOURS = {"fsrs": "#1f6fb2", "fixed": "#d9822b", "baseline": "#7f7f7f", "oracle": "#6a3d9a"}
 
 
-def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Policy,
+def plot(results: list[ScheduleResult], path: str, price: Price, *, base: Policy,
          default: str | None = None, title: str = "") -> None:
     """Cost against what is remembered at the last checkpoint, and what 100 segments buy."""
     try:
@@ -163,12 +226,12 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
                    and _settings(r.schedule.policy) == _settings(base)),
                   key=lambda r: r.schedule.policy.desired_retention)
     if len(fsrs) > 1:
-        left.plot([r.cost_per_learner(prices) for r in fsrs], [r.remembered[last] for r in fsrs],
+        left.plot([r.cost_per_learner(price) for r in fsrs], [r.remembered[last] for r in fsrs],
                   color=COLOURS["fsrs"], lw=1, alpha=0.6, zorder=1)
     labels = []
     variants = False
     for r in results:
-        x, y = r.cost_per_learner(prices), r.remembered[last]
+        x, y = r.cost_per_learner(price), r.remembered[last]
         is_default = r.schedule.name == default
         colour = COLOURS[r.schedule.family]
         if r.schedule.family == "fsrs" and r not in fsrs:  # another cap, reminders or max interval
@@ -186,23 +249,27 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     _place_labels(left, labels)
     if baseline is not None:
         left.axhline(baseline.remembered[last], color=COLOURS["baseline"], ls="--", lw=1)
-    cur = prices.currency.strip()
-    if any(r.totals.calls for r in results):
-        left.set_xlabel(f"cost per learner ({cur}, {cur}{prices.per_segment:g} per segment, "
-                        f"{cur}{prices.per_minute:g} per call minute)")
+    cur = symbol(price)
+    segment = f"{money(price.sms_segment, price)} per segment"
+    if _whatsapp(results):
+        left.set_xlabel(f"cost per learner ({cur}; {segment}, {money(price.voice_minute, price)} per call minute, "
+                        f"{money(price.whatsapp_message, price)} per WhatsApp message "
+                        f"+ {money(price.whatsapp_template, price)} per template)")
+    elif any(r.totals.calls for r in results):
+        left.set_xlabel(f"cost per learner ({cur}, {segment}, {money(price.voice_minute, price)} per call minute)")
     else:
-        left.set_xlabel(f"SMS cost per learner ({cur}, {cur}{prices.per_segment:g} per segment)")
+        left.set_xlabel(f"SMS cost per learner ({cur}, {segment})")
     left.set_ylabel(f"items remembered at day {last} (of {items})")
     left.set_title(f"Cost and what is remembered at day {last}")
     left.grid(alpha=0.3)
 
-    voice = any(r.totals.calls for r in results)
+    voice = any(r.totals.calls for r in results) or _whatsapp(results)
 
     def bought(r: ScheduleResult) -> float:
         """Extra items per 100 segments; with voice learners, per 100 of money (SMS and calls)."""
         if not voice:
             return r.bought_per_100_segments(last, baseline) or 0
-        cost = r.cost_per_learner(prices)
+        cost = r.cost_per_learner(price)
         return 100 * (r.remembered[last] - baseline.remembered[last]) / cost if cost and baseline else 0
 
     bars = sorted((r for r in results if r.schedule.sends), key=bought)
@@ -213,8 +280,8 @@ def plot(results: list[ScheduleResult], path: str, prices: Prices, *, base: Poli
     for n, value in enumerate(values):
         right.text(value, n, f" {value:.2f}", va="center", fontsize=8)
     if voice:
-        right.set_xlabel(f"extra items remembered at day {last} per {cur}100 of SMS and calls")
-        right.set_title(f"What {cur}100 buys (beyond the classroom alone)")
+        right.set_xlabel(f"extra items remembered at day {last} per {money(100, price, 0)} of messages and calls")
+        right.set_title(f"What {money(100, price, 0)} buys (beyond the classroom alone)")
     else:
         right.set_xlabel(f"extra items remembered at day {last} per 100 SMS segments")
         right.set_title("What 100 segments buy (beyond the classroom alone)")

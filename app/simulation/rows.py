@@ -107,5 +107,8 @@ class State:
         self.ids = 0
         self.segments = 0
         self.voice = False  # channel "voice": calls instead of texts (voice.py)
+        self.channel = "sms"  # "sms", "voice" or "whatsapp" (whatsapp.py)
+        self.wa_open_until = 0  # WhatsApp: the 24-hour window closes then
+        self.wa_shown: int | None = None  # WhatsApp: when the pending question itself was shown
         self.call = None  # the open call, while it waits for a re-dial
         self.answers: dict[int, list] = {}  # item id -> [(when, right), ...] (SimConfig.keep_histories)

@@ -72,6 +72,7 @@ class SimConfig:
     start: datetime = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday, local midnight
     behaviour: Behaviour = field(default_factory=Behaviour)
     voice_share: float = 0.0  # share of learners on channel "voice" (fast engine only; voice.py)
+    whatsapp_share: float = 0.0  # share on channel "whatsapp" (24-hour window, templates; whatsapp.py)
     keep_histories: bool = False  # return every answer, as ``saathi fit`` reads them (refit.py)
 
     def day(self, when: datetime) -> float:
@@ -93,6 +94,11 @@ class ShardResult:
     dials: int = 0
     calls_answered: int = 0
     max_call_questions: int = 0  # the most questions one call carried
+    wa_messages: int = 0  # WhatsApp messages sent (the provider's fee on each)
+    wa_templates: int = 0  # of which utility templates outside the 24-hour window (Meta charges these)
+    # Per learner, in learner order (fast engine): (channel, segments, billed voice minutes,
+    # WhatsApp messages, WhatsApp templates), for the comparison by channel.
+    learner_costs: list[tuple] = field(default_factory=list)
     by_purpose: dict[str, int] = field(default_factory=dict)
     rare_segments: int = 0  # segments sent to learners who reply to fewer than RARE of messages
     answers: int = 0
@@ -106,7 +112,7 @@ class ShardResult:
         self.learners += other.learners
         self.items = max(self.items, other.items)
         for key in ("messages", "segments", "voice_seconds", "voice_minutes", "calls", "dials", "calls_answered",
-                    "answers", "correct", "rare_segments"):
+                    "wa_messages", "wa_templates", "answers", "correct", "rare_segments"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
         self.max_call_questions = max(self.max_call_questions, other.max_call_questions)
         for day, values in other.per_learner.items():
@@ -118,6 +124,7 @@ class ShardResult:
             self.recall_by_days[label] = (old[0] + n, old[1] + c)
         self.seconds = max(self.seconds, other.seconds)
         self.histories.extend(other.histories)
+        self.learner_costs.extend(other.learner_costs)
         return self
 
 

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import random
 from datetime import timedelta
 from types import SimpleNamespace
 
 from app.learning.texts import text_in
 from app.scheduling.window import next_window_start
 from app.simulation.rows import DAY_US, NAME, Prompt, State, to_datetime, to_us
+from app.simulation.whatsapp import channel_of
 from app.voice import texts as said
 from app.voice.calls import ASKABLE_KINDS, POST_SESSION_KINDS, review_call_at, within_window
 from app.voice.settings import VoiceOptions
@@ -58,7 +58,7 @@ KEY_SECONDS = 4.0  # hearing the prompt out, finding the key, pressing it
 def is_voice(seed: int, index: int, share: float) -> bool:
     """Whether learner ``index`` is on channel ``voice``: a draw of its own, so the choice
     changes no other random number, and the same learners are on voice for every schedule."""
-    return share > 0 and random.Random(f"saathi-sim:{seed}:channel:{index}").random() < share
+    return channel_of(seed, index, share, 0.0) == "voice"
 
 
 def speaking_seconds(words: int, lang: str) -> float:

@@ -80,10 +80,15 @@ def percent(value: float | None) -> str:
 
 def money(value: float | None, currency: str | None, digits: int = 2) -> str:
     """An amount in ``currency`` (ISO code: INR, NOK, EUR) as the UI language writes it."""
+    return money_in(value, currency, ui_locale(), digits)
+
+
+def money_in(value: float | None, currency: str | None, locale: Locale | str, digits: int = 2) -> str:
+    """``money`` in a given locale, outside a request (``saathi simulate`` writes English)."""
     if value is None or not currency:
         return NOTHING
     pattern = None if digits == 2 else "¤#,##0." + "0" * digits if digits else "¤#,##0"
-    return format_currency(value, currency, format=pattern, locale=ui_locale(), currency_digits=digits == 2)
+    return format_currency(value, currency, format=pattern, locale=locale, currency_digits=digits == 2)
 
 
 def init_app(app) -> None:
