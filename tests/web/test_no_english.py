@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from app import languages
 from app.config import REPO_ROOT
-from app.models import Cohort, Feedback, Inbound, Item, Learner, Module, Outbox, Pack, Site, User
+from app.models import (Cohort, Feedback, Inbound, Item, Learner, Meeting, Mentee, Mentor, Module, Outbox, Pack, Pair,
+                        Site, User)
 from tests.web.conftest import app_db, csrf_token
 
 PSEUDO = "eo"
@@ -94,6 +95,13 @@ def data_texts(web_app) -> list[str]:
             texts |= {text for option in item.options for text in option.values()}
 
         texts |= {f.comment for f in db.exec(select(Feedback)).all() if f.comment}
+        for person in [*db.exec(select(Mentor)).all(), *db.exec(select(Mentee)).all()]:
+            texts |= {person.name, person.phone or "", person.email or "", person.profession, person.sector,
+                      person.region, person.languages, *(lang.title() for lang in person.languages.split(", ")),
+                      getattr(person, "employer", ""), getattr(person, "goals", ""), getattr(person, "education", "")}
+        for meeting in db.exec(select(Meeting)).all():
+            texts |= {meeting.discussed, meeting.next_step}
+        texts |= {p.goals for p in db.exec(select(Pair)).all()}
         # What learners were sent and wrote, in their own language: the conversation, not the UI.
         texts |= {line.strip() for o in db.exec(select(Outbox.body)).all() for line in o.splitlines()}
         texts |= {i.body for i in db.exec(select(Inbound)).all() if getattr(i, "body", None)}
@@ -124,7 +132,12 @@ def pages(world) -> list[str]:
             f"/workspace/modules/{world.module}/preview", "/workspace/learners/import",
             f"/workspace/learners/{learner}", f"/workspace/sites/{s}/settings", "/simulator/",
             f"/simulator/{learner}", f"/learners/{learner}/journey", "/journeys/checkins", "/journeys",
-            f"/journeys/learners?site={s}&which=graduated", "/no-such-page"]
+            f"/journeys/learners?site={s}&which=graduated", "/mentoring/",
+            f"/mentoring/mentees/{world.mentee_a}", f"/mentoring/mentees/{world.waiting_a}",
+            f"/mentoring/mentors/{world.mentor_a}", f"/mentoring/pairs/{world.pair_a}", "/mentoring/mentors/new",
+            "/mentoring/mentees/new", f"/mentoring/learners/{learner}/mentee", f"/mentoring/sites/{s}/settings",
+            "/join/open-a/mentor", "/join/open-a/mentee",
+            "/no-such-page"]
 
 
 def choose(client, code: str) -> None:
