@@ -148,3 +148,34 @@ def test_a_meeting_resets_the_nudge_clock(web_app, world, clock):
         assert stats.nudged == 0
         stats = follow_up(db, now=clock.now() + timedelta(days=14), nudge_weeks=3, mail=ConsoleMail())
         assert stats.nudged == 2  # both sites' pairs met a week before the world began
+
+
+def test_a_learners_export_and_erasure_cover_their_mentee_records(web_app, world, clock):
+    from app.mentoring import pairs
+    from app.mentoring.followup import follow_up
+    from app.mentoring.notify import ConsoleMail
+    from app.mentoring.people import mentee_from_learner
+    from app.models import Learner, MentoringNotice
+    from app.web.dashboard.privacy import erase_learner, export_learner
+
+    with app_db(web_app) as db:
+        asha = db.get(Learner, world.asha)
+        mentee = mentee_from_learner(db, learner=asha, profession="engineer", goals="Office job", now=clock.now())
+        pair = pairs.propose(db, mentee=mentee, mentor=db.get(Mentor, world.mentor_a), by=None, now=clock.now())
+        pairs.confirm(db, pair=pair, starts_on=clock.now().date())
+        pairs.log_meeting(db, pair=pair, held_on=clock.now().date(), discussed="Goals", by=None,
+                          today=clock.now().date(), now=clock.now())
+        follow_up(db, now=clock.now() + timedelta(days=21), nudge_weeks=3, mail=ConsoleMail())
+    with app_db(web_app) as db:
+        exported = export_learner(db=db, learner=db.get(Learner, world.asha))
+        [record] = exported["mentoring"]
+        assert record["mentee"]["goals"] == "Office job" and record["pairs"][0]["meetings"][0]["discussed"] == "Goals"
+        assert [m["to"] for m in record["pairs"][0]["messages"]] == ["mentee"]
+    with app_db(web_app) as db:
+        counts = erase_learner(db=db, learner=db.get(Learner, world.asha))
+        assert counts["mentee"] == 1 and counts["pair"] == 1 and counts["meeting"] == 1
+    with app_db(web_app) as db:
+        assert db.exec(select(Mentee).where(Mentee.learner_id == world.asha)).all() == []
+        assert db.get(Mentor, world.mentor_a) is not None  # the mentor's own record stays
+        assert db.get(Pair, world.pair_a) is not None
+        assert all(n.pair_id != pair.id for n in db.exec(select(MentoringNotice)).all())
