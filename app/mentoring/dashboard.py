@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.mentoring.pairs import open_pairs
-from app.models import Meeting, Mentee, MentoringProgramme, Mentor, Pair, Site
+from app.models import Meeting, Mentee, Mentor, MentoringProgramme, Pair, Site
 from app.models.mentoring import OPEN_STATUSES
 
 

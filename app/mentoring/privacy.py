@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from app.models import MatchDecision, Meeting, Mentee, MentoringNotice, Mentor, Pair
+from app.models import MatchDecision, Meeting, Mentee, Mentor, MentoringNotice, Pair
 
 
 def _iso(value):

@@ -3,7 +3,15 @@ from app.models.audit import AuditEvent
 from app.models.content import Item, Module, Pack
 from app.models.journey import JourneyCheckin, JourneyStep, JourneyTarget
 from app.models.learning import Answer, Card, Feedback, Prompt, TrainingSession
-from app.models.mentoring import MatchDecision, Meeting, Mentee, MentoringNotice, MentoringProgramme, Mentor, Pair
+from app.models.mentoring import (
+    MatchDecision,
+    Meeting,
+    Mentee,
+    Mentor,
+    MentoringNotice,
+    MentoringProgramme,
+    Pair,
+)
 from app.models.messaging import DeliveryEvent, Inbound, Outbox, SenderPace
 from app.models.people import Cohort, Learner, Site
 from app.models.staff import User, UserSite, VoiceSetting

@@ -19,8 +19,22 @@ from sqlmodel import select
 
 from app import languages
 from app.config import REPO_ROOT
-from app.models import (Cohort, Feedback, Inbound, Item, Learner, Meeting, Mentee, Mentor, Module, Outbox, Pack, Pair,
-                        Site, User)
+from app.models import (
+    Cohort,
+    Feedback,
+    Inbound,
+    Item,
+    Learner,
+    Meeting,
+    Mentee,
+    Mentor,
+    Module,
+    Outbox,
+    Pack,
+    Pair,
+    Site,
+    User,
+)
 from tests.web.conftest import app_db, csrf_token
 
 PSEUDO = "eo"

@@ -17,7 +17,16 @@ from app.journeys.steps import export_rows as journey_rows
 from app.learning.progress import learner_record
 from app.mentoring.privacy import erase_mentees_of_learner, mentee_records_of_learner
 from app.models import (
-    Answer, Card, Cohort, DeliveryEvent, Feedback, Inbound, Learner, Outbox, Prompt, Site,
+    Answer,
+    Card,
+    Cohort,
+    DeliveryEvent,
+    Feedback,
+    Inbound,
+    Learner,
+    Outbox,
+    Prompt,
+    Site,
 )
 
 # Deleted in this order (children before the rows they point at).

@@ -13,8 +13,15 @@ from app.mentoring.people import MentoringError
 from app.models import Learner, MatchDecision, Mentee, Mentor, Pair, Site, User
 from app.web.auth.guards import get_or_404, scope
 from app.web.mentoring import bp
-from app.web.mentoring.forms import (CloseForm, ConfirmForm, DeclineForm, IntroduceForm, MeetingForm, OutcomeForm,
-                                     TargetForm)
+from app.web.mentoring.forms import (
+    CloseForm,
+    ConfirmForm,
+    DeclineForm,
+    IntroduceForm,
+    MeetingForm,
+    OutcomeForm,
+    TargetForm,
+)
 from app.web.mentoring.names import reason_text, refusal, status_name
 
 COORDINATORS = ("supervisor", "admin")
