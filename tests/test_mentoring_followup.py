@@ -111,3 +111,20 @@ def test_the_dispatcher_sends_the_nudge(app, db, world, clock):
     assert stats.delivery.sent == 1
     db.expire_all()
     assert sms(db)[0].status in ("sent", "accepted", "delivered")
+
+
+def test_the_worker_job_runs_without_an_app_context(app, clock):
+    """The worker calls it on a scheduler thread: nothing in it may need ``current_app``."""
+    from app.db import session_scope
+    from app.mentoring.followup import run_for_app
+
+    with app.app_context(), session_scope(app) as db:
+        oslo = add_site(db=db, name="Oslo", country="NO")
+        mentor = enrol_mentor(db, site=oslo, name="Kari", profession="engineer", phone="+4791234567", now=NOON_OSLO)
+        mentee = enrol_mentee(db, site=oslo, name="Yusuf", profession="engineer", email="y@x.test", now=NOON_OSLO)
+        pairs.confirm(db, pair=pairs.propose(db, mentee=mentee, mentor=mentor, by=None, now=NOON_OSLO),
+                      starts_on=START)
+    stats = run_for_app(app, now=NOON_OSLO + timedelta(days=21))
+    assert stats is not None and stats.nudged == 1
+    assert run_for_app(app, now=NOON_OSLO + timedelta(days=21)).nudged == 0
+    assert [to for to, _, _ in app.extensions["saathi.mail"].sent] == ["y@x.test"]

@@ -99,3 +99,8 @@ def test_another_programmes_mentor_is_neither_suggested_nor_proposed(db, oslo):
     assert pairs.suggestions(db, mentee) == []
     with pytest.raises(MentoringError, match="another programme"):
         pairs.propose(db, mentee=mentee, mentor=far, by=None, now=NOW)
+
+
+def test_an_unknown_message_language_is_refused(db, oslo):
+    with pytest.raises(MentoringError, match="unknown language 'xx'"):
+        mentor(db, oslo, "kari", language="xx")

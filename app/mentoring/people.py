@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from app.i18n import N_, Explained
+from app.languages import LANGUAGES
 from app.mentoring.professions import normalise, normalise_list
 from app.models import Learner, Mentee, Mentor, Site
 from app.people.phones import PhoneError, normalize_phone
@@ -34,6 +35,13 @@ def _contact(site: Site, phone: str | None, email: str | None) -> tuple[str | No
     return phone, email
 
 
+def _language(code: str) -> str:
+    if code not in LANGUAGES:
+        raise MentoringError(N_("unknown language '{value}'; Saathi speaks {codes}"), value=code,
+                             codes=", ".join(sorted(LANGUAGES)))
+    return code
+
+
 def _profession(text: str) -> str:
     value = normalise(text)
     if not value:
@@ -50,7 +58,7 @@ def enrol_mentor(db: Session, *, site: Site, name: str, profession: str, phone: 
         raise MentoringError(N_("A mentor takes 1 to 10 pairs at once."))
     mentor = Mentor(site_id=site.id, name=name.strip(), phone=phone, email=email, profession=_profession(profession),
                     sector=sector.strip(), region=region.strip(), languages=normalise_list(languages),
-                    language=language, capacity=capacity, employer=employer.strip(),
+                    language=_language(language), capacity=capacity, employer=employer.strip(),
                     consent_at=now if consent else None, created_at=now)
     db.add(mentor)
     db.flush()
@@ -70,7 +78,7 @@ def enrol_mentee(db: Session, *, site: Site, name: str, profession: str, phone: 
     mentee = Mentee(site_id=site.id, learner_id=learner.id if learner else None, name=name.strip(), phone=phone,
                     email=email, profession=_profession(profession), education=education.strip(),
                     sector=sector.strip(), region=region.strip(), languages=normalise_list(languages),
-                    language=language, goals=goals.strip(), consent_at=now if consent else None, created_at=now)
+                    language=_language(language), goals=goals.strip(), consent_at=now if consent else None, created_at=now)
     db.add(mentee)
     db.flush()
     return mentee
