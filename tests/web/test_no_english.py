@@ -202,3 +202,39 @@ def test_every_page_renders_in_every_shipped_language(web_app, as_user, world, c
         html = response.data.decode()
         assert f'lang="{code}"' in html and ("⟦" not in html), (code, path)
         assert ('dir="rtl"' in html) == (code == "ar"), (code, path)
+
+
+def test_mentoring_pair_steps_and_public_form_speak_through_the_catalogs(web_app, as_user, world, clock):
+    """A proposed pair (introduce, confirm, decline forms), a closed one (outcome form), and
+    the public form's errors and thank-you page."""
+    from app.mentoring import pairs
+    from app.mentoring.people import enrol_mentee
+
+    with app_db(web_app) as db:
+        mentee = db.get(Mentee, world.waiting_a)
+        proposed = pairs.propose(db, mentee=mentee, mentor=db.get(Mentor, world.mentor_a), by=None, now=clock.now())
+        closed = pairs.close(db, pair=db.get(Pair, world.pair_a), now=clock.now())
+        other = enrol_mentee(db, site=db.get(Site, world.site_a), name="Declined A", profession="engineer",
+                             email="declined.a@saathi.test", now=clock.now())
+        pairs.decline(db, mentee=other, mentor_id=world.mentor_a, reason="", by=None, now=clock.now())
+        ids = (proposed.id, closed.id, other.id)
+    client = as_user("admin")
+    choose(client, PSEUDO)
+    data = data_texts(web_app)
+    found = {}
+    for path in (f"/mentoring/pairs/{ids[0]}", f"/mentoring/pairs/{ids[1]}", f"/mentoring/mentees/{ids[2]}"):
+        left = leftover_english(client.get(path).data.decode(), data)
+        if left:
+            found[path] = left
+    response = client.post("/join/open-a/mentor", data={"name": "", "language": "en"})
+    refused = response.data.decode()
+    assert response.status_code == 400 and "⟦" in refused
+    if leftover_english(refused, data):
+        found["refused"] = leftover_english(refused, data)
+    response = client.post("/join/open-a/mentee", data={"name": "Zed", "profession": "cook",
+                                                        "email": "zed@saathi.test", "language": "en", "consent": "y"})
+    thanks = response.data.decode()
+    assert response.status_code == 200 and "Zed" not in thanks and "⟦" in thanks
+    if leftover_english(thanks, data + ["Zed"]):
+        found["thanks"] = leftover_english(thanks, data + ["Zed"])
+    assert found == {}
