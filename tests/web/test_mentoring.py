@@ -179,3 +179,15 @@ def test_a_learners_export_and_erasure_cover_their_mentee_records(web_app, world
         assert db.get(Mentor, world.mentor_a) is not None  # the mentor's own record stays
         assert db.get(Pair, world.pair_a) is not None
         assert all(n.pair_id != pair.id for n in db.exec(select(MentoringNotice)).all())
+
+
+def test_a_deactivated_mentor_is_not_suggested_until_reactivated(as_user, world):
+    client = as_user("supervisor_a")
+    assert b"Deactivated" in client.post(f"/mentoring/mentors/{world.mentor_a}/active", follow_redirects=True).data
+    assert "Mentor A" not in client.get(f"/mentoring/mentees/{world.waiting_a}").data.decode().split("Suggested")[1]
+    client.post(f"/mentoring/mentors/{world.mentor_a}/active")
+    assert "same profession" in client.get(f"/mentoring/mentees/{world.waiting_a}").data.decode()
+    client.post(f"/mentoring/mentees/{world.waiting_a}/active")
+    assert "Waiting A" not in client.get("/mentoring/").data.decode()
+    assert as_user("trainer_a").post(f"/mentoring/mentors/{world.mentor_a}/active").status_code == 403
+    assert client.post(f"/mentoring/mentors/{world.mentor_b}/active").status_code == 404

@@ -116,7 +116,7 @@ def mentor(mentor_id: int):
                       .where(Pair.mentor_id == row.id).order_by(Pair.proposed_at.desc(), Pair.id.desc())).all()
     taken = pairs.open_pairs(db).get(row.id, 0)
     return render_template("mentoring/mentor.html", mentor=row, site=db.get(Site, row.site_id), history=history,
-                           free=max(0, row.capacity - taken))
+                           free=max(0, row.capacity - taken), may_coordinate=current_user.role in COORDINATORS)
 
 
 def _pair_forms(pair: Pair, site: Site) -> dict:
@@ -239,3 +239,19 @@ def settings(site_id: int):
         return redirect(url_for("mentoring.settings", site_id=site.id))
     db.commit()
     return render_template("mentoring/settings.html", site=site, programme=row, form=form)
+
+
+@bp.post("/<any(mentors, mentees):kind>/<int:person_id>/active")
+def toggle_active(kind: str, person_id: int):
+    """Deactivate a mentor (no more suggestions) or a mentee (off the waiting list), or
+    reactivate them (coordinators). Their pairs and history stay."""
+    _coordinator()
+    db = get_db()
+    row = get_or_404(Mentor if kind == "mentors" else Mentee, person_id)
+    row.active = not row.active
+    db.add(row)
+    db.commit()
+    flash(_("Reactivated") if row.active else _("Deactivated"), "success")
+    if kind == "mentors":
+        return redirect(url_for("mentoring.mentor", mentor_id=row.id))
+    return redirect(url_for("mentoring.mentee", mentee_id=row.id))
