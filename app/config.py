@@ -64,6 +64,7 @@ def defaults(instance_path: str) -> dict:
         # A learner who joins a cohort gets the quiz of its sessions held this many days back
         # (0: none); the import page, the learner forms and the CLI can still leave it out.
         "LATE_JOIN_DAYS": 30,
+        "MENTOR_NUDGE_WEEKS": 3,
         # FSRS fitted to each pack's own answers (app/learning/fitting.py): the worker refits a
         # pack once it has FIT_MIN_REVIEWS answers and REFIT_EVERY new ones, at most weekly.
         "REFIT": True,

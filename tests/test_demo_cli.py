@@ -115,6 +115,9 @@ def test_demo_tells_a_story_of_weeks_once_and_each_supervisor_sees_their_site(de
     assert "80 % innen 6 måneder" in outcomes and "Pune" not in outcomes  # Ingrid reads Norwegian
     placed = ingrid.get("/journeys/learners", query_string={"site": hamar, "which": "in_work"}).get_data(as_text=True)
     assert "Amina Yusuf" in placed and "Piotr Nowak" not in placed
+    mentoring = ingrid.get("/mentoring/").get_data(as_text=True)
+    assert "Hilde Brekke" in mentoring and "Svitlana Marchenko" in mentoring and "Rohit Joshi" not in mentoring
+    assert "2 / 150" in mentoring  # pairs started this year (on the test clock, 2 March) against the target
 
 
 def test_the_sign_in_page_lists_the_demo_sign_ins_in_demo_mode_only(demo_app, app_config):

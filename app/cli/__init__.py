@@ -34,6 +34,7 @@ COMMANDS = (
     ("app.cli.channels", "dlt_cli"),
     ("app.cli.reports", "reports_cli"),
     ("app.cli.journeys", "journeys_cli"),
+    ("app.cli.mentoring", "mentoring_cli"),
 )
 
 

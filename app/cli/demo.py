@@ -19,6 +19,7 @@ from app.clock import get_clock
 from app.db import session_scope
 from app.demo import accounts, programme
 from app.demo import journeys as demo_journeys
+from app.demo import mentoring as demo_mentoring
 from app.demo.history import History, answers_of, has_history, supervise
 from app.learning.policy import current_policy
 from app.models import User
@@ -57,6 +58,7 @@ def demo_cmd():
                              created_by=trainer.id if trainer else None).play()
             supervise(db, now=now, learners=programme.LEARNERS)
             demo_journeys.play(db, now=now)
+            demo_mentoring.play(db, now=now)
             summary = (f"{played.sessions} sessions over {played.days} days, "
                        f"{answers_of(db, cohorts)} answers, {played.calls} calls")
     click.echo(f"demo: {len(programme.SITES)} sites, {report.created} new learners, {summary} "

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.mentoring.followup import run_for_app
 from app.observability import dispatch_pass, metrics
 from app.observability.worker_health import WorkerHealth
 from app.scheduling.dispatcher import dispatch_once, refit_packs
@@ -82,6 +83,8 @@ def worker_cmd(interval: float | None):
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
     if app.config["REFIT"]:  # FSRS refitted to each pack's answers (the rule in fitting.refit_wanted)
         scheduler.add_job(refit_packs, "interval", args=(app,), hours=1, max_instances=1, coalesce=True)
+    # Mentor pairs: nudges, mid-point and end check-ins, closing (idempotent; app/mentoring/followup.py).
+    scheduler.add_job(run_for_app, "interval", args=(app,), minutes=15, max_instances=1, coalesce=True)
     signal.signal(signal.SIGTERM, stop)
     metrics.start_worker_server(app, health)  # SAATHI_METRICS_PORT: /metrics and /healthz
     log.info("worker started: a pass every %ss", seconds)

@@ -3,12 +3,22 @@ from app.models.audit import AuditEvent
 from app.models.content import Item, Module, Pack
 from app.models.journey import JourneyCheckin, JourneyStep, JourneyTarget
 from app.models.learning import Answer, Card, Feedback, Prompt, TrainingSession
+from app.models.mentoring import (
+    MatchDecision,
+    Meeting,
+    Mentee,
+    Mentor,
+    MentoringNotice,
+    MentoringProgramme,
+    Pair,
+)
 from app.models.messaging import DeliveryEvent, Inbound, Outbox, SenderPace
 from app.models.people import Cohort, Learner, Site
 from app.models.staff import User, UserSite, VoiceSetting
 from app.models.voice import VoiceCall
 
 __all__ = [
-    "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "JourneyCheckin", "JourneyStep", "JourneyTarget", "Learner", "Module",
+    "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "JourneyCheckin", "JourneyStep", "JourneyTarget", "Learner", "MatchDecision", "Meeting", "Mentee",
+    "MentoringNotice", "MentoringProgramme", "Mentor", "Module", "Pair",
     "Outbox", "Pack", "SenderPace", "Prompt", "Site", "TrainingSession", "User", "UserSite", "VoiceCall", "VoiceSetting",
 ]

@@ -13,6 +13,8 @@ STAFF_BLUEPRINTS = (
     "app.web.workspace",
     "app.web.simulator",
     "app.web.journeys",
+    "app.web.mentoring",
+    "app.web.mentoring.public",  # the public enrolment forms: no sign-in, CSRF as everywhere
     "app.web.api",  # the JSON API: bearer tokens instead of sessions, so in CSRF_EXEMPT below
 )
 # Blueprints that authenticate every request themselves (Twilio signatures, API tokens)

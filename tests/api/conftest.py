@@ -20,6 +20,7 @@ from app.scheduling.dispatcher import dispatch_once
 from app.web.api.auth import issue_token
 from tests.factories import app_policy as _policy
 from tests.factories import make_module
+from tests.mentoring_data import seed_mentoring
 
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
 WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -95,6 +96,7 @@ def world(app, clock) -> World:
                 w.tokens[name] = issue_token(db=db, user=user)
             db.get(User, w.disabled).active = False
             w.ids.update(site_a=site_a.id, site_b=site_b.id, module=module.id, module_key=module.key)
+            w.ids.update(seed_mentoring(db, andheri=site_a, oslo=site_b, now=clock.now()))
         stats = dispatch_once(app=app)
         assert stats.delivery.sent == 4, stats
         with session_scope(app) as db:

@@ -48,12 +48,21 @@ def test_it_lists_exactly_the_routes_the_app_serves(app, document):
 
 def _request_for(path, method, op, status, world):
     """(token user, path, kwargs) of a request that should answer ``status``."""
-    ids = {"learner_id": world.asha, "session_id": world.session_a}
+    ids = {"learner_id": world.asha, "session_id": world.session_a, "mentee_id": world.mentee_a, "mentor_id": world.mentor_a,
+           "pair_id": world.pair_a}
     # Per POST: a body that succeeds, who may send it, and who may not.
     bodies = {"/api/v1/sessions": ({"cohort_id": world.cohort_a, "module_key": world.module_key,
                                     "held_at": "2026-03-02T08:00:00Z"}, "trainer_a", "supervisor_a"),
               "/api/v1/learners/{learner_id}/journey": ({"stage": "outcome", "kind": "contract",
-                                                         "starts_on": "2026-03-01"}, "supervisor_a", "trainer_a")}
+                                                         "starts_on": "2026-03-01"}, "supervisor_a", "trainer_a"),
+              "/api/v1/mentoring/mentors": ({"site_id": world.site_a, "name": "Dev", "profession": "engineer",
+                                             "email": "dev@saathi.test"}, "trainer_a", None),
+              "/api/v1/mentoring/mentees": ({"site_id": world.site_a, "name": "Neha", "profession": "architect",
+                                             "phone": "+919812340077"}, "trainer_a", None),
+              "/api/v1/mentoring/pairs": ({"mentee_id": world.waiting_a, "mentor_id": world.mentor_a},
+                                          "supervisor_a", "trainer_a"),
+              "/api/v1/mentoring/pairs/{pair_id}/meetings": ({"held_on": "2026-03-01", "discussed": "CV"},
+                                                             "trainer_a", None)}
     body, poster, refused = bodies.get(path, (None, "trainer_a", "supervisor_a"))
     user = poster if method == "post" else "admin"
     kwargs = {}
@@ -69,8 +78,8 @@ def _request_for(path, method, op, status, world):
             ids = {k: MISSING for k in ids}
         elif query_ids:
             kwargs["query_string"] = {query_ids[0]: MISSING}
-        else:
-            kwargs["json"]["cohort_id"] = MISSING
+        else:  # the first field naming another object
+            kwargs["json"][next(k for k in kwargs["json"] if k.endswith("_id"))] = MISSING
     elif status == 422:
         if "requestBody" in op:
             kwargs["json"] = {}

@@ -25,6 +25,7 @@ from app.scheduling.dispatcher import dispatch_once
 from app.web.auth.accounts import create_user
 from tests.factories import app_policy as _policy
 from tests.factories import make_module
+from tests.mentoring_data import seed_mentoring
 
 PASSWORD = "correct horse battery"
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
@@ -144,6 +145,7 @@ def world(web_app, clock) -> World:
             w.ids["feedback_b"] = next(f.id for f in feedback if f.comment == "Oslo secret comment")
             w.ids["feedback_a"] = next(f.id for f in feedback if f.comment == "Very useful, thank you")
             assert db.exec(select(TrainingSession)).all()
+            w.ids.update(seed_mentoring(db, andheri=andheri, oslo=oslo, now=clock.now()))
     return w
 
 

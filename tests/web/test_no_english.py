@@ -19,7 +19,22 @@ from sqlmodel import select
 
 from app import languages
 from app.config import REPO_ROOT
-from app.models import Cohort, Feedback, Inbound, Item, Learner, Module, Outbox, Pack, Site, User
+from app.models import (
+    Cohort,
+    Feedback,
+    Inbound,
+    Item,
+    Learner,
+    Meeting,
+    Mentee,
+    Mentor,
+    Module,
+    Outbox,
+    Pack,
+    Pair,
+    Site,
+    User,
+)
 from tests.web.conftest import app_db, csrf_token
 
 PSEUDO = "eo"
@@ -94,6 +109,13 @@ def data_texts(web_app) -> list[str]:
             texts |= {text for option in item.options for text in option.values()}
 
         texts |= {f.comment for f in db.exec(select(Feedback)).all() if f.comment}
+        for person in [*db.exec(select(Mentor)).all(), *db.exec(select(Mentee)).all()]:
+            texts |= {person.name, person.phone or "", person.email or "", person.profession, person.sector,
+                      person.region, person.languages, *(lang.title() for lang in person.languages.split(", ")),
+                      getattr(person, "employer", ""), getattr(person, "goals", ""), getattr(person, "education", "")}
+        for meeting in db.exec(select(Meeting)).all():
+            texts |= {meeting.discussed, meeting.next_step}
+        texts |= {p.goals for p in db.exec(select(Pair)).all()}
         # What learners were sent and wrote, in their own language: the conversation, not the UI.
         texts |= {line.strip() for o in db.exec(select(Outbox.body)).all() for line in o.splitlines()}
         texts |= {i.body for i in db.exec(select(Inbound)).all() if getattr(i, "body", None)}
@@ -124,7 +146,12 @@ def pages(world) -> list[str]:
             f"/workspace/modules/{world.module}/preview", "/workspace/learners/import",
             f"/workspace/learners/{learner}", f"/workspace/sites/{s}/settings", "/simulator/",
             f"/simulator/{learner}", f"/learners/{learner}/journey", "/journeys/checkins", "/journeys",
-            f"/journeys/learners?site={s}&which=graduated", "/no-such-page"]
+            f"/journeys/learners?site={s}&which=graduated", "/mentoring/",
+            f"/mentoring/mentees/{world.mentee_a}", f"/mentoring/mentees/{world.waiting_a}",
+            f"/mentoring/mentors/{world.mentor_a}", f"/mentoring/pairs/{world.pair_a}", "/mentoring/mentors/new",
+            "/mentoring/mentees/new", f"/mentoring/learners/{learner}/mentee", f"/mentoring/sites/{s}/settings",
+            "/join/open-a/mentor", "/join/open-a/mentee",
+            "/no-such-page"]
 
 
 def choose(client, code: str) -> None:
@@ -189,3 +216,39 @@ def test_every_page_renders_in_every_shipped_language(web_app, as_user, world, c
         html = response.data.decode()
         assert f'lang="{code}"' in html and ("⟦" not in html), (code, path)
         assert ('dir="rtl"' in html) == (code == "ar"), (code, path)
+
+
+def test_mentoring_pair_steps_and_public_form_speak_through_the_catalogs(web_app, as_user, world, clock):
+    """A proposed pair (introduce, confirm, decline forms), a closed one (outcome form), and
+    the public form's errors and thank-you page."""
+    from app.mentoring import pairs
+    from app.mentoring.people import enrol_mentee
+
+    with app_db(web_app) as db:
+        mentee = db.get(Mentee, world.waiting_a)
+        proposed = pairs.propose(db, mentee=mentee, mentor=db.get(Mentor, world.mentor_a), by=None, now=clock.now())
+        closed = pairs.close(db, pair=db.get(Pair, world.pair_a), now=clock.now())
+        other = enrol_mentee(db, site=db.get(Site, world.site_a), name="Declined A", profession="engineer",
+                             email="declined.a@saathi.test", now=clock.now())
+        pairs.decline(db, mentee=other, mentor_id=world.mentor_a, reason="", by=None, now=clock.now())
+        ids = (proposed.id, closed.id, other.id)
+    client = as_user("admin")
+    choose(client, PSEUDO)
+    data = data_texts(web_app)
+    found = {}
+    for path in (f"/mentoring/pairs/{ids[0]}", f"/mentoring/pairs/{ids[1]}", f"/mentoring/mentees/{ids[2]}"):
+        left = leftover_english(client.get(path).data.decode(), data)
+        if left:
+            found[path] = left
+    response = client.post("/join/open-a/mentor", data={"name": "", "language": "en"})
+    refused = response.data.decode()
+    assert response.status_code == 400 and "⟦" in refused
+    if leftover_english(refused, data):
+        found["refused"] = leftover_english(refused, data)
+    response = client.post("/join/open-a/mentee", data={"name": "Zed", "profession": "cook",
+                                                        "email": "zed@saathi.test", "language": "en", "consent": "y"})
+    thanks = response.data.decode()
+    assert response.status_code == 200 and "Zed" not in thanks and "⟦" in thanks
+    if leftover_english(thanks, data + ["Zed"]):
+        found["thanks"] = leftover_english(thanks, data + ["Zed"])
+    assert found == {}

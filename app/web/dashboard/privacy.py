@@ -15,8 +15,18 @@ from sqlmodel import Session, SQLModel, select
 
 from app.journeys.steps import export_rows as journey_rows
 from app.learning.progress import learner_record
+from app.mentoring.privacy import erase_mentees_of_learner, mentee_records_of_learner
 from app.models import (
-    Answer, Card, Cohort, DeliveryEvent, Feedback, Inbound, Learner, Outbox, Prompt, Site,
+    Answer,
+    Card,
+    Cohort,
+    DeliveryEvent,
+    Feedback,
+    Inbound,
+    Learner,
+    Outbox,
+    Prompt,
+    Site,
 )
 
 # Deleted in this order (children before the rows they point at).
@@ -50,6 +60,7 @@ def export_learner(*, db: Session, learner: Learner) -> dict:
                            "segments": m.segments, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
                           for m in outbox],
         "journey": journey_rows(db=db, learner_id=learner.id),
+        "mentoring": mentee_records_of_learner(db, learner.id),
     }
 
 
@@ -75,12 +86,15 @@ def erase_learner(*, db: Session, learner: Learner) -> dict[str, int]:
         "prompt": delete(Prompt).where(Prompt.learner_id == lid),
         "learner": delete(Learner).where(Learner.id == lid),
     }
+    mentoring = erase_mentees_of_learner(db, lid)  # before the messages: a pair's notices name outbox rows
     counts = {}
     for table in ERASED_TABLES:
         if table == "card":
             counts.update(_sweep_other_tables(db, learner_id=lid, prompt_ids=prompt_ids))
         statement = statements[table]
         counts[table] = db.exec(statement).rowcount if statement is not None else 0
+    for table, rows in mentoring.items():
+        counts[table] = counts.get(table, 0) + rows
     db.expunge(learner)
     db.flush()
     return counts

@@ -1,0 +1,1 @@
+"""Mentoring: mentors and job seekers of the same profession, paired for six months."""

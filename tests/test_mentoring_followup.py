@@ -1,0 +1,130 @@
+"""The follow-up pass: nudges, mid-point and end check-ins, closing; never twice, never at night."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from app.mentoring import pairs
+from app.mentoring.followup import follow_up
+from app.mentoring.notify import ConsoleMail
+from app.mentoring.people import enrol_mentee, enrol_mentor
+from app.models import Learner, MentoringNotice, Outbox
+from app.people.sites import add_site
+from app.scheduling.dispatcher import dispatch_once
+
+START = date(2026, 3, 2)
+NOON_OSLO = datetime(2026, 3, 2, 11, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def world(db):
+    oslo = add_site(db=db, name="Oslo", country="NO")
+    mentor = enrol_mentor(db, site=oslo, name="Kari", profession="engineer", phone="+4791234567", language="nb",
+                          now=NOON_OSLO)
+    mentee = enrol_mentee(db, site=oslo, name="Yusuf", profession="engineer", email="yusuf@x.test", language="en",
+                          now=NOON_OSLO)
+    pair = pairs.propose(db, mentee=mentee, mentor=mentor, by=None, now=NOON_OSLO)
+    pairs.confirm(db, pair=pair, starts_on=START)
+    db.commit()
+    return oslo, mentor, mentee, pair
+
+
+def run(db, when, mail, weeks=3):
+    stats = follow_up(db, now=when, nudge_weeks=weeks, mail=mail)
+    db.commit()
+    return stats
+
+
+def sms(db):
+    return db.exec(select(Outbox).order_by(Outbox.id)).all()
+
+
+def test_a_quiet_pair_is_nudged_once_per_quiet_period_by_sms_or_e_mail(db, world):
+    oslo, mentor, mentee, pair = world
+    mail = ConsoleMail()
+    assert run(db, NOON_OSLO + timedelta(days=20), mail).nudged == 0
+    when = NOON_OSLO + timedelta(days=21)
+    assert run(db, when, mail).nudged == 1
+    assert run(db, when + timedelta(hours=1), mail).nudged == 0  # never twice
+    [row] = sms(db)
+    assert row.to_number == "+4791234567" and row.purpose == "notice" and row.next_attempt_at == when
+    assert "Yusuf" in row.body and "Hello Kari" not in row.body  # in Kari's language (Norwegian)
+    [(to, _subject, body)] = mail.sent
+    assert to == "yusuf@x.test" and body.startswith("Hello Yusuf") and "3 weeks" in body
+    # A meeting logged starts the count afresh; three more quiet weeks bring the next nudge.
+    pairs.log_meeting(db, pair=pair, held_on=date(2026, 3, 25), discussed="CV", by=None, today=date(2026, 3, 25),
+                      now=when)
+    db.commit()
+    assert run(db, datetime(2026, 4, 14, 11, tzinfo=timezone.utc), mail).nudged == 0
+    assert run(db, datetime(2026, 4, 15, 11, tzinfo=timezone.utc), mail).nudged == 1
+    assert len(mail.sent) == 2 and len(sms(db)) == 2
+
+
+def test_quiet_hours_and_one_mentoring_sms_a_day(db, world):
+    oslo, mentor, mentee, pair = world
+    night = datetime(2026, 3, 23, 22, 0, tzinfo=timezone.utc)  # 23:00 in Oslo
+    run(db, night, ConsoleMail())
+    [row] = sms(db)
+    assert row.next_attempt_at == datetime(2026, 3, 24, 8, 0, tzinfo=timezone.utc)  # 09:00 in Oslo
+    # The mid-point check-in falls on a day that already has this number's nudge: it waits a day.
+    pair.started_on = date(2026, 1, 1)
+    pair.ends_on = date(2026, 4, 30)
+    db.add(pair)
+    db.commit()
+    assert run(db, night, ConsoleMail()).midpoint == 1
+    second = sms(db)[1]
+    assert "halfway" not in second.body and second.next_attempt_at == datetime(2026, 3, 25, 8, 0, tzinfo=timezone.utc)
+
+
+def test_an_opted_out_person_gets_nothing_but_the_notice_is_recorded(db, world):
+    oslo, mentor, mentee, pair = world
+    db.add(Learner(phone=mentor.phone, name="Kari", site_id=oslo.id, status="opted_out"))
+    db.commit()
+    run(db, NOON_OSLO + timedelta(days=21), ConsoleMail())
+    assert sms(db) == []
+    channels = {n.person: n.channel for n in db.exec(select(MentoringNotice)).all()}
+    assert channels == {"mentor": "none", "mentee": "email"}
+
+
+def test_midpoint_then_the_end_closes_the_pair_once(db, world):
+    oslo, mentor, mentee, pair = world
+    mail = ConsoleMail()
+    assert run(db, datetime(2026, 6, 1, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 0
+    assert run(db, datetime(2026, 6, 2, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 1  # day 92 of 184
+    assert run(db, datetime(2026, 6, 3, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 0
+    assert "halfway" in mail.sent[-1][2]
+    end = datetime(2026, 9, 2, 11, tzinfo=timezone.utc)
+    assert run(db, end - timedelta(days=1), mail, weeks=50).closed == 0
+    assert run(db, end, mail, weeks=50).closed == 1
+    assert run(db, end, mail, weeks=50).closed == 0
+    db.refresh(pair)
+    assert pair.status == "closed" and pair.closed_at == end
+    kinds = sorted((n.kind, n.person) for n in db.exec(select(MentoringNotice)).all())
+    assert kinds == [("end", "mentee"), ("end", "mentor"), ("midpoint", "mentee"), ("midpoint", "mentor")]
+
+
+def test_the_dispatcher_sends_the_nudge(app, db, world, clock):
+    run(db, NOON_OSLO + timedelta(days=21), ConsoleMail())
+    stats = dispatch_once(app=app, now=NOON_OSLO + timedelta(days=21, minutes=1))
+    assert stats.delivery.sent == 1
+    db.expire_all()
+    assert sms(db)[0].status in ("sent", "accepted", "delivered")
+
+
+def test_the_worker_job_runs_without_an_app_context(app, clock):
+    """The worker calls it on a scheduler thread: nothing in it may need ``current_app``."""
+    from app.db import session_scope
+    from app.mentoring.followup import run_for_app
+
+    with app.app_context(), session_scope(app) as db:
+        oslo = add_site(db=db, name="Oslo", country="NO")
+        mentor = enrol_mentor(db, site=oslo, name="Kari", profession="engineer", phone="+4791234567", now=NOON_OSLO)
+        mentee = enrol_mentee(db, site=oslo, name="Yusuf", profession="engineer", email="y@x.test", now=NOON_OSLO)
+        pairs.confirm(db, pair=pairs.propose(db, mentee=mentee, mentor=mentor, by=None, now=NOON_OSLO),
+                      starts_on=START)
+    stats = run_for_app(app, now=NOON_OSLO + timedelta(days=21))
+    assert stats is not None and stats.nudged == 1
+    assert run_for_app(app, now=NOON_OSLO + timedelta(days=21)).nudged == 0
+    assert [to for to, _, _ in app.extensions["saathi.mail"].sent] == ["y@x.test"]
