@@ -26,9 +26,10 @@ ALL_KINDS = [kind for kinds in KINDS.values() for kind in kinds]
 @click.option("--on", "starts_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Day it began (YYYY-MM-DD).")
 @click.option("--until", "ends_on", type=click.DateTime(["%Y-%m-%d"]), help="Day it ended (YYYY-MM-DD).")
 @click.option("--site", "site_name", help="Employer site (default: the learner's site).")
+@click.option("--employer", help="An employer that is no Saathi site, by name.")
 @click.option("--note", default="", help="What happened, briefly.")
 @click.option("--by", "email", help="E-mail of the supervisor recording it.")
-def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, note, email):
+def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, employer, note, email):
     """Append a step to the journey of the learner with PHONE."""
     with session_scope() as db:
         learner = _find(db, phone)
@@ -46,7 +47,7 @@ def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, note, ema
         try:
             step = record_step(db=db, learner=learner, stage=stage, kind=kind, starts_on=starts_on.date(),
                                ends_on=ends_on.date() if ends_on else None, site_id=site_id, note=note,
-                               recorded_by=user.id if user else None, now=get_clock().now())
+                               employer=employer, recorded_by=user.id if user else None, now=get_clock().now())
         except JourneyError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{masked_phone(learner.phone)}: {step.stage}{' ' + step.kind if step.kind else ''} "
@@ -68,7 +69,8 @@ def journeys_show(phone):
             until = f"..{step.ends_on.isoformat()}" if step.ends_on else ""
             kind = f" {step.kind}" if step.kind else ""
             note = f"  {step.note}" if step.note else ""
-            click.echo(f"  {step.starts_on.isoformat()}{until}  {step.stage}{kind}  @ {sites.get(step.site_id, '')}{note}")
+            where = step.employer or sites.get(step.site_id, "")
+            click.echo(f"  {step.starts_on.isoformat()}{until}  {step.stage}{kind}  @ {where}{note}")
 
 
 @journeys_cli.command("target")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 from sqlmodel import Session, SQLModel, select
 
+from app.journeys import milestones
 from app.journeys.steps import export_rows as journey_rows
 from app.learning.progress import learner_record
 from app.models import (
@@ -50,6 +51,7 @@ def export_learner(*, db: Session, learner: Learner) -> dict:
                            "segments": m.segments, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
                           for m in outbox],
         "journey": journey_rows(db=db, learner_id=learner.id),
+        "milestones": milestones.export_rows(db, learner.id),
     }
 
 

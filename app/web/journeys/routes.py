@@ -74,7 +74,8 @@ def journey(learner_id: int):
             try:
                 record_step(db=db, learner=learner, stage=form.stage.data, kind=form.kind.data,
                             site_id=form.site.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                            note=form.note.data or "", recorded_by=current_user.id, now=get_clock().now())
+                            note=form.note.data or "", recorded_by=current_user.id, now=get_clock().now(),
+                            employer=form.employer.data)
             except JourneyError as exc:
                 db.rollback()
                 flash(_(exc.msgid, **exc.values), "error")
