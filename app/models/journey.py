@@ -119,24 +119,6 @@ class LearnerMilestone(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
-class Testimonial(SQLModel, table=True):
-    """A learner's words a programme may show on its public impact page: recorded by staff
-    with the learner's explicit consent (when and how it was given), withdrawable at any
-    time (``withdrawn_at``; a withdrawn one is never shown). No name goes with it."""
-
-    __tablename__ = "testimonial"
-
-    id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="learner.id", index=True)
-    site_id: int = Field(foreign_key="site.id", index=True)
-    text: str = Field(max_length=600)
-    language: str = Field(max_length=8)
-    consent: str = Field(max_length=200)  # how the learner agreed ("said yes in class, 2 June")
-    consent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    recorded_by: int | None = Field(default=None, foreign_key="user.id")
-    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-
-
 class ImpactPage(SQLModel, table=True):
     """A programme's public impact page: off unless an admin turns it on."""
 

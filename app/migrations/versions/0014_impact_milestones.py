@@ -1,4 +1,4 @@
-"""milestone, learner_milestone, testimonial, impact_page; journey_step.employer
+"""milestone, learner_milestone, impact_page; journey_step.employer
 
 Revision ID: 0014
 Revises: 0012
@@ -50,24 +50,6 @@ def upgrade() -> None:
     )
     op.create_index('ix_learner_milestone_learner_id', 'learner_milestone', ['learner_id'], unique=False)
     op.create_table(
-        'testimonial',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('learner_id', sa.Integer(), nullable=False),
-        sa.Column('site_id', sa.Integer(), nullable=False),
-        sa.Column('text', sa.String(length=600), nullable=False),
-        sa.Column('language', sa.String(length=8), nullable=False),
-        sa.Column('consent', sa.String(length=200), nullable=False),
-        sa.Column('consent_at', UTCDateTime(), nullable=False),
-        sa.Column('recorded_by', sa.Integer(), nullable=True),
-        sa.Column('withdrawn_at', UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(['learner_id'], ['learner.id']),
-        sa.ForeignKeyConstraint(['site_id'], ['site.id']),
-        sa.ForeignKeyConstraint(['recorded_by'], ['user.id']),
-        sa.PrimaryKeyConstraint('id'),
-    )
-    op.create_index('ix_testimonial_learner_id', 'testimonial', ['learner_id'], unique=False)
-    op.create_index('ix_testimonial_site_id', 'testimonial', ['site_id'], unique=False)
-    op.create_table(
         'impact_page',
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('enabled', sa.Boolean(), nullable=False),
@@ -84,9 +66,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('impact_page')
-    op.drop_index('ix_testimonial_site_id', table_name='testimonial')
-    op.drop_index('ix_testimonial_learner_id', table_name='testimonial')
-    op.drop_table('testimonial')
     op.drop_index('ix_learner_milestone_learner_id', table_name='learner_milestone')
     op.drop_table('learner_milestone')
     op.drop_index('ix_milestone_site_id', table_name='milestone')

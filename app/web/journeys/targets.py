@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import get_db
+from app.journeys import milestones
 from app.journeys.targets import WHICH, tallies
 from app.models import JourneyCheckin, Learner, Site
 from app.web.auth.guards import in_scope, scope
@@ -27,21 +28,31 @@ def outcomes():
         .where(JourneyCheckin.status == "unclear")
     if scope() is not None:
         query = query.where(Learner.site_id.in_(scope() or {-1}))
-    return render_template("journeys/outcomes.html", rows=rows, unclear=db.exec(query).one())
+    reached = milestones.counts(db, set().union(*(r.members for r in rows)) if rows else set())
+    return render_template("journeys/outcomes.html", rows=rows, unclear=db.exec(query).one(), reached=reached,
+                           milestones=milestones.definitions(db, None))
 
 
 @bp.get("/journeys/learners")
 def outcome_learners():
     """The learners behind one number of the outcomes page; 404 for a site outside scope."""
     site_id, cohort_id, which = arg_int("site"), arg_int("cohort"), request.args.get("which")
-    if site_id is None or which not in WHICH or not in_scope(site_id):
+    milestone = request.args.get("milestone")
+    if site_id is None or (which not in WHICH and not milestone) or not in_scope(site_id):
         abort(404)
     db = get_db()
     row = next((r for r in tallies(db=db, site_ids={site_id}, today=_today())
                 if (r.cohort.id if r.cohort else None) == cohort_id), None)
     if row is None:
         abort(404)
-    ids = row.learners[which]
+    if milestone:
+        found = milestones.definition(db, site_id, milestone)
+        if found is None:
+            abort(404)
+        ids = milestones.counts(db, row.members).get(milestone, set())
+        which = found
+    else:
+        ids = row.learners[which]
     people = db.exec(select(Learner).where(Learner.id.in_(ids or {-1})).order_by(Learner.name)).all()
     return render_template("journeys/outcome_learners.html", row=row, which=which, people=people,
                            site=db.get(Site, site_id))
