@@ -13,6 +13,7 @@ STAFF_BLUEPRINTS = (
     "app.web.workspace",
     "app.web.simulator",
     "app.web.journeys",
+    "app.web.impact",  # public, no login: the programmes' impact pages (aggregates only)
     "app.web.api",  # the JSON API: bearer tokens instead of sessions, so in CSRF_EXEMPT below
 )
 # Blueprints that authenticate every request themselves (Twilio signatures, API tokens)
