@@ -11,7 +11,7 @@ from app.journeys import milestones
 from app.journeys.targets import WHICH, tallies
 from app.models import JourneyCheckin, Learner, Site
 from app.web.auth.guards import in_scope, scope
-from app.web.dashboard.params import arg_int
+from app.web.dashboard.params import arg_date, arg_int
 from app.web.journeys import bp
 
 
@@ -41,7 +41,9 @@ def outcome_learners():
     if site_id is None or (which not in WHICH and not milestone) or not in_scope(site_id):
         abort(404)
     db = get_db()
-    row = next((r for r in tallies(db=db, site_ids={site_id}, today=_today())
+    on = arg_date("on")  # as the numbers stood that day (the over-time view)
+    today = min(on, _today()) if on else _today()
+    row = next((r for r in tallies(db=db, site_ids={site_id}, today=today)
                 if (r.cohort.id if r.cohort else None) == cohort_id), None)
     if row is None:
         abort(404)
@@ -55,4 +57,4 @@ def outcome_learners():
         ids = row.learners[which]
     people = db.exec(select(Learner).where(Learner.id.in_(ids or {-1})).order_by(Learner.name)).all()
     return render_template("journeys/outcome_learners.html", row=row, which=which, people=people,
-                           site=db.get(Site, site_id))
+                           site=db.get(Site, site_id), on=on)
