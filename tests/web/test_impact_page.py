@@ -46,6 +46,7 @@ def turn_on(client, world, enabled=True, languages=("en", "hi")):
 def test_off_by_default_then_public_with_aggregates_only(web_app, world, clock, as_user):
     people = seed(web_app, world, clock)
     anonymous = web_app.test_client()
+    assert ImpactPage(site_id=world.site_b, slug="x").enabled is False  # off unless turned on
     assert anonymous.get("/impact/andheri-mall").status_code == 404
     assert as_user("supervisor_a").get("/journeys/impact").status_code == 403
     admin = as_user("admin")

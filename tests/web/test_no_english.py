@@ -124,7 +124,9 @@ def pages(world) -> list[str]:
             f"/workspace/modules/{world.module}/preview", "/workspace/learners/import",
             f"/workspace/learners/{learner}", f"/workspace/sites/{s}/settings", "/simulator/",
             f"/simulator/{learner}", f"/learners/{learner}/journey", "/journeys/checkins", "/journeys",
-            f"/journeys/learners?site={s}&which=graduated", "/no-such-page"]
+            f"/journeys/learners?site={s}&which=graduated", f"/journeys/learners?site={s}&milestone=cv",
+            f"/journeys/learners?site={s}&which=due&on=2026-01-31", f"/journeys/over-time?site={s}",
+            "/journeys/impact", "/impact/andheri", "/no-such-page"]
 
 
 def choose(client, code: str) -> None:
