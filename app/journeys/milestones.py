@@ -148,7 +148,9 @@ def answer(db: Session, *, learner: Learner, prompt: Prompt, text: str, now: dat
     row = asked_by(db, prompt)
     if row is not None:
         confirm(db, learner=learner, key=row.key, now=now, channel=channel, reached=number == 1)
-    return say(learner.language, "Well done!" if number == 1 else "Thank you! We will ask again later.")
+    if number == 1:
+        return say(learner.language, "Well done!")
+    return say(learner.language, "Thank you! We will ask again later.")
 
 
 def export_rows(db: Session, learner_id: int) -> list[dict]:
