@@ -115,6 +115,10 @@ def test_demo_tells_a_story_of_weeks_once_and_each_supervisor_sees_their_site(de
     assert "80 % innen 6 måneder" in outcomes and "Pune" not in outcomes  # Ingrid reads Norwegian
     placed = ingrid.get("/journeys/learners", query_string={"site": hamar, "which": "in_work"}).get_data(as_text=True)
     assert "Amina Yusuf" in placed and "Piotr Nowak" not in placed
+    assert "Førerkort tatt" in outcomes  # Hamar's own milestone beside the built-in ones
+    public = demo_app.test_client().get("/impact/hamar").get_data(as_text=True)  # no sign-in
+    assert "Med egne ord" in public and "Amina" not in public and 'lang="nb"' in public
+    assert '<span class="value">5</span><span class="label">I arbeid' in public
 
 
 def test_the_sign_in_page_lists_the_demo_sign_ins_in_demo_mode_only(demo_app, app_config):

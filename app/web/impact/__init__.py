@@ -2,18 +2,19 @@
 
 The one area of the site a stranger may read. A page that is not turned on is a 404,
 exactly like one that does not exist, so the address of a programme that has not opted
-in says nothing. The language is the visitor's pick (``?lang=``) among the page's own,
-else the visitor's browser language if the page has it, else the page's first.
+in says nothing. The language is the visitor's pick (``?lang=``, or the one they
+chose before) among the page's own, else their browser's if the page has it, else the
+page's first.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.db import get_db
 from app.journeys import impact
-from app.web.i18n import select_language
 
 bp = Blueprint("impact", __name__)
 
@@ -24,10 +25,20 @@ def _page_and_language(slug: str):
     if page is None:
         abort(404)
     langs = impact.page_languages(page)
+    return page, langs, _language(langs)
+
+
+def _language(langs: list[str]) -> str:
+    """``?lang=``, else the language the visitor chose (signed in, or the picker), else their
+    browser's, among the page's; else the page's first."""
     wanted = request.args.get("lang")
-    if wanted not in langs:
-        wanted = select_language()
-    return page, langs, wanted if wanted in langs else langs[0]
+    if wanted in langs:
+        return wanted
+    if current_user and current_user.is_authenticated and current_user.language in langs:
+        return current_user.language
+    if session.get("language") in langs:
+        return session["language"]
+    return request.accept_languages.best_match(langs) or langs[0]
 
 
 def _title(definition) -> str:
