@@ -12,6 +12,7 @@ from app.journeys.steps import record_step
 from app.models import Feedback, ImpactPage, Learner
 from app.people.learners import import_learners
 from app.reports.feedback import set_testimonial
+from app.web.dashboard.privacy import erase_learner, export_learner
 from tests.web.conftest import app_db, csrf_token
 
 MORE = """phone,name,site,language,cohort
@@ -78,6 +79,9 @@ def test_a_withdrawn_testimonial_and_a_page_turned_off_disappear(web_app, world,
     turn_on(admin, world)
     anonymous = web_app.test_client()
     with app_db(web_app) as db:
+        exported = export_learner(db=db, learner=db.get(Learner, world.asha))
+        assert [t["comment"] for t in exported["testimonials"]] == ["Very useful, thank you"]
+    with app_db(web_app) as db:
         set_testimonial(db=db, feedback=db.get(Feedback, world.feedback_a), consent=False, now=clock.now())
     assert "Very useful" not in anonymous.get("/impact/andheri-mall").data.decode()
     turn_on(admin, world, enabled=False)
@@ -98,3 +102,13 @@ def test_an_address_must_be_clean_and_unique(web_app, world, as_user):
     taken = admin.post(f"/journeys/impact/{world.site_b}", follow_redirects=True,
                        data={"csrf_token": csrf_token(page), "slug": "andheri-mall", "enabled": "1"}).data.decode()
     assert "That address is taken." in taken
+
+
+def test_erasing_the_author_takes_the_testimonial_off_the_page(web_app, world, clock, as_user):
+    seed(web_app, world, clock)
+    turn_on(as_user("admin"), world)
+    anonymous = web_app.test_client()
+    assert "Very useful" in anonymous.get("/impact/andheri-mall").data.decode()
+    with app_db(web_app) as db:
+        erase_learner(db=db, learner=db.get(Learner, world.asha))
+    assert "Very useful" not in anonymous.get("/impact/andheri-mall").data.decode()

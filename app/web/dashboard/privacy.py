@@ -52,6 +52,10 @@ def export_learner(*, db: Session, learner: Learner) -> dict:
                           for m in outbox],
         "journey": journey_rows(db=db, learner_id=learner.id),
         "milestones": milestones.export_rows(db, learner.id),
+        # Comments the learner agreed to have quoted (the public impact page shows them).
+        "testimonials": [{"comment": f.comment, "consent_at": _iso(f.consent_at)} for f in db.exec(
+            select(Feedback).where(Feedback.learner_id == learner.id, Feedback.testimonial)
+            .order_by(Feedback.consent_at, Feedback.id)).all()],
     }
 
 
