@@ -29,8 +29,11 @@ def outcomes():
     if scope() is not None:
         query = query.where(Learner.site_id.in_(scope() or {-1}))
     reached = milestones.counts(db, set().union(*(r.members for r in rows)) if rows else set())
+    shown = {}  # the built-in milestones and the own ones of the sites shown, no other site's
+    for site_id in dict.fromkeys(r.site.id for r in rows):
+        shown.update({d.key: d for d in milestones.definitions(db, site_id) if d.key not in shown})
     return render_template("journeys/outcomes.html", rows=rows, unclear=db.exec(query).one(), reached=reached,
-                           milestones=milestones.definitions(db, None))
+                           milestones=list(shown.values()))
 
 
 @bp.get("/journeys/learners")
