@@ -118,6 +118,10 @@ def test_demo_tells_a_story_of_weeks_once_and_each_supervisor_sees_their_site(de
     mentoring = ingrid.get("/mentoring/").get_data(as_text=True)
     assert "Hilde Brekke" in mentoring and "Svitlana Marchenko" in mentoring and "Rohit Joshi" not in mentoring
     assert "2 / 150" in mentoring  # pairs started this year (on the test clock, 2 March) against the target
+    assert "Førerkort tatt" in outcomes  # Hamar's own milestone beside the built-in ones
+    public = demo_app.test_client().get("/impact/hamar").get_data(as_text=True)  # no sign-in
+    assert "Med egne ord" in public and "Amina" not in public and 'lang="nb"' in public
+    assert '<span class="value">5</span><span class="label">I arbeid' in public
 
 
 def test_the_sign_in_page_lists_the_demo_sign_ins_in_demo_mode_only(demo_app, app_config):

@@ -39,3 +39,21 @@ def test_refusals_are_one_line(runner, app, tmp_path):
     nobody = runner.invoke(args=["journeys", "record", "+919820000009", "enrolled", "--on", "2026-03-01"])
     assert nobody.exit_code != 0 and "no learner" in nobody.output
     assert "no steps recorded" in runner.invoke(args=["journeys", "show", "+919820000001"]).output
+
+
+def test_an_employer_by_name_and_a_programmes_own_milestone(runner, app, tmp_path):
+    setup(runner, tmp_path)
+    runner.invoke(args=["journeys", "record", "+919820000001", "graduated", "--on", "2026-02-01"])
+    done = runner.invoke(args=["journeys", "record", "+919820000001", "placement", "--kind", "trial", "--on",
+                               "2026-02-10", "--employer", "Hotel Sahara Star"])
+    assert done.exit_code == 0, done.output
+    assert "@ Hotel Sahara Star" in runner.invoke(args=["journeys", "show", "+919820000001"]).output
+    added = runner.invoke(args=["journeys", "milestone-add", "Andheri Mall", "Licence", "Driving licence",
+                                "Have you got your driving licence?"])
+    assert added.exit_code == 0 and "milestone licence added" in added.output
+    assert runner.invoke(args=["journeys", "milestone-add", "Andheri Mall", "cv", "CV", "?"]).exit_code == 1
+    asked = runner.invoke(args=["journeys", "ask-milestone", "+919820000001", "licence"])
+    assert asked.exit_code == 0 and "licence asked" in asked.output
+    again = runner.invoke(args=["journeys", "ask-milestone", "+919820000001", "licence"])
+    assert again.exit_code == 1 and "already asked" in again.output
+    assert runner.invoke(args=["journeys", "ask-milestone", "+919820000001", "nothing"]).exit_code == 1

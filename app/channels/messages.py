@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.channels.outbox import backoff
+from app.learning.prompt_kinds import requeued
 from app.models import Learner, Outbox, Prompt
 from app.observability import metrics
 
@@ -42,7 +43,7 @@ def release_prompt(db: Session, row: Outbox, *, now: datetime) -> None:
     prompt = db.get(Prompt, row.prompt_id)
     if prompt is None or prompt.status != "pending":
         return
-    if prompt.kind in ("question", "rating", "comment"):
+    if requeued(prompt.kind):
         prompt.status, prompt.sent_at, prompt.due_at = "queued", None, now + timedelta(hours=6)
     else:
         prompt.status, prompt.closed_at = "expired", now  # the card stays due

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.channels import messages
 from app.channels.base import Channel, sender_of
@@ -28,8 +28,9 @@ from app.channels.whatsapp_content import (
     shape_for,
     template_for,
 )
+from app.learning import prompt_kinds
 from app.learning.prompts import Outgoing, module_of, put_back
-from app.models import Item, Learner, Outbox, Pack, Prompt
+from app.models import Cohort, Item, Learner, Module, Outbox, Pack, Prompt, TrainingSession
 
 WINDOW = timedelta(hours=24)
 PREFIX = "whatsapp:"
@@ -51,6 +52,17 @@ class WhatsAppOptions:
         content = dict(part.strip().split("=", 1) for part in spec.split(",") if "=" in part)
         fallback = str(config.get("WHATSAPP_SMS_FALLBACK", "1")).lower() not in ("0", "false", "no", "")
         return cls(sender=config.get("WHATSAPP_FROM") or None, content=content, sms_fallback=fallback)
+
+
+def latest_module(db: Session, learner: Learner) -> Module | None:
+    """The module of the learner's cohort's latest session: whose pack's templates speak for
+    a prompt that belongs to no module."""
+    if learner.cohort_id is None:
+        return None
+    held = db.exec(select(TrainingSession).join(Cohort, Cohort.id == TrainingSession.cohort_id)
+                   .where(Cohort.id == learner.cohort_id)
+                   .order_by(TrainingSession.held_at.desc(), TrainingSession.id.desc())).first()
+    return db.get(Module, held.module_id) if held is not None else None
 
 
 def window_open(learner: Learner, now: datetime) -> bool:
@@ -79,8 +91,10 @@ class WhatsAppChannel(Channel):
         prompt = db.get(Prompt, out.prompt_id) if out.prompt_id else None
         if window_open(learner, now):
             return self._row(db, learner, out, now=now, options=wa, **self._buttons(db, learner, prompt, out, wa))
-        kind = "post_session" if (prompt is None or prompt.training_session_id) else "opener"
+        kind = "post_session" if prompt is None else prompt_kinds.of(prompt.kind).template
         module = module_of(db, prompt) if prompt is not None else None
+        # A check-in or a milestone is about no module: the opener of the learner's last pack.
+        module = module or (latest_module(db, learner) if prompt is not None else None)
         pack = db.get(Pack, module.pack_id) if module is not None else None
         template = template_for(pack, kind, learner.language)
         if template is None or not template.content_sid:

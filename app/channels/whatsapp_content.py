@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from app.learning.prompt_kinds import is_question
 from app.learning.texts import text_in
 from app.models import Item, Learner, Module, Pack
 
@@ -63,9 +64,16 @@ def button_variables(body: str, prompt_id: int, titles: list[str]) -> dict[str, 
 
 
 def choices(prompt_kind: str, item: Item | None, language: str) -> list[str]:
-    """What a prompt can be answered with by tapping: an item's options, or a rating 1-5."""
-    if prompt_kind in ("question", "review", "practice") and item is not None:
+    """What a prompt can be answered with by tapping: an item's options, a rating 1-5, the
+    four answers of a check-in, yes / not yet for a milestone (as ``prompt_kinds`` says)."""
+    from app.journeys import checkins, milestones  # they render through learning.texts: import at use
+
+    if is_question(prompt_kind) and item is not None:
         return [text_in(option, language) for option in item.options]
+    if prompt_kind == checkins.KIND:
+        return checkins.button_titles(language)
+    if prompt_kind == milestones.KIND:
+        return milestones.button_titles(language)
     if prompt_kind == "rating":
         return [str(n) for n in range(1, 6)]
     return []

@@ -8,6 +8,7 @@ from sqlmodel import select
 from app.cli.people import _find
 from app.clock import get_clock
 from app.db import session_scope
+from app.journeys import milestones
 from app.journeys.steps import JourneyError, journey_of, record_step
 from app.journeys.targets import set_target
 from app.models import Site, User
@@ -26,9 +27,10 @@ ALL_KINDS = [kind for kinds in KINDS.values() for kind in kinds]
 @click.option("--on", "starts_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Day it began (YYYY-MM-DD).")
 @click.option("--until", "ends_on", type=click.DateTime(["%Y-%m-%d"]), help="Day it ended (YYYY-MM-DD).")
 @click.option("--site", "site_name", help="Employer site (default: the learner's site).")
+@click.option("--employer", help="An employer that is no Saathi site, by name.")
 @click.option("--note", default="", help="What happened, briefly.")
 @click.option("--by", "email", help="E-mail of the supervisor recording it.")
-def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, note, email):
+def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, employer, note, email):
     """Append a step to the journey of the learner with PHONE."""
     with session_scope() as db:
         learner = _find(db, phone)
@@ -46,7 +48,7 @@ def journeys_record(phone, stage, kind, starts_on, ends_on, site_name, note, ema
         try:
             step = record_step(db=db, learner=learner, stage=stage, kind=kind, starts_on=starts_on.date(),
                                ends_on=ends_on.date() if ends_on else None, site_id=site_id, note=note,
-                               recorded_by=user.id if user else None, now=get_clock().now())
+                               employer=employer, recorded_by=user.id if user else None, now=get_clock().now())
         except JourneyError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{masked_phone(learner.phone)}: {step.stage}{' ' + step.kind if step.kind else ''} "
@@ -68,7 +70,8 @@ def journeys_show(phone):
             until = f"..{step.ends_on.isoformat()}" if step.ends_on else ""
             kind = f" {step.kind}" if step.kind else ""
             note = f"  {step.note}" if step.note else ""
-            click.echo(f"  {step.starts_on.isoformat()}{until}  {step.stage}{kind}  @ {sites.get(step.site_id, '')}{note}")
+            where = step.employer or sites.get(step.site_id, "")
+            click.echo(f"  {step.starts_on.isoformat()}{until}  {step.stage}{kind}  @ {where}{note}")
 
 
 @journeys_cli.command("target")
@@ -87,3 +90,33 @@ def journeys_target(site_name, share, months, graduates):
         share_text = f"{round(100 * target.share_in_work)}%" if target.share_in_work is not None else "-"
         click.echo(f"{site.name}: {share_text} within {target.within_months} months, "
                    f"{target.graduates_per_year if target.graduates_per_year is not None else '-'} graduates a year")
+
+
+@journeys_cli.command("milestone-add")
+@click.argument("site_name")
+@click.argument("key")
+@click.argument("title")
+@click.argument("question")
+def journeys_milestone_add(site_name, key, title, question):
+    """Add the site's own milestone KEY (TITLE as staff read it, QUESTION as the learner gets it)."""
+    with session_scope() as db:
+        site = db.exec(select(Site).where(Site.name == site_name.strip())).first()
+        if site is None:
+            raise click.ClickException(f"no site named {site_name}")
+        try:
+            milestones.add(db, site_id=site.id, key=key, title=title, question=question)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{site.name}: milestone {key.strip().lower()} added")
+
+
+@journeys_cli.command("ask-milestone")
+@click.argument("phone")
+@click.argument("key")
+def journeys_ask_milestone(phone, key):
+    """Queue the milestone KEY's question to the learner with PHONE (sent in their window)."""
+    with session_scope() as db:
+        learner = _find(db, phone)
+        if milestones.ask(db, learner=learner, key=key, now=get_clock().now()) is None:
+            raise click.ClickException(f"{key}: unknown, already reached, or already asked")
+        click.echo(f"{masked_phone(learner.phone)}: {key} asked")

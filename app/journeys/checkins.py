@@ -1,4 +1,5 @@
-"""Outcome check-ins: "Are you working now?" by SMS at 3, 6 and 12 months after graduating.
+"""Outcome check-ins: "Are you working now?" at 3, 6 and 12 months after graduating, on
+the learner's channel (an SMS, WhatsApp buttons, or the keypad in a call).
 
 A check-in is an ordinary queued ``Prompt`` (kind ``checkin``, ``seq`` = its month), so
 the planner sends it like any other: inside the send window, under the daily cap, never
@@ -37,15 +38,13 @@ def schedule(db: Session, *, learner: Learner, graduated_on: date, now: datetime
     """Queue the check-ins still to come after graduating on ``graduated_on``.
 
     Queued check-ins of an earlier graduation are cancelled first (a corrected date must not
-    ask twice), and dates already past are not asked late. SMS learners only: a check-in is
-    not (yet) put by a voice call.
+    ask twice), and dates already past are not asked late. Whatever the learner's channel:
+    SMS and WhatsApp send the question, a call puts it on the keypad.
     """
     for old in db.exec(select(Prompt).where(Prompt.learner_id == learner.id, Prompt.kind == KIND,
                                             Prompt.status == "queued")).all():
         old.status, old.closed_at = "cancelled", now
         db.add(old)
-    if not learner.uses_sms:
-        return []
     site = db.get(Site, learner.site_id)
     zone = ZoneInfo(learner.timezone or site.timezone or "UTC")
     start = time.fromisoformat(site.send_start)
@@ -65,7 +64,21 @@ def question_text(lang: str) -> str:
     return say(lang, "Are you working now? Reply 1 same job, 2 new job, 3 studying, 4 looking for work.")
 
 
-def answer(db: Session, *, learner: Learner, prompt: Prompt, text: str, now: datetime) -> str:
+def spoken_text(lang: str) -> str:
+    """The question in a call: keys, not replies."""
+    return say(lang, "Are you working now? Press 1 for the same job, 2 for a new job, 3 if you are studying, "
+                     "4 if you are looking for work.")
+
+
+def button_titles(lang: str) -> list[str]:
+    """The four answers as WhatsApp buttons (short: a list row holds 24 characters)."""
+    return [say(lang, "Same job"), say(lang, "New job"), say(lang, "Studying"), say(lang, "Looking for work")]
+
+
+CHANNEL_NAMES = {"sms": "SMS", "voice": "Voice", "whatsapp": "WhatsApp"}
+
+
+def answer(db: Session, *, learner: Learner, prompt: Prompt, text: str, now: datetime, channel: str = "sms") -> str:
     """Read a reply to ``prompt``, close it, and say thank you (the caller sends it)."""
     from app.journeys.steps import record_step  # steps schedules check-ins: import at use
 
@@ -82,5 +95,5 @@ def answer(db: Session, *, learner: Learner, prompt: Prompt, text: str, now: dat
     if kind is None:
         return say(learner.language, "Thank you! Your supervisor will get in touch.")
     record_step(db=db, learner=learner, stage="outcome", kind=kind, starts_on=now.date(), now=now,
-                note=f"SMS check-in, {prompt.seq} months: {text.strip()[:40]}")
+                note=f"{CHANNEL_NAMES.get(channel, channel)} check-in, {prompt.seq} months: {text.strip()[:40]}")
     return say(learner.language, "Thank you! Good luck.")

@@ -18,6 +18,7 @@ from app.models import Learner, Site
 from app.models.journey import GOOD_OUTCOMES, KINDS, STAGES, JourneyCheckin, JourneyStep
 
 NOTE_MAX = 500
+EMPLOYER_MAX = 120
 
 
 @dataclass
@@ -31,11 +32,12 @@ class JourneyError(ValueError):
 
 def record_step(*, db: Session, learner: Learner, stage: str, starts_on: date, now: datetime,
                 kind: str | None = None, ends_on: date | None = None, site_id: int | None = None,
-                note: str = "", recorded_by: int | None = None) -> JourneyStep:
+                note: str = "", recorded_by: int | None = None, employer: str | None = None) -> JourneyStep:
     """Append a step to ``learner``'s journey (flushed, not committed).
 
     ``site_id`` is where the step happened (a placement's employer site); it defaults to
-    the learner's site today, and is kept when the learner later moves.
+    the learner's site today, and is kept when the learner later moves. ``employer`` names an
+    employer that is no Saathi site (a placement or an outcome): free text, beside the site.
     """
     if stage not in STAGES:
         raise JourneyError(N_("Unknown step %(stage)s."), {"stage": stage})
@@ -52,7 +54,9 @@ def record_step(*, db: Session, learner: Learner, stage: str, starts_on: date, n
     site_id = site_id or learner.site_id
     if db.get(Site, site_id) is None:
         raise JourneyError(N_("No such site."))
-    step = JourneyStep(learner_id=learner.id, stage=stage, kind=kind, site_id=site_id, starts_on=starts_on,
+    employer = (employer or "").strip()[:EMPLOYER_MAX] or None
+    step = JourneyStep(learner_id=learner.id, stage=stage, kind=kind, site_id=site_id, employer=employer,
+                       starts_on=starts_on,
                        ends_on=ends_on, note=(note or "").strip()[:NOTE_MAX], recorded_by=recorded_by, recorded_at=now)
     db.add(step)
     db.flush()
@@ -99,7 +103,8 @@ def export_rows(*, db: Session, learner_id: int) -> dict:
     sites = site_names(db, journey)
     replies = db.exec(select(JourneyCheckin).where(JourneyCheckin.learner_id == learner_id)
                       .order_by(JourneyCheckin.answered_at, JourneyCheckin.id)).all()
-    steps = [{"stage": s.stage, "kind": s.kind, "site": sites.get(s.site_id), "starts_on": s.starts_on.isoformat(),
+    steps = [{"stage": s.stage, "kind": s.kind, "site": sites.get(s.site_id), "employer": s.employer,
+              "starts_on": s.starts_on.isoformat(),
              "ends_on": s.ends_on.isoformat() if s.ends_on else None, "note": s.note,
              "recorded_at": s.recorded_at.isoformat()} for s in journey]
     checkins = [{"months": c.months, "reply": c.raw, "outcome": c.kind, "status": c.status,

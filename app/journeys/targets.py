@@ -27,6 +27,7 @@ class Tally:
     cohort: Cohort | None
     target: JourneyTarget | None
     learners: dict[str, set[int]] = field(default_factory=lambda: {w: set() for w in WHICH})
+    members: set[int] = field(default_factory=set)  # every learner of the row, graduated or not
 
     @property
     def share(self) -> float | None:
@@ -64,6 +65,9 @@ def tallies(*, db: Session, site_ids: set[int] | None, today: date) -> list[Tall
             rows.append(by_key[(site.id, cohort.id)])
     year_ago = today - timedelta(days=365)
     for lid, (site_id, cohort_id) in learners.items():
+        for key in ((site_id, None), (site_id, cohort_id)):
+            if key in by_key:
+                by_key[key].members.add(lid)
         graduated = [s.starts_on for s in steps[lid] if s.stage == "graduated"]
         if not graduated:
             continue

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.channels.registry import channels
 from app.i18n import LANGUAGES
-from app.journeys import checkins
+from app.journeys import checkins, milestones
 from app.learning import fitting, keywords, srs, texts
 from app.learning.conversation import Conversation, load
 from app.learning.feedback import store_comment, store_rating
@@ -68,7 +68,16 @@ def handle_text(*, db: Session, learner: Learner, text: str, now: datetime, poli
     if kind == "rating":
         return _rating(db, talk, text, now=now, channel=channel)
     if kind == checkins.KIND:
-        thanks = checkins.answer(db, learner=learner, prompt=talk.pending.prompt, text=text, now=now)
+        thanks = checkins.answer(db, learner=learner, prompt=talk.pending.prompt, text=text, now=now, channel=channel)
+        return _then_next(db, talk, thanks, now=now, channel=channel)
+    if kind == milestones.KIND:
+        prompt = talk.pending.prompt
+        thanks = milestones.answer(db, learner=learner, prompt=prompt, text=text, now=now, channel=channel)
+        if thanks is None:
+            prompt.reask_count += 1
+            db.add(prompt)
+            body = texts.reask_choice_text(learner.language, 2) + "\n" + render_turn(talk.pending, learner)
+            return [Outgoing(body, prompt.id, purpose="reply")]
         return _then_next(db, talk, thanks, now=now, channel=channel)
     return _comment(db, talk, text, now=now, channel=channel)
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from app.channels.registry import channels
 from app.db import locked
-from app.learning.prompts import POST_SESSION_KINDS
+from app.learning.prompt_kinds import REQUEUED_KINDS
 from app.models import Learner, Outbox, Prompt
 
 
@@ -57,7 +57,7 @@ def pause_open_prompts(db: Session, learner_id: int, *, now: datetime) -> int:
     prompts = db.exec(locked(select(Prompt).where(Prompt.learner_id == learner_id,
                                                   Prompt.status.in_(("queued", "pending"))))).all()
     for prompt in prompts:
-        if prompt.kind in POST_SESSION_KINDS:
+        if prompt.kind in REQUEUED_KINDS:
             prompt.status = "paused"
         else:
             prompt.status, prompt.closed_at = "cancelled", now

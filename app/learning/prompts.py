@@ -16,13 +16,9 @@ from sqlmodel import Session, select
 from app.db import mark_clean
 from app.learning import texts
 from app.learning.conversation import Conversation, Turn
+from app.learning.prompt_kinds import QUESTION_KINDS, REQUEUED_KINDS  # noqa: F401  (re-exported)
 from app.models import Card, Item, Learner, Module, Prompt, TrainingSession
 from app.scheduling.wake import prompt_written
-
-QUESTION_KINDS = ("question", "review", "practice")
-# What marking a session as held queues: asked until answered (or skipped), whatever befalls
-# a call or an SMS on the way; a review is only a card falling due, and comes again by itself.
-POST_SESSION_KINDS = ("greeting", "question", "rating", "comment")
 
 
 @dataclass
@@ -184,10 +180,11 @@ def practice_card(db: Session, learner: Learner) -> Card | None:
 
 
 def put_back(db: Session, prompt: Prompt, *, now: datetime) -> None:
-    """Put an unanswered prompt back: a session's question comes again, a review's card stays due."""
+    """Put an unanswered prompt back: a session's question (or a check-in) comes again, a
+    review's card stays due."""
     if prompt.status not in ("pending", "queued"):
         return
-    if prompt.kind in POST_SESSION_KINDS:
+    if prompt.kind in REQUEUED_KINDS:
         prompt.status, prompt.sent_at = "queued", None
     else:
         prompt.status, prompt.closed_at = "expired", now

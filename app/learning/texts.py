@@ -5,10 +5,13 @@ short: each is paid for by the segment, on someone else's phone.
 """
 from __future__ import annotations
 
+from sqlalchemy.orm import object_session
+
 from app import languages
 from app.content.render import render_question
 from app.i18n import LANGUAGES, say
-from app.journeys import checkins
+from app.journeys import checkins, milestones
+from app.learning.prompt_kinds import is_question
 from app.messaging.segments import is_gsm7
 from app.models import Item, Learner, Module, Prompt
 from app.people.phones import region_of
@@ -128,7 +131,7 @@ def score_text(lang: str, *, name: str, answered: int, correct: int, learned: in
 def prompt_body(prompt: Prompt, *, learner: Learner, item: Item | None, module: Module | None,
                 number: int | None = None, total: int | None = None) -> str:
     """The text of a prompt as it goes out (without any greeting or reminder prefix)."""
-    if prompt.kind in ("question", "review", "practice"):
+    if is_question(prompt.kind):
         return question_text(item, learner.language, number, total)
     if prompt.kind == "rating":
         return rating_text(learner, module)
@@ -136,6 +139,8 @@ def prompt_body(prompt: Prompt, *, learner: Learner, item: Item | None, module: 
         return comment_text(learner, module)
     if prompt.kind == "greeting":
         return greeting_text(learner, module)
-    if prompt.kind == "checkin":
+    if prompt.kind == checkins.KIND:
         return checkins.question_text(learner.language)
+    if prompt.kind == milestones.KIND:
+        return milestones.question_text(object_session(prompt), prompt, learner.language)
     raise ValueError(f"unknown prompt kind {prompt.kind}")

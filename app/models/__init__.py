@@ -1,7 +1,14 @@
 """All tables, importable from one place (Alembic's autogenerate needs them registered)."""
 from app.models.audit import AuditEvent
 from app.models.content import Item, Module, Pack
-from app.models.journey import JourneyCheckin, JourneyStep, JourneyTarget
+from app.models.journey import (
+    ImpactPage,
+    JourneyCheckin,
+    JourneyStep,
+    JourneyTarget,
+    LearnerMilestone,
+    Milestone,
+)
 from app.models.learning import Answer, Card, Feedback, Prompt, TrainingSession
 from app.models.mentoring import (
     MatchDecision,
@@ -18,7 +25,9 @@ from app.models.staff import User, UserSite, VoiceSetting
 from app.models.voice import VoiceCall
 
 __all__ = [
-    "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "Inbound", "Item", "JourneyCheckin", "JourneyStep", "JourneyTarget", "Learner", "MatchDecision", "Meeting", "Mentee",
-    "MentoringNotice", "MentoringProgramme", "Mentor", "Module", "Pair",
-    "Outbox", "Pack", "SenderPace", "Prompt", "Site", "TrainingSession", "User", "UserSite", "VoiceCall", "VoiceSetting",
+    "Answer", "AuditEvent", "Card", "Cohort", "DeliveryEvent", "Feedback", "ImpactPage", "Inbound", "Item",
+    "JourneyCheckin", "JourneyStep", "JourneyTarget", "Learner", "LearnerMilestone", "MatchDecision",
+    "Meeting", "Mentee", "Mentor", "MentoringNotice", "MentoringProgramme", "Milestone", "Module", "Outbox",
+    "Pack", "Pair", "Prompt", "SenderPace", "Site", "TrainingSession", "User", "UserSite", "VoiceCall",
+    "VoiceSetting",
 ]

@@ -12,9 +12,9 @@ from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
+from app.learning.prompt_kinds import PROMPT_KINDS  # noqa: F401  (re-exported; defined there)
 from app.models.types import UTCDateTime
 
-PROMPT_KINDS = ("greeting", "question", "review", "practice", "rating", "comment", "checkin")
 # paused: a post-session prompt left unanswered by STOP, queued again by START
 # (app/learning/optout.py); nothing sends it meanwhile.
 PROMPT_STATUSES = ("queued", "pending", "answered", "expired", "skipped", "cancelled", "paused")

@@ -14,9 +14,9 @@ from sqlalchemy import Integer, case, cast, distinct, func
 from sqlmodel import Session, select
 
 from app.db import is_postgres
+from app.learning.prompt_kinds import QUESTION_KINDS
 from app.models import Answer, Cohort, Feedback, Item, Learner, Module, Outbox, Prompt, TrainingSession
 
-QUESTION_KINDS = ("question", "review", "practice")
 UNDELIVERED = ("undelivered", "failed", "dead")
 # Statuses a carrier bills for: handed over (or answered inside a webhook's TwiML).
 BILLED = ("accepted", "sent", "delivered", "read", "undelivered", "replied")

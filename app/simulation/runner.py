@@ -38,6 +38,7 @@ from app.channels.options import ChannelOptions
 from app.clock import FrozenClock
 from app.config import REPO_ROOT
 from app.learning.engine import handle_text
+from app.learning.prompt_kinds import QUESTION_KINDS
 from app.learning.sessions import complete_session
 from app.messaging.segments import count_segments
 from app.models import Cohort, Module, Outbox, Prompt, Site
@@ -52,7 +53,6 @@ from app.simulation.learner_model import Behaviour, Learner, item_offset, memory
 from app.simulation.schedules import Schedule
 
 ZONE = ZoneInfo("Asia/Kolkata")
-QUESTION_KINDS = ("question", "review", "practice")
 RARE = 0.4  # a learner who replies to fewer than this share of messages "rarely replies"
 SESSION_HOUR = 11  # the classroom session ends at 11:00 local
 

@@ -37,16 +37,16 @@ import math
 from datetime import timedelta
 from types import SimpleNamespace
 
+from app.learning.prompt_kinds import QUESTION_KINDS, REQUEUED_KINDS
 from app.learning.texts import text_in
 from app.scheduling.window import next_window_start
 from app.simulation.rows import DAY_US, NAME, Prompt, State, to_datetime, to_us
 from app.simulation.whatsapp import channel_of
 from app.voice import texts as said
-from app.voice.calls import ASKABLE_KINDS, POST_SESSION_KINDS, review_call_at, within_window
+from app.voice.calls import ASKABLE_KINDS, review_call_at, within_window
 from app.voice.settings import VoiceOptions
 
 OPTIONS = VoiceOptions()  # the defaults, as a deployment without SAATHI_VOICE_* settings runs
-QUESTION_KINDS = ("question", "review", "practice")
 # Speaking rate of the <Say> voices (words per minute): an assumption (not measured) for
 # Polly's standard voices, about 150 in English, Norwegian and Dutch, Hindi a little slower.
 # docs/learning.md ("Voice learners") states these figures.
@@ -199,7 +199,7 @@ class VoiceSim:
             call.next_dial = to_us(within_window(later, sim.where, sim.site))
             return
         # end_call(status="failed"): post-session prompts back to the queue, reviews expire.
-        st.queue.extendleft(reversed([p for p in call.prompts if p.kind in POST_SESSION_KINDS]))
+        st.queue.extendleft(reversed([p for p in call.prompts if p.kind in REQUEUED_KINDS]))
         st.pending = st.call = None
         st.next_contact = to_us(next_window_start(to_datetime(now) + timedelta(minutes=1), sim.where, sim.site))
 

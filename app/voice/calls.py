@@ -17,14 +17,15 @@ from sqlmodel import Session, select
 
 from app.db import locked
 from app.learning.policy import Policy
-from app.learning.prompts import POST_SESSION_KINDS, QUESTION_KINDS, mark_sent, pending_prompt
+from app.learning.prompt_kinds import QUESTION_KINDS, REQUEUED_KINDS, VOICE_KINDS
+from app.learning.prompts import mark_sent, pending_prompt
 from app.learning.prompts import put_back as release
 from app.models import Card, Item, Learner, Outbox, Prompt, Site, VoiceCall
 from app.models.voice import OPEN_CALL_STATUSES
 from app.scheduling.window import in_window, next_window_start
 from app.voice.settings import VoiceOptions
 
-ASKABLE_KINDS = (*QUESTION_KINDS, "rating")
+ASKABLE_KINDS = VOICE_KINDS
 CALL_PATH = "/twilio/voice"
 
 
@@ -213,7 +214,7 @@ def end_call(db: Session, call: VoiceCall, *, now: datetime, status: str) -> Non
     if call.status not in OPEN_CALL_STATUSES:
         return
     for prompt in prompts_of(db, call):
-        if prompt.status == "pending" or (prompt.status == "queued" and prompt.kind not in POST_SESSION_KINDS):
+        if prompt.status == "pending" or (prompt.status == "queued" and prompt.kind not in REQUEUED_KINDS):
             release(db, prompt, now=now)
     call.status, call.ended_at, call.updated_at, call.awaiting = status, now, now, None
     db.add(call)

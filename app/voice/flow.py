@@ -19,10 +19,13 @@ from sqlmodel import Session, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from app import languages
+from app.journeys import checkins, milestones
+from app.learning import prompt_kinds
 from app.learning.engine import grade_answer, record_rating
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
-from app.learning.prompts import QUESTION_KINDS, mark_sent, module_of, pending_prompt
+from app.learning.prompt_kinds import QUESTION_KINDS
+from app.learning.prompts import mark_sent, module_of, pending_prompt
 from app.learning.texts import text_in
 from app.models import Answer, Feedback, Item, Learner, Module, Pack, Prompt, VoiceCall
 from app.voice import texts
@@ -103,6 +106,10 @@ class _Call:
     def parts(self, prompt: Prompt) -> list[Part]:
         if prompt.kind == "rating":
             return [Part(texts.rating(self.lang))]
+        if prompt.kind == checkins.KIND:
+            return [Part(checkins.spoken_text(self.lang))]
+        if prompt.kind == milestones.KIND:
+            return [Part(milestones.spoken_text(self.db, prompt, self.lang))]
         item = self.db.get(Item, prompt.item_id)
         parts = []
         if prompt.kind == "question" and prompt.training_session_id:
@@ -130,6 +137,8 @@ class _Call:
             self.speaker.say(response, texts.correct(self.lang) if answer.correct else texts.wrong(self.lang, item))
         elif self.db.exec(select(Feedback.id).where(Feedback.prompt_id == prompt.id)).first() is not None:
             self.speaker.say(response, texts.thanks_rating(self.lang))
+        elif prompt.kind in (checkins.KIND, milestones.KIND) and prompt.status == "answered":
+            self.speaker.say(response, texts.thanks(self.lang))
         elif prompt.status in ("queued", "expired"):
             self.speaker.say(response, texts.skipped(self.lang))
 
@@ -188,8 +197,15 @@ def answer(db: Session, *, call: VoiceCall, prompt_id: int, attempt: int, digits
             step.ask(response, prompt, attempt=2)
             return response
         raw = (digits or speech or "")[:200]
-        if choice is None:
+        if choice is None and prompt.kind == checkins.KIND and raw:
+            # Something was said or keyed, twice, that is no answer: a person reads it.
+            checkins.answer(db, learner=step.learner, prompt=prompt, text=raw, now=now, channel="voice")
+        elif choice is None:
             release(db, prompt, now=now)  # unanswered, not wrong: it comes again
+        elif prompt.kind == checkins.KIND:
+            checkins.answer(db, learner=step.learner, prompt=prompt, text=str(choice), now=now, channel="voice")
+        elif prompt.kind == milestones.KIND:
+            milestones.answer(db, learner=step.learner, prompt=prompt, text=str(choice), now=now, channel="voice")
         elif prompt.kind == "rating":
             record_rating(db, learner=step.learner, prompt=prompt, rating=choice, now=now)
         else:
@@ -200,10 +216,10 @@ def answer(db: Session, *, call: VoiceCall, prompt_id: int, attempt: int, digits
 
 
 def choices(db: Session, prompt: Prompt) -> int:
-    """How many keys answer ``prompt``: its options, or 5 for a rating."""
+    """How many keys answer ``prompt``: its options, or its kind's fixed answers (5 for a rating)."""
     if prompt.kind in QUESTION_KINDS:
         return len(db.get(Item, prompt.item_id).options)
-    return RATING_MAX
+    return prompt_kinds.of(prompt.kind).choices or RATING_MAX
 
 
 def read_choice(db: Session, prompt: Prompt, *, digits: str | None, speech: str | None) -> int | None:

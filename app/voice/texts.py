@@ -60,6 +60,10 @@ def wrong(lang: str, item: Item) -> str:
                explanation=text_in(item.explanation, lang))
 
 
+def thanks(lang: str) -> str:
+    return say(lang, "Thank you!")
+
+
 def thanks_rating(lang: str) -> str:
     return say(lang, "Thank you for your rating!")
 

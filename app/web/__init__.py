@@ -15,6 +15,7 @@ STAFF_BLUEPRINTS = (
     "app.web.journeys",
     "app.web.mentoring",
     "app.web.mentoring.public",  # the public enrolment forms: no sign-in, CSRF as everywhere
+    "app.web.impact",  # public, no login: the programmes' impact pages (aggregates only)
     "app.web.api",  # the JSON API: bearer tokens instead of sessions, so in CSRF_EXEMPT below
 )
 # Blueprints that authenticate every request themselves (Twilio signatures, API tokens)

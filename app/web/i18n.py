@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from app import languages
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from app.learning.prompt_kinds import KINDS
 from app.web import formatting
 
 
@@ -76,9 +77,9 @@ def localized(texts: dict | str | None) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
-PROMPT_KINDS = {"greeting": _l("greeting"), "question": _l("question"), "review": _l("review question"),
-                "practice": _l("practice question"), "rating": _l("rating"), "comment": _l("comment"),
-                "explanation": _l("wrong-answer reply")}
+# Labels are catalog ids kept beside each kind (app/learning/prompt_kinds.py).
+PROMPT_KINDS = {name: _l(kind.label) for name, kind in KINDS.items()}
+PROMPT_KINDS["explanation"] = _l("wrong-answer reply")  # a reply's kind in DLT lists, not a prompt's
 
 
 # A message's purpose, status and channel as stored (English codes), as staff read them.

@@ -18,7 +18,7 @@ from app.config import REPO_ROOT
 from app.db import session_scope
 from app.learning.inbound import receive_sms
 from app.learning.sessions import complete_session
-from app.models import Cohort, Feedback, Learner, TrainingSession
+from app.models import Cohort, Feedback, ImpactPage, Learner, TrainingSession
 from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
@@ -128,6 +128,8 @@ def world(web_app, clock) -> World:
                 "trainer_b": create_user(db=db, email="trainer.b@saathi.test", role="trainer", password=PASSWORD,
                                          site_names=["Oslo Læringssenter"]),
             }
+            # Andheri's public impact page is on, in every language (the language pages test it).
+            db.add(ImpactPage(site_id=andheri.id, enabled=True, slug="andheri", languages=""))
             w.ids.update(site_a=andheri.id, site_b=oslo.id, module=module.id, session_a=sessions["andheri-march"],
                          session_b=sessions["oslo-mars"], **{k: u.id for k, u in users.items()},
                          **{f"email_{k}": u.email for k, u in users.items()})

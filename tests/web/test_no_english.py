@@ -151,7 +151,9 @@ def pages(world) -> list[str]:
             f"/mentoring/mentors/{world.mentor_a}", f"/mentoring/pairs/{world.pair_a}", "/mentoring/mentors/new",
             "/mentoring/mentees/new", f"/mentoring/learners/{learner}/mentee", f"/mentoring/sites/{s}/settings",
             "/join/open-a/mentor", "/join/open-a/mentee",
-            "/no-such-page"]
+            f"/journeys/learners?site={s}&which=graduated", f"/journeys/learners?site={s}&milestone=cv",
+            f"/journeys/learners?site={s}&which=due&on=2026-01-31", f"/journeys/over-time?site={s}",
+            "/journeys/impact", "/impact/andheri", "/no-such-page"]
 
 
 def choose(client, code: str) -> None:

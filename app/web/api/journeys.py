@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.clock import get_clock
 from app.db import get_db
-from app.journeys.steps import NOTE_MAX, JourneyError, journey_of, record_step, site_names
+from app.journeys.steps import EMPLOYER_MAX, NOTE_MAX, JourneyError, journey_of, record_step, site_names
 from app.journeys.targets import tallies
 from app.models.journey import STAGES
 from app.web.api import queries
@@ -32,6 +32,8 @@ class JourneyStepCreate(Strict):
                              "left); none for the other stages.")
     site_id: DbId | None = Field(None, description="Where it happened (a placement's employer site), one of "
                                  "your sites; default: the learner's site.")
+    employer: str | None = Field(None, max_length=EMPLOYER_MAX, description="An employer that is no Saathi "
+                                 "site, by name (a placement's, an outcome's).")
     starts_on: date = Field(description="The day the step began; not in the future.")
     ends_on: date | None = Field(None, description="The day it ended (a placement's last day).")
     note: str = Field("", max_length=NOTE_MAX)
@@ -42,6 +44,7 @@ class JourneyStepOut(BaseModel):
     stage: Literal[STAGES]
     kind: str | None
     site: Ref | None
+    employer: str | None = None
     starts_on: date
     ends_on: date | None
     note: str
@@ -62,7 +65,8 @@ def _learner_or_404(learner_id: int):
 
 def _step_out(step, sites: dict[int, str]) -> JourneyStepOut:
     site = Ref(id=step.site_id, name=sites[step.site_id]) if step.site_id in sites else None
-    return JourneyStepOut(id=step.id, stage=step.stage, kind=step.kind, site=site, starts_on=step.starts_on,
+    return JourneyStepOut(id=step.id, stage=step.stage, kind=step.kind, site=site, employer=step.employer,
+                          starts_on=step.starts_on,
                           ends_on=step.ends_on, note=step.note, recorded_at=step.recorded_at)
 
 
@@ -90,7 +94,7 @@ def record_journey_step(learner_id: int, body: JourneyStepCreate):
         raise not_found(f"No site {body.site_id} among your sites.")
     try:
         step = record_step(db=db, learner=learner, stage=body.stage, kind=body.kind, site_id=body.site_id,
-                           starts_on=body.starts_on, ends_on=body.ends_on, note=body.note,
+                           starts_on=body.starts_on, ends_on=body.ends_on, note=body.note, employer=body.employer,
                            recorded_by=current_user().id, now=get_clock().now())
         db.commit()
     except JourneyError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 from sqlmodel import Session, SQLModel, select
 
+from app.journeys import milestones
 from app.journeys.steps import export_rows as journey_rows
 from app.learning.progress import learner_record
 from app.mentoring.privacy import erase_mentees_of_learner, mentee_records_of_learner
@@ -61,6 +62,11 @@ def export_learner(*, db: Session, learner: Learner) -> dict:
                           for m in outbox],
         "journey": journey_rows(db=db, learner_id=learner.id),
         "mentoring": mentee_records_of_learner(db, learner.id),
+        "milestones": milestones.export_rows(db, learner.id),
+        # Comments the learner agreed to have quoted (the public impact page shows them).
+        "testimonials": [{"comment": f.comment, "consent_at": _iso(f.consent_at)} for f in db.exec(
+            select(Feedback).where(Feedback.learner_id == learner.id, Feedback.testimonial)
+            .order_by(Feedback.consent_at, Feedback.id)).all()],
     }
 
 

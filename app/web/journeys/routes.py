@@ -9,8 +9,9 @@ from sqlmodel import select
 from app.access import scope_to_sites
 from app.clock import get_clock
 from app.db import get_db
+from app.journeys.checkins import KIND as CHECKIN_KIND
 from app.journeys.steps import JourneyError, journey_of, record_step, site_names
-from app.models import JourneyCheckin, Learner, Site, User
+from app.models import JourneyCheckin, Learner, Prompt, Site, User
 from app.models.journey import KINDS, STAGES
 from app.web.auth.guards import get_or_404, in_scope
 from app.web.journeys import bp
@@ -40,6 +41,14 @@ def journey_rows(learner_id: int) -> list:
     recorders = {s.recorded_by for s in steps if s.recorded_by}
     users = {u.id: (u.name or u.email) for u in db.exec(select(User).where(User.id.in_(recorders or {-1}))).all()}
     return [(step, sites.get(step.site_id, ""), users.get(step.recorded_by, "")) for step in steps]
+
+
+@bp.app_template_global()
+def queued_checkins(learner_id: int) -> list:
+    """The learner's outcome check-ins still to be asked, soonest first (``seq``: the month)."""
+    return list(get_db().exec(select(Prompt).where(Prompt.learner_id == learner_id, Prompt.kind == CHECKIN_KIND,
+                                                   Prompt.status.in_(("queued", "pending", "paused")))
+                              .order_by(Prompt.due_at)).all())
 
 
 def _form(learner: Learner) -> StepForm:
@@ -74,7 +83,8 @@ def journey(learner_id: int):
             try:
                 record_step(db=db, learner=learner, stage=form.stage.data, kind=form.kind.data,
                             site_id=form.site.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                            note=form.note.data or "", recorded_by=current_user.id, now=get_clock().now())
+                            note=form.note.data or "", recorded_by=current_user.id, now=get_clock().now(),
+                            employer=form.employer.data)
             except JourneyError as exc:
                 db.rollback()
                 flash(_(exc.msgid, **exc.values), "error")
