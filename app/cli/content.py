@@ -178,5 +178,5 @@ def import_cmd(paths: tuple[Path, ...], lang: str | None):
         raise SystemExit(1)
     with session_scope() as db:
         summary = import_packs(db=db, packs=report.packs)
-    for line in summary.lines():
+    for line in summary.lines(message_language(lang)):
         click.echo(line)

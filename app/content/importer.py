@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.loader import LoadedPack
-from app.i18n import N_, Said
+from app.i18n import N_, Said, say
 from app.models import Item, Module, Pack
 
 
@@ -42,12 +42,14 @@ class ImportSummary:
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.retired)
 
-    def lines(self) -> list[str]:
-        """One line per change, then the counts: what ``saathi content import`` prints."""
-        out = [f"{verb} {name}" for verb, names in (("created", self.created), ("updated", self.updated),
-                                                     ("retired", self.retired)) for name in names]
-        out.append(f"{len(self.created)} created, {len(self.updated)} updated, {len(self.retired)} retired, "
-                   f"{len(self.unchanged)} unchanged")
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per change, then the counts: what ``saathi content import`` prints (in ``lang``)."""
+        verbs = ((N_("created {name}"), self.created), (N_("updated {name}"), self.updated),
+                 (N_("retired {name}"), self.retired))
+        out = [say(lang, verb, name=name) for verb, names in verbs for name in names]
+        out.append(say(lang, "{created} created, {updated} updated, {retired} retired, {unchanged} unchanged",
+                       created=len(self.created), updated=len(self.updated), retired=len(self.retired),
+                       unchanged=len(self.unchanged)))
         return out
 
 

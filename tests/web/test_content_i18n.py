@@ -118,3 +118,19 @@ def test_the_cli_says_pack_errors_in_lang_or_the_locale_and_english_by_default(w
 
     unknown = runner.invoke(args=["content", "validate", "--lang", "xx", str(folder)], env=plain)
     assert unknown.exit_code == 2 and "--lang" in unknown.output
+
+
+def test_the_import_summary_is_said_in_lang_too(web_app, web_config, tmp_path):
+    folder = tmp_path / "digital-banking"
+    folder.mkdir()
+    for path in (Path(web_config["CONTENT_DIR"]) / "digital-banking").iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    runner = web_app.test_cli_runner()
+    result = runner.invoke(args=["content", "import", "--lang", "nb", str(folder)], env={"LANG": "C.UTF-8"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert re.fullmatch(r"\d+ opprettet, \d+ oppdatert, \d+ pensjonert, \d+ uendret", lines[-1]), lines[-1]
+    assert any(re.match(r"(opprettet|oppdatert) digital-banking", line) for line in lines[:-1])
+    again = runner.invoke(args=["content", "import", str(folder)], env={"LANG": "C.UTF-8"})
+    assert re.fullmatch(r"0 created, 0 updated, 0 retired, \d+ unchanged", again.output.strip().splitlines()[-1])
