@@ -53,7 +53,8 @@ def _request_for(path, method, op, status, world):
     bodies = {"/api/v1/sessions": ({"cohort_id": world.cohort_a, "module_key": world.module_key,
                                     "held_at": "2026-03-02T08:00:00Z"}, "trainer_a", "supervisor_a"),
               "/api/v1/learners/{learner_id}/journey": ({"stage": "outcome", "kind": "contract",
-                                                         "starts_on": "2026-03-01"}, "supervisor_a", "trainer_a")}
+                                                         "starts_on": "2026-03-01"}, "supervisor_a", "trainer_a"),
+              "/api/v1/learners/{learner_id}/milestones": ({"key": "cv"}, "trainer_a", None)}
     body, poster, refused = bodies.get(path, (None, "trainer_a", "supervisor_a"))
     user = poster if method == "post" else "admin"
     kwargs = {}
