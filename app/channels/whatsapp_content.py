@@ -66,7 +66,8 @@ def button_variables(body: str, prompt_id: int, titles: list[str]) -> dict[str, 
 def choices(prompt_kind: str, item: Item | None, language: str) -> list[str]:
     """What a prompt can be answered with by tapping: an item's options, a rating 1-5, the
     four answers of a check-in, yes / not yet for a milestone (as ``prompt_kinds`` says)."""
-    from app.journeys import checkins, milestones  # they render through learning.texts: import at use
+    # Imported at use: the journeys render through learning.texts, which imports this chain.
+    from app.journeys import checkins, milestones
 
     if is_question(prompt_kind) and item is not None:
         return [text_in(option, language) for option in item.options]

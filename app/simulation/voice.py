@@ -37,13 +37,13 @@ import math
 from datetime import timedelta
 from types import SimpleNamespace
 
-from app.learning.prompt_kinds import QUESTION_KINDS, REQUEUED_KINDS
+from app.learning.prompt_kinds import QUESTION_KINDS, REQUEUED_KINDS, VOICE_KINDS
 from app.learning.texts import text_in
 from app.scheduling.window import next_window_start
 from app.simulation.rows import DAY_US, NAME, Prompt, State, to_datetime, to_us
 from app.simulation.whatsapp import channel_of
 from app.voice import texts as said
-from app.voice.calls import ASKABLE_KINDS, review_call_at, within_window
+from app.voice.calls import review_call_at, within_window
 from app.voice.settings import VoiceOptions
 
 OPTIONS = VoiceOptions()  # the defaults, as a deployment without SAATHI_VOICE_* settings runs
@@ -180,7 +180,7 @@ class VoiceSim:
                 st.ids += 1
                 item = self.sim.items[item_id]
                 chosen.append(Prompt(st.ids, "review", item.module, item, None, min(card_due, now)))
-        askable = [p for p in chosen if p.kind in ASKABLE_KINDS]
+        askable = [p for p in chosen if p.kind in VOICE_KINDS]
         if not askable:
             return None  # a voice-only learner's greeting or comment request: closed, skipped
         askable[0].last_sent, st.pending = now, askable[0]
@@ -212,7 +212,7 @@ class VoiceSim:
         seconds = self.seconds(("greeting", greeting.module if greeting else None), lang)
         right = total = 0
         for p in call.prompts:
-            if p.kind not in ASKABLE_KINDS:
+            if p.kind not in VOICE_KINDS:
                 continue  # the greeting was said; a comment request is skipped on a call
             seconds += self.seconds(("ask", p.kind, p.module, p.item, p.seq), lang) + KEY_SECONDS
             when = now + round(seconds * 1_000_000)

@@ -25,7 +25,6 @@ from app.models.voice import OPEN_CALL_STATUSES
 from app.scheduling.window import in_window, next_window_start
 from app.voice.settings import VoiceOptions
 
-ASKABLE_KINDS = VOICE_KINDS
 CALL_PATH = "/twilio/voice"
 
 
@@ -152,7 +151,7 @@ def build_call(db: Session, learner: Learner, *, now: datetime, options: VoiceOp
         end_call(db, stale, now=now, status="abandoned")
     prompts = choose_prompts(db, learner, now=now, limit=options.max_questions,
                              practice=purpose != "quiz")
-    askable = [p for p in prompts if p.kind in ASKABLE_KINDS]
+    askable = [p for p in prompts if p.kind in VOICE_KINDS]
     if not askable:
         if not learner.uses_sms:
             # Only a greeting or a comment request is left: neither can be put by keypad.

@@ -24,12 +24,12 @@ from app.learning import prompt_kinds
 from app.learning.engine import grade_answer, record_rating
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
-from app.learning.prompt_kinds import QUESTION_KINDS
+from app.learning.prompt_kinds import QUESTION_KINDS, VOICE_KINDS
 from app.learning.prompts import mark_sent, module_of, pending_prompt
 from app.learning.texts import text_in
 from app.models import Answer, Feedback, Item, Learner, Module, Pack, Prompt, VoiceCall
 from app.voice import texts
-from app.voice.calls import ASKABLE_KINDS, end_call, next_contact_after, prompts_of, release
+from app.voice.calls import end_call, next_contact_after, prompts_of, release
 from app.voice.settings import VoiceOptions, current_options, voice_for
 from app.voice.twiml import Part, Speaker, answer_url, audio_url, hang_up
 
@@ -84,7 +84,7 @@ class _Call:
                     prompt.status, prompt.closed_at = "skipped", self.now
                     self.db.add(prompt)
                 continue
-            if prompt.kind not in ASKABLE_KINDS:
+            if prompt.kind not in VOICE_KINDS:
                 continue
             if prompt.status in ("queued", "pending"):
                 return prompt

@@ -53,3 +53,19 @@ def test_outcomes_per_site_and_cohort_inside_the_callers_sites(api, world):
     assert rows[0]["graduated"] == rows[0]["due"] == rows[0]["in_work"] == [world.asha]
     assert rows[0]["share"] == 1.0 and rows[0]["target"] is None
     assert len(api("admin").get("/outcomes").json["rows"]) == 4
+
+
+def test_an_employer_by_name_and_the_milestones(api, world):
+    created = api("supervisor_a").post(f"/learners/{world.asha}/journey", json={**STEP, "employer": "Hotel Sahara Star"})
+    assert created.status_code == 201 and created.json["employer"] == "Hotel Sahara Star"
+    listed = api("trainer_a").get(f"/learners/{world.asha}/milestones")
+    assert listed.status_code == 200
+    assert [(m["key"], m["status"]) for m in listed.json["milestones"]] == [
+        ("cv", None), ("bank", None), ("booking", None), ("interview", None)]
+    done = api("trainer_a").post(f"/learners/{world.asha}/milestones", json={"key": "cv"})
+    assert done.status_code == 200 and (done.json["status"], done.json["confirmed_by_staff"]) == ("reached", True)
+    assert api("trainer_a").post(f"/learners/{world.asha}/milestones", json={"key": "yoga"}).status_code == 404
+    assert api("trainer_a").post(f"/learners/{world.amina}/milestones", json={"key": "cv"}).status_code == 404
+    assert api("trainer_a").get(f"/learners/{world.amina}/milestones").status_code == 404
+    doc = api(None).get("/openapi.json").json
+    assert "post" in doc["paths"]["/api/v1/learners/{learner_id}/milestones"]

@@ -62,7 +62,8 @@ def _request_for(path, method, op, status, world):
               "/api/v1/mentoring/pairs": ({"mentee_id": world.waiting_a, "mentor_id": world.mentor_a},
                                           "supervisor_a", "trainer_a"),
               "/api/v1/mentoring/pairs/{pair_id}/meetings": ({"held_on": "2026-03-01", "discussed": "CV"},
-                                                             "trainer_a", None)}
+                                                             "trainer_a", None),
+              "/api/v1/learners/{learner_id}/milestones": ({"key": "cv"}, "trainer_a", None)}
     body, poster, refused = bodies.get(path, (None, "trainer_a", "supervisor_a"))
     user = poster if method == "post" else "admin"
     kwargs = {}

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.web.api import auth, errors, journeys, mentoring, routes  # noqa: F401  (register hooks, handlers, views)
+from app.web.api import auth, errors, journeys, mentoring, milestones, routes  # noqa: F401  (register hooks, handlers, views)

@@ -13,7 +13,14 @@ from pydantic import BaseModel, Field
 
 from app.clock import get_clock
 from app.db import get_db
-from app.journeys.steps import EMPLOYER_MAX, NOTE_MAX, JourneyError, journey_of, record_step, site_names
+from app.journeys.steps import (
+    EMPLOYER_MAX,
+    NOTE_MAX,
+    JourneyError,
+    journey_of,
+    record_step,
+    site_names,
+)
 from app.journeys.targets import tallies
 from app.models.journey import STAGES
 from app.web.api import queries
