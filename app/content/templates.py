@@ -14,7 +14,13 @@ import re
 from collections.abc import Iterator
 
 from app.channels import dlt
-from app.channels.whatsapp_content import KIND_VARIABLES, SAMPLE_VALUES, TEMPLATE_KINDS, VARIABLE_MAX, VARIABLES
+from app.channels.whatsapp_content import (
+    KIND_VARIABLES,
+    SAMPLE_VALUES,
+    TEMPLATE_KINDS,
+    VARIABLE_MAX,
+    VARIABLES,
+)
 from app.content import schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
 from app.content.render import render_question
