@@ -174,3 +174,15 @@ def test_the_admin_page_shows_the_iframe_code_to_copy(web_app, world, clock, as_
     assert 'title="Impact of Andheri Mall"' in code and code.endswith("></iframe>")
     off = turn_on(admin, world, enabled=False).data.decode()
     assert f'id="embed-{world.site_a}"' not in off  # nothing to embed while the page is off
+
+
+def test_a_page_that_is_off_is_a_404_without_staff_chrome(web_app, world):
+    anonymous = web_app.test_client()
+    for path in ("/impact/no-such-programme", "/impact/no-such-programme/embed"):
+        response = anonymous.get(path)
+        html = response.data.decode()
+        assert response.status_code == 404 and "This page does not exist." in html
+        assert "your sites" not in html and 'class="main-nav"' not in html
+        assert [link for link in hrefs(html) if link.startswith(STAFF_LINKS) or link == "/"] == [], path
+    staff = anonymous.get("/no-such-page").data.decode()  # elsewhere the staff error page is unchanged
+    assert "This page does not exist, or is not part of your sites." in staff
