@@ -133,14 +133,13 @@ def template_for(pack: Pack | None, kind: str, language: str) -> Template | None
 
 def approved_template(pack: Pack | None, kind: str, language: str) -> Template | None:
     """The approved template (one with a ``content_sid``) that opens a message of ``kind``
-    outside the window: the kind's own in the learner's language, else its fallback kind's
-    (a check-in without a template goes as the opener), then the same in English."""
-    kinds = (kind, FALLBACK[kind]) if kind in FALLBACK else (kind,)
-    for lang in dict.fromkeys((language, "en")):
-        for each in kinds:
-            spec = (pack_templates(pack).get(each) or {}).get(lang)
-            if spec and spec.get("content_sid"):
-                return template_for(pack, each, lang)
+    outside the window: the kind's own (``template_for``: the learner's language, else
+    English), else its fallback kind's chosen the same way (a check-in without an approved
+    template of its own goes as the opener, exactly as before it could have one)."""
+    for each in (kind, FALLBACK[kind]) if kind in FALLBACK else (kind,):
+        template = template_for(pack, each, language)
+        if template is not None and template.content_sid:
+            return template
     return None
 
 
