@@ -208,3 +208,51 @@ def test_a_registered_catalog_template_that_differs_is_named():
     errors = [str(p) for p in report_of(pack).errors]
     assert len(errors) == 1 and "checkin_thanks does not match DLT template" in errors[0]
     assert "its fixed text differs" in errors[0] and errors[0].startswith("locales/en/LC_MESSAGES/messages.po:")
+
+
+CHECKIN = """    checkin:
+      en:
+        name: saathi_checkin_en
+        body: "Hello {{1}}, it is {{2}} months since your training. Reply to tell us how you are doing."
+        variables: {"1": name, "2": months}
+    milestone:
+      en:
+        name: saathi_milestone_en
+        body: "Hello {{1}}, a question about {{2}} from your training. Reply to get it."
+        variables: {"1": name, "2": milestone}
+"""
+
+
+def with_checkin(text: str = CHECKIN) -> str:
+    return PACK.replace("  dlt:\n", text + "  dlt:\n", 1)
+
+
+def test_checkin_and_milestone_templates_validate_with_their_own_variables():
+    report = report_of(with_checkin())
+    assert report.ok, [str(p) for p in report.errors]
+    wrong = with_checkin(CHECKIN.replace('"2": months}', '"2": module}').replace('"2": milestone}', '"2": months}'))
+    errors = [str(p) for p in report_of(wrong).errors]
+    said = " | ".join(errors)
+    assert "variable 2 is 'module'; in a checkin message Saathi fills in name, pack, months" in said
+    assert "variable 2 is 'months'; in a milestone message Saathi fills in name, pack, milestone" in said
+    assert len(errors) == 2
+    # and a post_session template cannot use a check-in's months
+    wrong = PACK.replace('variables: {"1": name, "2": module}', 'variables: {"1": name, "2": months}')
+    assert any("variable 2 is 'months'; in a post_session message" in str(p) for p in report_of(wrong).errors)
+    unknown = with_checkin(CHECKIN.replace("    checkin:", "    check_in:"))
+    assert any("unknown message kind 'check_in'; use one of post_session, opener, checkin, milestone" in str(p)
+               for p in report_of(unknown).errors)
+
+
+def test_the_cli_lists_the_checkin_and_milestone_templates(runner, tmp_path):
+    (tmp_path / "safety").mkdir()
+    (tmp_path / "safety" / "pack.yaml").write_text(with_checkin())
+    (tmp_path / "safety" / "fire.yaml").write_text(MODULE)
+    out = runner.invoke(args=["whatsapp", "templates", str(tmp_path)]).output
+    assert "saathi_checkin_en  [en]  safety/checkin  twilio/text  needs approval" in out
+    assert "saathi_milestone_en  [en]  safety/milestone  twilio/text  needs approval" in out
+    assert "{{2}} = 6" in out and "{{2}} = CV written" in out
+    requests = json.loads(runner.invoke(args=["whatsapp", "templates", "--json", str(tmp_path)]).output)
+    checkin = next(r for r in requests if r["friendly_name"] == "saathi_checkin_en")
+    assert checkin["variables"] == {"1": "Asha", "2": "6"}
+    assert checkin["approval_request"] == {"name": "saathi_checkin_en", "category": "UTILITY"}

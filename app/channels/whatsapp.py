@@ -21,12 +21,13 @@ from app.channels.base import Channel, sender_of
 from app.channels.outbox import queued_message
 from app.channels.whatsapp_content import (
     VARIABLE_MAX,
+    approved_template,
     as_json,
     button_variables,
     choices,
+    prompt_values,
     read_payload,
     shape_for,
-    template_for,
 )
 from app.learning import prompt_kinds
 from app.learning.prompts import Outgoing, module_of, put_back
@@ -96,12 +97,12 @@ class WhatsAppChannel(Channel):
         # A check-in or a milestone is about no module: the opener of the learner's last pack.
         module = module or (latest_module(db, learner) if prompt is not None else None)
         pack = db.get(Pack, module.pack_id) if module is not None else None
-        template = template_for(pack, kind, learner.language)
-        if template is None or not template.content_sid:
+        template = approved_template(pack, kind, learner.language)
+        if template is None:
             if wa.sms_fallback:
                 return self._by_sms(db, learner, out, now=now, options=options)
             return self._hold(db, learner, prompt, now=now)
-        variables = template.fill(learner, module, pack)
+        variables = template.fill(learner, module, pack, prompt_values(db, prompt, template.language))
         return self._row(db, learner, Outgoing(template.render(variables), out.prompt_id, purpose="opener"),
                          now=now, options=wa, content_sid=template.content_sid, content_variables=as_json(variables))
 

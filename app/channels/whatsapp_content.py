@@ -6,13 +6,16 @@ Content API: a content item (``HX…``) made once per shape (quick reply with tw
 buttons, a list picker with four to ten rows) whose texts are variables, filled per
 message (``ContentVariables``). Templates for outside the window are the pack's, per
 message kind and language (``pack.templates["whatsapp"]``), with named variables Saathi
-fills in (``VARIABLES``).
+fills in (``VARIABLES``, per kind). An outcome check-in and a milestone question may have
+their own (``checkin``, ``milestone``: "are you working now?" reads better than "a question
+on UPI safety is waiting"); a pack that names none opens them with its ``opener``.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+from app.i18n import say
 from app.learning.prompt_kinds import is_question
 from app.learning.texts import text_in
 from app.models import Item, Learner, Module, Pack
@@ -22,10 +25,16 @@ LIST_MAX = 10                 # rows of a list picker
 BUTTON_TITLE_MAX = 20         # WhatsApp's limit on a quick-reply button's title
 LIST_TITLE_MAX = 24           # and on a list row's
 VARIABLE_MAX = 255            # a Content API variable's value
-TEMPLATE_KINDS = ("post_session", "opener")  # a session's first message; a review waiting
-# What a template's variables may name, and what Saathi puts in them.
-VARIABLES = ("name", "module", "pack")
-SAMPLE_VALUES = {"name": "Asha", "module": "UPI safety", "pack": "Digital banking"}  # for approval
+# A session's first message; a review waiting; an outcome check-in; a milestone question.
+TEMPLATE_KINDS = ("post_session", "opener", "checkin", "milestone")
+FALLBACK = {"checkin": "opener", "milestone": "opener"}  # the kind that opens it when it has none
+# What a template's variables may name, per kind, and what Saathi puts in them: a check-in
+# is about no module (its months since graduating instead), a milestone names itself.
+KIND_VARIABLES = {"post_session": ("name", "module", "pack"), "opener": ("name", "module", "pack"),
+                  "checkin": ("name", "pack", "months"), "milestone": ("name", "pack", "milestone")}
+VARIABLES = ("name", "module", "pack", "months", "milestone")
+SAMPLE_VALUES = {"name": "Asha", "module": "UPI safety", "pack": "Digital banking", "months": "6",
+                 "milestone": "CV written"}  # for approval
 
 
 def shape_for(count: int) -> str | None:
@@ -91,10 +100,12 @@ class Template:
     variables: dict[str, str]    # slot -> one of VARIABLES
     content_sid: str | None = None   # set once Twilio/Meta approved it
 
-    def fill(self, learner: Learner, module: Module | None, pack: Pack | None) -> dict[str, str]:
+    def fill(self, learner: Learner, module: Module | None, pack: Pack | None,
+             extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The slots' values; ``extra``: a check-in's ``months``, a milestone's title."""
         values = {"name": (learner.name or "").split()[0] if learner.name else "",
                   "module": text_in(module.title, self.language) if module else "",
-                  "pack": text_in(pack.title, self.language) if pack else ""}
+                  "pack": text_in(pack.title, self.language) if pack else "", **(extra or {})}
         return {slot: values.get(name, "")[:VARIABLE_MAX] for slot, name in self.variables.items()}
 
     def render(self, variables: dict[str, str]) -> str:
@@ -118,6 +129,34 @@ def template_for(pack: Pack | None, kind: str, language: str) -> Template | None
                             variables={str(k): v for k, v in (spec.get("variables") or {}).items()},
                             content_sid=spec.get("content_sid"))
     return None
+
+
+def approved_template(pack: Pack | None, kind: str, language: str) -> Template | None:
+    """The approved template (one with a ``content_sid``) that opens a message of ``kind``
+    outside the window: the kind's own (``template_for``: the learner's language, else
+    English), else its fallback kind's chosen the same way (a check-in without an approved
+    template of its own goes as the opener, exactly as before it could have one)."""
+    for each in (kind, FALLBACK[kind]) if kind in FALLBACK else (kind,):
+        template = template_for(pack, each, language)
+        if template is not None and template.content_sid:
+            return template
+    return None
+
+
+def prompt_values(db, prompt, language: str) -> dict[str, str]:
+    """What a check-in's or a milestone's template says beyond the learner and the pack."""
+    from app.journeys import checkins, milestones
+
+    if prompt is None:
+        return {}
+    if prompt.kind == checkins.KIND:
+        return {"months": str(prompt.seq or "")}
+    if prompt.kind == milestones.KIND:
+        row = milestones.asked_by(db, prompt)
+        learner = db.get(Learner, prompt.learner_id)
+        found = milestones.definition(db, learner.site_id, row.key) if row is not None else None
+        return {"milestone": say(language, found.title) if found else ""}
+    return {}
 
 
 def as_json(variables: dict[str, str]) -> str:

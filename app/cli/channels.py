@@ -78,6 +78,7 @@ def whatsapp_templates(as_json: bool, paths) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     click.echo("Templates (outside the 24-hour window; category UTILITY, each needs Meta's approval):")
+    click.echo("  (a check-in or milestone question with no approved template of its own goes as the opener)")
     for r in requests:
         state = f"approved: {r['_content_sid']}" if r["_content_sid"] else "needs approval"
         click.echo(f"  {r['friendly_name']}  [{r['language']}]  {r['_pack']}/{r['_kind']}  twilio/text  {state}")

@@ -14,7 +14,13 @@ import re
 from collections.abc import Iterator
 
 from app.channels import dlt
-from app.channels.whatsapp_content import TEMPLATE_KINDS, VARIABLE_MAX, VARIABLES
+from app.channels.whatsapp_content import (
+    KIND_VARIABLES,
+    SAMPLE_VALUES,
+    TEMPLATE_KINDS,
+    VARIABLE_MAX,
+    VARIABLES,
+)
 from app.content import dlt_catalog, schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
 from app.content.render import render_question
@@ -131,9 +137,10 @@ def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.W
     for slot, name in template.variables.items():
         if slot not in slots:
             problems.append(Said(N_("variable {slot} is not in the body"), slot=slot))
-        if name not in VARIABLES:
-            problems.append(Said(N_("variable {slot} is '{name}'; Saathi fills in {names}"), slot=slot, name=name,
-                                 names=", ".join(VARIABLES)))
+        allowed = KIND_VARIABLES.get(kind, VARIABLES)
+        if name not in allowed:
+            problems.append(Said(N_("variable {slot} is '{name}'; in a {kind} message Saathi fills in {names}"),
+                                 slot=slot, name=name, kind=kind, names=", ".join(allowed)))
     body = template.body.strip()
     if SLOT.match(body) or re.search(r"\{\{\s*\w+\s*\}\}[.!?]?$", body):
         problems.append(Said(N_("the body starts or ends with a variable, which WhatsApp refuses to approve")))
@@ -141,8 +148,10 @@ def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.W
         problems.append(Said(N_("two variables side by side, which WhatsApp refuses to approve")))
     for module in pack.modules:
         title = module.module.title.get(code, "")
-        values = {"name": SAMPLE_NAME, "module": title, "pack": pack.pack.title.get(code, "")}
-        too_long = [name for name, value in values.items() if len(value) > VARIABLE_MAX]
+        values = {**SAMPLE_VALUES, "name": SAMPLE_NAME, "module": title, "pack": pack.pack.title.get(code, ""),
+                  "milestone": "Bank account opened and used"}  # the longest built-in title
+        too_long = [name for name in dict.fromkeys(template.variables.values())
+                    if len(values.get(name, "")) > VARIABLE_MAX]
         if too_long:
             problems.append(Said(N_("module '{slug}': {names} is longer than the {most} characters a variable "
                                     "may carry"), slug=module.module.slug, names=", ".join(too_long),

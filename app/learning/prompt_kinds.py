@@ -28,6 +28,7 @@ class PromptKind:
     voice: bool = False        # can be put by a call and answered on the keypad
     choices: int = 0           # fixed numbered answers (keypad keys, WhatsApp buttons); 0: an item's own, or none
     template: str = "opener"   # the WhatsApp template kind that opens it outside the window
+    #                            (checkin, milestone: their own, else the pack's opener)
 
 
 KINDS: dict[str, PromptKind] = {k.name: k for k in (
@@ -38,8 +39,10 @@ KINDS: dict[str, PromptKind] = {k.name: k for k in (
     PromptKind("practice", N_("practice question"), "choice", question=True, voice=True),
     PromptKind("rating", N_("rating"), "rating", requeued=True, voice=True, choices=5, template="post_session"),
     PromptKind("comment", N_("comment"), "text", requeued=True, template="post_session"),
-    PromptKind("checkin", N_("outcome check-in"), "outcome", requeued=True, voice=True, choices=4),
-    PromptKind("milestone", N_("milestone question"), "yes_no", requeued=True, voice=True, choices=2),
+    PromptKind("checkin", N_("outcome check-in"), "outcome", requeued=True, voice=True, choices=4,
+               template="checkin"),
+    PromptKind("milestone", N_("milestone question"), "yes_no", requeued=True, voice=True, choices=2,
+               template="milestone"),
 )}
 
 PROMPT_KINDS = tuple(KINDS)

@@ -3,7 +3,9 @@ counts under 5 shown as "fewer than 5", consented testimonials without a name, i
 programme's languages, and the same numbers as JSON."""
 from __future__ import annotations
 
+import re
 from datetime import date
+from html import unescape
 
 from sqlmodel import select
 
@@ -112,3 +114,75 @@ def test_erasing_the_author_takes_the_testimonial_off_the_page(web_app, world, c
     with app_db(web_app) as db:
         erase_learner(db=db, learner=db.get(Learner, world.asha))
     assert "Very useful" not in anonymous.get("/impact/andheri-mall").data.decode()
+
+
+STAFF_LINKS = ("/login", "/workspace", "/journeys", "/learners", "/simulator", "/feedback", "/reports", "/logout")
+
+
+def hrefs(html: str) -> list[str]:
+    return re.findall(r'(?:href|action|src)="([^"]*)"', html)
+
+
+def test_the_public_page_has_its_own_layout_without_any_staff_link(web_app, world, clock, as_user):
+    seed(web_app, world, clock)
+    turn_on(as_user("admin"), world)
+    for client in (web_app.test_client(), as_user("admin")):  # signed in or not, no staff chrome
+        html = client.get("/impact/andheri-mall?lang=en").data.decode()
+        assert '<h1 class="programme">Andheri Mall</h1>' in html
+        assert "Sign in" not in html and "Sign out" not in html and 'class="main-nav"' not in html
+        links = hrefs(html)
+        assert "/impact/andheri-mall?lang=hi" in links  # the language switcher stays
+        assert [link for link in links if link.startswith(STAFF_LINKS) or link == "/"] == [], links
+        assert "csrf_token" not in html
+
+
+def test_the_embed_card_may_be_framed_by_any_site_and_nothing_else_may(web_app, world, clock, as_user):
+    seed(web_app, world, clock)
+    admin = as_user("admin")
+    turn_on(admin, world)
+    anonymous = web_app.test_client()
+    card = anonymous.get("/impact/andheri-mall/embed?lang=en")
+    assert card.status_code == 200
+    assert "X-Frame-Options" not in card.headers
+    policy = card.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in policy and "'none'" not in policy.split("frame-ancestors")[1]
+    assert "script-src" not in policy and "default-src 'none'" in policy  # a card runs no script
+    html = card.data.decode()
+    assert '<span class="value">6</span><span class="label">Enrolled' in html
+    assert 'class="main-nav"' not in html and "<header" not in html and "<form" not in html
+    assert 'href="http://localhost/impact/andheri-mall?lang=en" target="_blank"' in html
+    assert [link for link in hrefs(html) if STAFF_LINKS[0] in link or "/journeys" in link] == []
+    for path in ("/impact/andheri-mall", "/impact/andheri-mall.json", "/login", "/journeys/impact"):
+        client = admin if path.startswith("/journeys") else anonymous
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+    missing = anonymous.get("/impact/no-such-programme/embed")  # not on: a 404 like any other
+    assert missing.status_code == 404 and missing.headers["X-Frame-Options"] == "DENY"
+    admin.post(f"/journeys/impact/{world.site_a}", data={"csrf_token": csrf_token(admin.get("/journeys/impact")
+                                                                                 .data.decode()),
+                                                         "slug": "andheri-mall"})
+    assert anonymous.get("/impact/andheri-mall/embed").status_code == 404  # turned off
+
+
+def test_the_admin_page_shows_the_iframe_code_to_copy(web_app, world, clock, as_user):
+    admin = as_user("admin")
+    html = turn_on(admin, world).data.decode()
+    code = unescape(re.search(r'<textarea id="embed-\d+" class="embed-code"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert code.startswith('<iframe src="http://localhost/impact/andheri-mall/embed"')
+    assert 'title="Impact of Andheri Mall"' in code and code.endswith("></iframe>")
+    off = turn_on(admin, world, enabled=False).data.decode()
+    assert f'id="embed-{world.site_a}"' not in off  # nothing to embed while the page is off
+
+
+def test_a_page_that_is_off_is_a_404_without_staff_chrome(web_app, world):
+    anonymous = web_app.test_client()
+    for path in ("/impact/no-such-programme", "/impact/no-such-programme/embed"):
+        response = anonymous.get(path)
+        html = response.data.decode()
+        assert response.status_code == 404 and "This page does not exist." in html
+        assert "your sites" not in html and 'class="main-nav"' not in html
+        assert [link for link in hrefs(html) if link.startswith(STAFF_LINKS) or link == "/"] == [], path
+    staff = anonymous.get("/no-such-page").data.decode()  # elsewhere the staff error page is unchanged
+    assert "This page does not exist, or is not part of your sites." in staff

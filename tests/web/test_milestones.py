@@ -79,3 +79,23 @@ def test_the_milestone_form_needs_its_csrf_token(csrf_app, world):
     assert client.post(path, data={"action": "reached"}).status_code == 400
     token = csrf_token(client.get(f"/learners/{world.asha}").data.decode())
     assert client.post(path, data={"action": "reached", "csrf_token": token}).status_code == 302
+
+
+def test_staff_record_not_yet_on_the_learner_page(web_app, world, clock, as_user):
+    """The learner page offers "Not yet" beside "Confirm"; it records ``not_yet`` by a user,
+    and the button goes once the milestone stands at not yet (Confirm stays)."""
+    client = as_user("trainer_a")
+    page = client.get(f"/learners/{world.asha}").data.decode()
+    form = f'action="/learners/{world.asha}/milestones/cv"'
+    section = page[page.index(form):]
+    section = section[:section.index("</form>")]
+    assert 'name="action" value="not_yet"' in section and ">Not yet</button>" in section
+    done = client.post(f"/learners/{world.asha}/milestones/cv", follow_redirects=True,
+                       data={"action": "not_yet", "csrf_token": csrf_token(page)}).data.decode()
+    assert "Milestone recorded." in done
+    with app_db(web_app) as db:
+        row = db.exec(select(LearnerMilestone)).one()
+        assert (row.key, row.status, row.confirmed_by) == ("cv", "not_yet", world.trainer_a)
+    section = done[done.index(form):]
+    section = section[:section.index("</form>")]
+    assert 'value="not_yet"' not in section and 'value="reached"' in section

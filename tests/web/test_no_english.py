@@ -153,7 +153,7 @@ def pages(world) -> list[str]:
             "/join/open-a/mentor", "/join/open-a/mentee",
             f"/journeys/learners?site={s}&which=graduated", f"/journeys/learners?site={s}&milestone=cv",
             f"/journeys/learners?site={s}&which=due&on=2026-01-31", f"/journeys/over-time?site={s}",
-            "/journeys/impact", "/impact/andheri", "/no-such-page"]
+            "/journeys/impact", "/impact/andheri", "/impact/andheri/embed", "/impact/no-such-programme", "/no-such-page"]
 
 
 def choose(client, code: str) -> None:

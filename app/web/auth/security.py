@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.db import get_db
 from app.models import User
+from app.security import framing_allowed
 from app.web.auth.accounts import AddressLimiter
 
 login_manager = LoginManager()
@@ -101,7 +102,8 @@ def init_app(app: Flask, *, csrf_exempt=("twilio", "api")) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not framing_allowed(response):  # the impact card alone (app.security.allow_framing)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -41,6 +41,10 @@ def error_response(status: int, message: str | None = None):
     title = _titles().get(status) or HTTP_STATUS_CODES.get(status, "Error")
     if wants_json():
         return api_errors.error_response(status, api_errors.status_code_name(status), message or title)
+    if (request.blueprint or "").split(".")[0] == "impact":  # a stranger's page: no staff chrome, no sign-in link
+        if status == 404:
+            title = _("This page does not exist.")
+        return render_template("errors/public_error.html", status=status, title=title, message=message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

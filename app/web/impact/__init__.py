@@ -5,16 +5,20 @@ exactly like one that does not exist, so the address of a programme that has not
 in says nothing. The language is the visitor's pick (``?lang=``, or the one they
 chose before) among the page's own, else their browser's if the page has it, else the
 page's first.
+
+The pages have their own layout (``public_base.html``): nothing of the staff UI, no
+sign-in link. The embed card is the one answer of Saathi another website may frame.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, session
+from flask import Blueprint, abort, jsonify, make_response, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import get_db
 from app.journeys import impact
+from app.security import allow_framing
 
 bp = Blueprint("impact", __name__)
 
@@ -51,9 +55,21 @@ def page(slug: str):
     page, langs, lang = _page_and_language(slug)
     db = get_db()
     with force_locale(lang):
-        return render_template("impact/page.html", page=page, langs=langs, lang=lang,
-                               f=impact.figures(db, db.get(impact.Site, page.site_id)), small=impact.SMALL,
-                               title=_title)
+        f = impact.figures(db, db.get(impact.Site, page.site_id))
+        return render_template("impact/page.html", page=page, langs=langs, lang=lang, f=f, small=impact.SMALL,
+                               title=_title, programme=f.site.name)
+
+
+@bp.get("/impact/<slug>/embed")
+def embed(slug: str):
+    """The headline numbers as a small card for an iframe on the programme's own website:
+    any origin may frame it (this answer only; every other page still refuses)."""
+    page, langs, lang = _page_and_language(slug)
+    db = get_db()
+    with force_locale(lang):
+        html = render_template("impact/embed.html", page=page, lang=lang, small=impact.SMALL,
+                               f=impact.figures(db, db.get(impact.Site, page.site_id)))
+    return allow_framing(make_response(html))
 
 
 @bp.get("/impact/<slug>.json")

@@ -6,6 +6,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 from sqlmodel import select
 
 from app import languages
@@ -31,7 +32,15 @@ def impact_settings():
     rows = [(s, pages.get(s.id), re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-")[:40] or f"site-{s.id}")
             for s in sites]
     return render_template("journeys/impact_settings.html", rows=rows, all_languages=list(languages.current()),
-                           page_languages=impact.page_languages)
+                           page_languages=impact.page_languages, embed_code=embed_code)
+
+
+def embed_code(page: ImpactPage, site: Site) -> str:
+    """The iframe a programme pastes into its website (escaped by the template)."""
+    src = url_for("impact.embed", slug=page.slug, _external=True)
+    title = _("Impact of %(programme)s", programme=site.name)
+    return (f'<iframe src="{src}" title="{escape(title)}" width="360" height="200" loading="lazy" '
+            'referrerpolicy="no-referrer"></iframe>')
 
 
 @bp.post("/journeys/impact/<int:site_id>")
