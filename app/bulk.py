@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, true, update
+from sqlalchemy import Select, Table, Update, bindparam, func, insert, select, text, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -72,6 +72,16 @@ def update_rows(db: Session, table: Table, rows: Sequence[dict], *, key: str = "
            f"FROM unnest({', '.join(_array(table, n) for n in every)}) AS v({', '.join(every)}) "
            f"WHERE {table.name}.{key} = v.{key}")
     db.execute(text(sql), _columns(table, every, rows))
+
+
+def claim(target, due: Select, **values) -> Update:
+    """``UPDATE target SET values WHERE id IN (due ... FOR UPDATE SKIP LOCKED)``, to which the
+    caller adds its ``RETURNING``. The planner's learners and the sender's outbox rows are
+    claimed this way: a worker passes over the rows another is claiming instead of waiting for
+    them, so N workers take N different chunks. ``due`` selects the ids, ordered and limited;
+    SQLite, one writer at a time, has no row locks and ignores the clause."""
+    ids = target.c.id if isinstance(target, Table) else target.id
+    return update(target).where(ids.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(**values)
 
 
 def per_key(db: Session, ids: Sequence[int], key, columns: Sequence, *, where: Sequence = (),

@@ -105,19 +105,18 @@ class Channel:
 
     # -- sending -------------------------------------------------------------------------
     def send(self, transport, row: Outbox, status_callback: str | None) -> SendResult:
-        sender = {"sender": row.sender} if row.sender else {}  # transports without senders never see one
-        return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback, **sender)
+        return transport.send_sms(to=row.to_number, body=row.body, status_callback=status_callback,
+                                  **sender_of(row))
 
     async def asend(self, aio, row: Outbox, status_callback: str | None) -> SendResult:
         """``send`` through the async client (only where ``sends_async``)."""
-        sender = {"sender": row.sender} if row.sender else {}
-        return await aio.send_sms(to=row.to_number, body=row.body, status_callback=status_callback, **sender)
+        return await aio.send_sms(to=row.to_number, body=row.body, status_callback=status_callback,
+                                  **sender_of(row))
 
     def find_sent(self, transport, row: Outbox) -> str | None:
         """An uncertain row's SID if the provider already has it (a crash or a timeout after
         the API call), so that it is never sent twice. None: not found, send it."""
-        sender = {"sender": row.sender} if row.sender else {}
-        return transport.find_sent(to=row.to_number, body=row.body, since=row.created_at, **sender)
+        return transport.find_sent(to=row.to_number, body=row.body, since=row.created_at, **sender_of(row))
 
     # -- what comes back -----------------------------------------------------------------
     def apply_status(self, db: Session, row: Outbox, status: str, *, error_code: int | None = None,
@@ -143,3 +142,9 @@ class Channel:
     def answer_text(self, form: Mapping[str, str]) -> str:
         """What in an inbound request is the learner's answer, for the grading engine."""
         return form.get("Body") or ""
+
+
+def sender_of(row: Outbox) -> dict:
+    """The ``sender=`` argument for a transport call, or nothing: transports without
+    senders (the console, a fake) never see one."""
+    return {"sender": row.sender} if row.sender else {}

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.channels import messages
-from app.channels.base import Channel
+from app.channels.base import Channel, sender_of
 from app.channels.outbox import queued_message
 from app.channels.whatsapp_content import (
     VARIABLE_MAX,
@@ -138,8 +138,8 @@ class WhatsAppChannel(Channel):
                                        status_callback=status_callback)
 
     def find_sent(self, transport, row: Outbox) -> str | None:
-        sender = {"sender": row.sender} if row.sender else {}
-        return transport.find_sent(to=PREFIX + row.to_number, body=row.body, since=row.created_at, **sender)
+        return transport.find_sent(to=PREFIX + row.to_number, body=row.body, since=row.created_at,
+                                   **sender_of(row))
 
     # -- what comes back -----------------------------------------------------------------
     def apply_status(self, db: Session, row: Outbox, status: str, *, error_code: int | None = None,

@@ -114,10 +114,12 @@ class Outcome:
 
 
 def fit_pack(db: Session, pack: Pack, *, now: datetime, min_reviews: int = MIN_REVIEWS,
-             save: bool = True) -> Outcome:
+             save: bool = True, answers: int | None = None) -> Outcome:
     """Fit the pack and keep the weights on it when they predict its answers better than the
-    defaults do. Not committed: the caller owns the transaction."""
-    answers = answers_per_pack(db).get(pack.id, 0)
+    defaults do. ``answers`` is the pack's answer count when the caller has already counted
+    (``refit_due`` has, for every pack at once). Not committed: the caller owns the transaction."""
+    if answers is None:
+        answers = answers_per_pack(db).get(pack.id, 0)
     if answers < min_reviews:
         return Outcome(pack.slug, answers, skipped=f"{answers} answers, fewer than {min_reviews}")
     try:
@@ -154,7 +156,7 @@ def refit_due(db: Session, *, now: datetime, min_reviews: int = MIN_REVIEWS,
     for pack in db.exec(select(Pack).order_by(Pack.id).with_for_update(skip_locked=True)).all():
         if refit_wanted(counts.get(pack.id, 0), last_answers=pack.memory_reviews, last_fit=pack.memory_fitted_at,
                         now=now, min_reviews=min_reviews, every=every):
-            outcomes.append(fit_pack(db, pack, now=now, min_reviews=min_reviews))
+            outcomes.append(fit_pack(db, pack, now=now, min_reviews=min_reviews, answers=counts.get(pack.id, 0)))
     return outcomes
 
 

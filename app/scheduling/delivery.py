@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app import bulk
 from app.channels.messages import flag_learner
 from app.channels.options import ChannelOptions
 from app.channels.outbox import backoff, locked_row
@@ -68,10 +69,9 @@ def claim(db: Session, *, now: datetime, worker: str, limit: int, choose=None) -
     and writing each back took 60 ms per hundred, time in which the sender sent nothing.
     """
     due = (select(Outbox.id).where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
-           .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit).with_for_update(skip_locked=True))
-    rows = db.scalars(update(Outbox).where(Outbox.id.in_(due))
-                      .values(status="sending", claimed_by=worker, claimed_until=now + LEASE,
-                              attempts=Outbox.attempts + 1, updated_at=now)
+           .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+    rows = db.scalars(bulk.claim(Outbox, due, status="sending", claimed_by=worker, claimed_until=now + LEASE,
+                                 attempts=Outbox.attempts + 1, updated_at=now)
                       .returning(Outbox), execution_options={"synchronize_session": False}).all()
     rows = sorted(rows, key=lambda r: (r.next_attempt_at, r.id))
     if choose is not None:
@@ -128,18 +128,9 @@ def record(db: Session, row: Outbox, outcome: SendResult | SendError, *, now: da
         _failed_attempt(db, row, outcome, now=now, max_attempts=max_attempts, options=options, stats=stats)
         return
     result = outcome
-    if isinstance(result, Reconciled):
-        stats.add(reconciled=1)
-    row.sid, row.sent_at, row.uncertain = result.sid, now, False
-    row.status = "delivered" if result.status == "delivered" else "accepted"
-    if result.segments:
-        row.segments = result.segments
-    row.claimed_by = row.claimed_until = None
-    row.error_code = row.error_message = None
-    row.updated_at = now
+    for column, value in _accepted(row, result, now=now, stats=stats).items():
+        setattr(row, column, value)
     db.add(row)
-    stats.add(sent=1, segments=row.segments)
-    metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
     if early_events is None:
         db.flush()
         events = db.exec(select(DeliveryEvent).where(DeliveryEvent.sid == result.sid,
@@ -159,19 +150,26 @@ def record_accepted(db: Session, sent: list[tuple[Outbox, SendResult]], *, now: 
 
     Only rows still ``sending`` are written: a row is never moved back from a later state.
     """
+    if not sent:
+        return
     table = Outbox.__table__
-    params = []
-    for row, result in sent:
-        segments = result.segments or row.segments
-        params.append({"_id": row.id, "_sid": result.sid, "_segments": segments,
-                       "_status": "delivered" if result.status == "delivered" else "accepted"})
-        stats.add(sent=1, segments=segments, reconciled=int(isinstance(result, Reconciled)))
-        metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
+    params = [{"_id": row.id, **{f"_{k}": v for k, v in _accepted(row, result, now=now, stats=stats).items()}}
+              for row, result in sent]
+    columns = [k[1:] for k in params[0] if k != "_id"]
     db.execute(update(table).where(table.c.id == bindparam("_id"), table.c.status == "sending")
-               .values(sid=bindparam("_sid"), status=bindparam("_status"), segments=bindparam("_segments"),
-                       sent_at=now, uncertain=False, claimed_by=None, claimed_until=None, error_code=None,
-                       error_message=None, updated_at=now),
+               .values({column: bindparam(f"_{column}") for column in columns}),
                params, execution_options={"synchronize_session": False})
+
+
+def _accepted(row: Outbox, result: SendResult, *, now: datetime, stats: DeliveryStats) -> dict:
+    """What an accepted send writes on its row, counted once: the one mapping behind
+    ``record`` (one row) and ``record_accepted`` (many)."""
+    segments = result.segments or row.segments
+    stats.add(sent=1, segments=segments, reconciled=int(isinstance(result, Reconciled)))
+    metrics.sent(row.kind, row.purpose, due=row.next_attempt_at, now=now)
+    return {"sid": result.sid, "status": "delivered" if result.status == "delivered" else "accepted",
+            "segments": segments, "sent_at": now, "uncertain": False, "claimed_by": None, "claimed_until": None,
+            "error_code": None, "error_message": None, "updated_at": now}
 
 
 def drop_if_stopped(db: Session, row: Outbox, *, now: datetime, stats: DeliveryStats) -> bool:

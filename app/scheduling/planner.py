@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, join, update
+from sqlalchemy import func, join
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.bulk import per_key
+from app.bulk import claim, per_key
 from app.channels.options import ChannelOptions
 from app.channels.registry import channels
-from app.db import fixed, is_postgres
+from app.db import fixed
 from app.learning.policy import Policy
 from app.learning.texts import question_text
 from app.messaging.segments import count_segments
@@ -76,10 +76,8 @@ def claim_due(db: Session, *, now: datetime, limit: int) -> list[Claimed]:
     """
     due = (select(Learner.id).where(Learner.status == fixed("active"), Learner.wake_at <= now)
            .order_by(Learner.wake_at).limit(limit))
-    if is_postgres(db):
-        due = due.with_for_update(skip_locked=True)
     t = Learner.__table__
-    rows = db.execute(update(t).where(t.c.id.in_(due.scalar_subquery())).values(wake_at=now + CLAIM_LEASE)
+    rows = db.execute(claim(t, due, wake_at=now + CLAIM_LEASE)
                       .returning(t.c.id, t.c.site_id, t.c.phone, t.c.language, t.c.channel, t.c.timezone,
                                  t.c.next_contact_at)).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)

@@ -62,7 +62,7 @@ def refitted(schedule: Schedule, cfg: SimConfig, run, *, min_reviews: int = fitt
         for day in days:
             if tried is not None and day <= tried:
                 continue
-            count = _count_before(answered, day)
+            count = bisect_left(answered, day)  # answers before that night
             if fitting.refit_wanted(count, last_answers=last_answers, last_fit=last_fit, now=day,
                                     min_reviews=min_reviews, every=every):
                 found = day, count
@@ -79,6 +79,3 @@ def refitted(schedule: Schedule, cfg: SimConfig, run, *, min_reviews: int = fitt
         if result.better:
             fits.append((day, result.parameters))
 
-
-def _count_before(sorted_times: list[datetime], moment: datetime) -> int:
-    return bisect_left(sorted_times, moment)
