@@ -134,11 +134,22 @@ def test_the_tables_put_sms_voice_and_whatsapp_side_by_side_in_the_countrys_mone
     assert report.channel_rows(compare(schedules[:1], CFG, jobs=1), INDIA) is None  # SMS alone
 
 
-def test_the_db_engine_refuses_whatsapp_learners(runner):
-    with pytest.raises(ValueError, match="SMS learners only"):
-        compare([parse("fsrs:0.95", BASE)], replace(CFG, whatsapp_share=0.5), jobs=1, engine="db")
-    result = runner.invoke(args=["simulate", "--engine", "db", "--whatsapp-share", "0.5", "--plot", "-"])
-    assert result.exit_code != 0 and "SMS learners only" in result.output
+def test_both_engines_agree_on_whatsapp_learners():
+    """The db engine sends through the real WhatsApp channel (templates outside the window, the
+    question after the learner's reply, replies queued as WhatsApp rows); the fast engine
+    replays it: the same messages, templates, answers and memories, learner by learner."""
+    schedules = [parse(spec, BASE) for spec in ("fsrs:0.95", "fixed:7")]
+    cfg = replace(CFG, learners=8, days=21, checkpoints=(10, 21), whatsapp_share=0.5)
+    fast, db = compare(schedules, cfg, jobs=1), compare(schedules, cfg, jobs=1, engine="db")
+    for f, d in zip(fast, db):
+        assert f.totals.wa_templates > 0 and {c for c, *_ in f.totals.learner_costs} == {"sms", "whatsapp"}
+        for name in ("segments", "messages", "wa_messages", "wa_templates", "answers", "correct", "learner_costs",
+                     "per_learner"):
+            assert getattr(f.totals, name) == getattr(d.totals, name), name
+        assert f.remembered == d.remembered
+
+
+def test_the_shares_cannot_add_up_to_more_than_everyone(runner):
     result = runner.invoke(args=["simulate", "--voice-share", "0.6", "--whatsapp-share", "0.6", "--plot", "-"])
     assert result.exit_code != 0 and "more than all learners" in result.output
 

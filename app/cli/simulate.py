@@ -48,7 +48,7 @@ def _csv(value: str) -> tuple[str, ...]:
               help="Share of learners on channel voice (a call instead of a text; fast engine only).")
 @click.option("--whatsapp-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of learners on channel whatsapp (free inside the 24-hour window, a paid template "
-                   "outside it; fast engine only).")
+                   "outside it; both engines).")
 @click.option("--engine", type=click.Choice(["fast", "db"]), default="fast", show_default=True,
               help="fast: the planner's rules replayed in memory; db: every message through the real "
                    "planner, outbox and engine on SQLite (about 100 times slower, same figures).")
@@ -71,7 +71,7 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
 
     from app.reports.costs import PriceError, price_table
     from app.simulation import report
-    from app.simulation.compare import VOICE_DB_REFUSAL, WHATSAPP_DB_REFUSAL, compare
+    from app.simulation.compare import VOICE_DB_REFUSAL, compare
     from app.simulation.learner_model import display_name, memory_model
     from app.simulation.runner import SimConfig
     from app.simulation.schedules import DEFAULT_SPECS, parse
@@ -91,8 +91,6 @@ def simulate_cmd(learners, days, seeds, pack, languages, session_every, models, 
         raise click.BadParameter(f"no pack {pack!r} in {current_app.config['CONTENT_DIR']}")
     if engine == "db" and voice_share > 0:
         raise click.BadParameter(VOICE_DB_REFUSAL, param_hint="'--voice-share'")
-    if engine == "db" and whatsapp_share > 0:
-        raise click.BadParameter(WHATSAPP_DB_REFUSAL, param_hint="'--whatsapp-share'")
     if voice_share + whatsapp_share > 1:
         raise click.BadParameter("the voice and WhatsApp shares add up to more than all learners",
                                  param_hint="'--whatsapp-share'")

@@ -85,8 +85,6 @@ def shards(learners: int, jobs: int) -> list[range]:
 
 
 ENGINES = ("fast", "db")
-WHATSAPP_DB_REFUSAL = ("the db engine simulates SMS learners only (its transport has no WhatsApp window); "
-                       "use --engine fast for --whatsapp-share above 0")
 VOICE_DB_REFUSAL = ("the db engine simulates SMS learners only (it has no transport that places calls); "
                     "use --engine fast for --voice-share above 0")
 
@@ -105,8 +103,6 @@ def compare(schedules: list[Schedule], cfg: SimConfig, *, jobs: int | None = Non
         raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
     if engine == "db" and cfg.voice_share > 0:
         raise ValueError(VOICE_DB_REFUSAL)
-    if engine == "db" and cfg.whatsapp_share > 0:
-        raise ValueError(WHATSAPP_DB_REFUSAL)
     if cfg.voice_share + cfg.whatsapp_share > 1:
         raise ValueError("the voice and WhatsApp shares add up to more than all learners")
     if any(s.oracle for s in schedules) and (engine == "db" or cfg.voice_share > 0 or cfg.whatsapp_share > 0):

@@ -17,8 +17,9 @@ it needs no database:
 
 Voice learners (``SimConfig.voice_share``, this engine only) are called instead of texted:
 ``voice.py`` replays the planner's and ``app/voice``'s rules for them. WhatsApp learners
-(``SimConfig.whatsapp_share``, this engine only) get the same prompts, each message free
-inside Meta's 24-hour window or a paid template outside it (``whatsapp.py``).
+(``SimConfig.whatsapp_share``; the db engine runs the real channel for them) get the same
+prompts, each message free inside Meta's 24-hour window or a paid template outside it
+(``whatsapp.py``); tests/test_simulation_whatsapp.py checks the two engines agree.
 
 ``tests/test_simulation.py`` runs both engines on the same learners and checks that they
 send the same messages and leave the same memories, so a change to the planner or the

@@ -41,13 +41,13 @@ from app.learning.engine import handle_text
 from app.learning.prompt_kinds import QUESTION_KINDS
 from app.learning.sessions import complete_session
 from app.messaging.segments import count_segments
-from app.models import Cohort, Module, Outbox, Prompt, Site
+from app.models import Cohort, Module, Outbox, Pack, Prompt, Site
 from app.models import Item as ItemRow
 from app.models import Learner as LearnerRow
 from app.reports import learning as learning_report
 from app.scheduling import delivery
 from app.scheduling.planner import plan
-from app.simulation import world
+from app.simulation import whatsapp, world
 from app.simulation.content import read_pack
 from app.simulation.learner_model import Behaviour, Learner, item_offset, memory_model, offset
 from app.simulation.schedules import Schedule
@@ -72,7 +72,7 @@ class SimConfig:
     start: datetime = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday, local midnight
     behaviour: Behaviour = field(default_factory=Behaviour)
     voice_share: float = 0.0  # share of learners on channel "voice" (fast engine only; voice.py)
-    whatsapp_share: float = 0.0  # share on channel "whatsapp" (24-hour window, templates; whatsapp.py)
+    whatsapp_share: float = 0.0  # share on channel "whatsapp" (24-hour window, templates; both engines)
     keep_histories: bool = False  # return every answer, as ``saathi fit`` reads them (refit.py)
 
     def day(self, when: datetime) -> float:
@@ -149,6 +149,7 @@ class Simulation:
         self.replies: list[tuple[datetime, int, int]] = []  # heap of (when, learner id, prompt id)
         self.seen: dict[int, tuple] = {}  # learner id -> (prompt id, last sent, kind, item id)
         self.waiting: set[int] = set()  # learner ids with a reply on its way
+        self.shown: dict[int, tuple[int, datetime]] = {}  # WhatsApp: learner -> (prompt, question put at)
         self.result = ShardResult(learners=len(indices))
         self.path = None
         if schedule.sends:
@@ -172,8 +173,11 @@ class Simulation:
         # turns on one connection. It keeps the rows every step reads (site, items,
         # modules, learners) in its identity map instead of reloading them each tick.
         self.db = db = Session(self.engine, expire_on_commit=False)
-        cohort, modules, ids = world.populate(db, pack=pack, indices=self.indices,
-                                              languages=cfg.languages, now=cfg.start)
+        cohort, modules, ids = world.populate(
+            db, pack=pack, indices=self.indices, languages=cfg.languages, now=cfg.start,
+            channel_of=lambda i: whatsapp.channel_of(cfg.seed, i, cfg.voice_share, cfg.whatsapp_share))
+        if cfg.whatsapp_share > 0:
+            whatsapp.approve_templates(db, db.get(Pack, modules[0].pack_id), pack)
         self.items = world.items_of(db, modules)
         db.commit()
         self.cohort_id = cohort.id
@@ -263,11 +267,14 @@ class Simulation:
         """Show every newly sent (or re-sent) pending prompt to its learner."""
         rows = self.db.execute(sa_select(Prompt.learner_id, Prompt.id, Prompt.last_sent_at, Prompt.kind,
                                          Prompt.item_id).where(Prompt.status == "pending")).all()
-        fresh = [row for row in rows if self.seen.get(row[0], (None, None))[:2] != tuple(row[1:3])]
+        rows = [(*row, self._shown_at(row[0], row[1])) for row in rows]
+        fresh = [row for row in rows if _moment(self.seen.get(row[0])) != _moment(row[1:])]
         self.seen = {row[0]: tuple(row[1:]) for row in rows}
-        for learner_id, prompt_id, sent, _kind, _item in sorted(fresh):
+        for learner_id, prompt_id, sent, _kind, _item, shown in sorted(fresh):
             if learner_id in self.waiting:
                 continue
+            # On WhatsApp the question may come after its template, when the learner replied.
+            sent = sent if shown is None else max(sent, shown)
             learner = self.learners[self.index_of[learner_id]]
             if chained and learner.keeps_going():
                 when = sent + timedelta(minutes=0.5 + 2.5 * learner.rng.random())
@@ -278,6 +285,10 @@ class Simulation:
             self.waiting.add(learner_id)
             heapq.heappush(self.replies, (when, learner_id, prompt_id))
 
+    def _shown_at(self, learner_id: int, prompt_id: int) -> datetime | None:
+        shown = self.shown.get(learner_id)
+        return shown[1] if shown is not None and shown[0] == prompt_id else None
+
     def _reply_until(self, now: datetime) -> None:
         """Every reply sent by ``now``, through the engine as the SMS webhook passes it on."""
         replies = []
@@ -287,7 +298,7 @@ class Simulation:
             seen = self.seen.get(learner_id)
             if seen is None or seen[0] != prompt_id:
                 continue  # expired or replaced before the learner got round to it
-            replies.extend(self._reply(when, learner_id, *seen))
+            replies.extend(self._reply(when, learner_id, *seen[:-1]))
         if replies:
             self.db.execute(insert(Outbox), replies)
         self.db.commit()
@@ -296,6 +307,10 @@ class Simulation:
                item_id: int | None) -> list[dict]:
         learner = self.learners[self.index_of[learner_id]]
         row = self.rows["learners"][learner_id]
+        on_whatsapp = row.channel == "whatsapp"
+        if on_whatsapp and whatsapp.receive(self.db, row, prompt_id, when=when, options=ChannelOptions()):
+            self.shown[learner_id] = (prompt_id, when)  # the reply to a template: no answer
+            return []
         memory = None
         if kind in QUESTION_KINDS:
             info = self.items[item_id]
@@ -307,9 +322,15 @@ class Simulation:
             body = str(learner.rng.choice((3, 4, 4, 5, 5)))
         else:
             body = "0" if learner.rng.random() < 0.85 else "Good session, thank you"
-        out = handle_text(db=self.db, learner=row, text=body, now=when, policy=self.schedule.policy)
+        out = handle_text(db=self.db, learner=row, text=body, now=when, policy=self.schedule.policy,
+                          channel=row.channel)
         if memory is not None:
             self.model.expose(memory, t, choice == info.answer)
+        if on_whatsapp:
+            send = whatsapp.sender(self.db, when=when, options=ChannelOptions())
+            for o in out:
+                send(self.db, row, o)
+            return []
         return [reply_row(row, o.body, o.prompt_id, when) for o in out]
 
     # -- measuring ---------------------------------------------------------------------
@@ -329,6 +350,31 @@ class Simulation:
                                  .group_by(Outbox.learner_id)).all()
         r.rare_segments = sum(int(n) for learner_id, n in per_learner
                               if self.learners[self.index_of[learner_id]].response_rate < RARE)
+        self._count_whatsapp()
+
+    def _count_whatsapp(self) -> None:
+        """WhatsApp messages (templates among them) in all and per learner, as the fast engine counts."""
+        r, db = self.result, self.db
+        rows = db.execute(sa_select(Outbox.learner_id, Outbox.kind, Outbox.purpose, Outbox.segments, Outbox.status)
+                          .where(Outbox.status.not_in(("failed", "undelivered", "cancelled", "dead")))).all()
+        per = {i: [0, 0, 0] for i in self.indices}
+        for learner_id, kind, purpose, segments, status in rows:
+            mine = per[self.index_of[learner_id]]
+            if kind == "whatsapp":
+                mine[1] += 1
+                mine[2] += purpose == "opener"
+                r.messages += status == "queued"  # a reply queued at the end: sent at the next pass
+            else:
+                mine[0] += segments
+        r.wa_messages = sum(m[1] for m in per.values())
+        r.wa_templates = sum(m[2] for m in per.values())
+        channel = {self.index_of[lid]: row.channel for lid, row in self.rows["learners"].items()}
+        r.learner_costs = [(channel[i], per[i][0], 0, per[i][1], per[i][2]) for i in self.indices]
+
+
+def _moment(seen: tuple | None) -> tuple | None:
+    """(prompt, sent at, question shown at): a change in any is a prompt to look at afresh."""
+    return None if seen is None else (seen[0], seen[1], seen[-1])
 
 
 def reply_row(learner: LearnerRow, body: str, prompt_id: int | None, now: datetime) -> dict:

@@ -19,6 +19,9 @@ goes, replayed from ``app/channels/whatsapp.py`` and ``whatsapp_inbound.py``:
 
 Modelled: every template is approved (a pack without one falls back to SMS in Saathi; not
 here), no 63016 refusals (the window is tracked exactly), buttons and typed answers alike.
+The db engine (runner.py) sends through the real ``WhatsAppChannel`` instead, with the
+pack's templates marked approved (``approve_templates``) and the learner's reply handled as
+``receive_whatsapp`` does (``receive``); the two engines give the same figures.
 """
 from __future__ import annotations
 
@@ -55,3 +58,50 @@ def send(result, st, now: int, *, prompt: bool) -> None:
 def opened(st, when: int) -> None:
     """The learner wrote: the window is open for 24 hours (``whatsapp.open_window``)."""
     st.wa_open_until = when + WINDOW_US
+
+
+# -- the database engine (runner.py): the real channel, Meta's templates taken as approved --
+def approve_templates(db, pack_row, spec) -> None:
+    """The pack's WhatsApp templates on its row, each with a ContentSid as if Meta approved it
+    (the fast engine assumes the same); without one Saathi would fall back to SMS."""
+    templates = dict(spec.data.get("templates") or {})
+    templates["whatsapp"] = {kind: {code: {**template, "content_sid": f"HX{kind[:8]}{code}".ljust(34, "0")}
+                                    for code, template in by_language.items()}
+                             for kind, by_language in (templates.get("whatsapp") or {}).items()}
+    pack_row.templates = templates
+    db.add(pack_row)
+
+
+def receive(db, learner_row, prompt_id: int, *, when, options) -> bool:
+    """``whatsapp_inbound.receive_whatsapp``'s own part for the learner's reply at ``when``: the
+    window opens; a reply to a template whose question was not shown puts the question (True:
+    no answer to grade). Otherwise the engine grades it, its replies as WhatsApp rows."""
+    from sqlmodel import select
+
+    from app.channels.registry import channels
+    from app.channels.whatsapp import open_window
+    from app.learning.conversation import NOT_SHOWN, SHOWN_PURPOSES
+    from app.learning.prompts import Outgoing, render
+    from app.models import Outbox, Prompt
+
+    open_window(learner_row, when)
+    db.add(learner_row)
+    shown = db.exec(select(Outbox.id).where(Outbox.prompt_id == prompt_id, Outbox.purpose.in_(SHOWN_PURPOSES),
+                                            Outbox.status.not_in(NOT_SHOWN)).limit(1)).first()
+    if shown is not None:
+        return False
+    prompt = db.get(Prompt, prompt_id)
+    channels.named("whatsapp").compose(db, learner_row, Outgoing(render(db, prompt, learner_row), prompt_id,
+                                                                 purpose="reply"), now=when, options=options)
+    return True
+
+
+def sender(db, *, when, options):
+    """``send`` for the engine: each reply queued as a WhatsApp row (free inside the window)."""
+    from app.channels.registry import channels
+    from app.learning.prompts import Outgoing
+
+    def send(db_, learner_row, out):
+        channels.named("whatsapp").compose(db_, learner_row, Outgoing(out.body, out.prompt_id, purpose="reply"),
+                                           now=when, options=options)
+    return send

@@ -65,6 +65,11 @@ class SimTransport:
     def send_sms(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
         return SendResult(sid=self._sid("SM"), status="delivered")
 
+    def send_whatsapp(self, *, to: str, body: str, content_sid: str | None = None,
+                      content_variables: str | None = None, sender: str | None = None,
+                      status_callback: str | None = None) -> SendResult:
+        return SendResult(sid=self._sid("SM"), status="delivered")
+
     def place_call(self, *, to: str, url: str, status_callback: str | None = None) -> SendResult:
         return SendResult(sid=self._sid("CA"), status="completed")
 
@@ -156,8 +161,9 @@ def phone_of(index: int) -> str:
 
 
 def populate(db: Session, *, pack: PackSpec, indices: range, languages: tuple[str, ...],
-             now: datetime) -> tuple[Cohort, list[Module], dict[int, int]]:
-    """One site in India, one cohort of the learners ``indices``; returns learner id -> index."""
+             now: datetime, channel_of=lambda index: "sms") -> tuple[Cohort, list[Module], dict[int, int]]:
+    """One site in India, one cohort of the learners ``indices``, each on ``channel_of(index)``;
+    returns learner id -> index."""
     site = Site(name=SITE_NAME, country="IN", timezone="Asia/Kolkata", created_at=now)
     db.add(site)
     db.flush()
@@ -167,7 +173,7 @@ def populate(db: Session, *, pack: PackSpec, indices: range, languages: tuple[st
     modules = load_pack(db, pack)
     db.execute(insert(Learner), [
         {"phone": phone_of(i), "name": f"Learner {i}", "site_id": site.id, "cohort_id": cohort.id,
-         "language": languages[i % len(languages)], "channel": "sms", "status": "active",
+         "language": languages[i % len(languages)], "channel": channel_of(i), "status": "active",
          "created_at": now, "updated_at": now} for i in indices])
     ids = {}
     for learner_id, phone in db.execute(Learner.__table__.select().with_only_columns(
