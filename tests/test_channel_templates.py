@@ -224,7 +224,8 @@ CHECKIN = """    checkin:
 
 
 def with_checkin(text: str = CHECKIN) -> str:
-    return PACK.replace("  dlt:\n", text + "  dlt:\n", 1)
+    """The pack with these WhatsApp templates, and every DLT text registered as suggested."""
+    return with_catalog(PACK.replace("  dlt:\n", text + "  dlt:\n", 1))
 
 
 def test_checkin_and_milestone_templates_validate_with_their_own_variables():

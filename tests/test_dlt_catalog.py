@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.channels import dlt
 from app.content import dlt_catalog
 from app.i18n import LANGUAGES
-from app.journeys import checkins
+from app.journeys import checkins, milestones
 from app.learning import texts
 from app.models import Item, Outbox, Pack, Prompt, Site
 from app.reports import delivery
@@ -44,6 +44,17 @@ def test_the_catalog_entries_are_the_texts_saathi_sends(lang):
     # every catalog template matches its own text (the {#var#} where the sample values went)
     for entry in dlt_catalog.CATALOG:
         assert dlt.mismatch(entry.template(lang), entry.render(lang)) is None, entry.kind
+
+
+def test_the_built_in_milestones_are_registered_as_saathi_asks_them(ravi, db, clock):
+    """A milestone question as the learner gets it matches its catalog entry, in each language."""
+    rendered = {lang: {kind: text for kind, _entry, text in dlt_catalog.catalog_messages(lang)} for lang in LANGUAGES}
+    for m in milestones.BUILT_IN:
+        prompt = milestones.ask(db, learner=ravi, key=m.key, now=clock.now())
+        db.flush()
+        for lang in sorted(LANGUAGES):
+            assert rendered[lang][f"milestone_{m.key}"] == milestones.question_text(db, prompt, lang), (m.key, lang)
+    assert {"milestone_done", "milestone_later"} <= set(rendered["hi"])
 
 
 @pytest.fixture

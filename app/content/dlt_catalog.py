@@ -3,6 +3,7 @@
 A pack's own texts (greeting, questions, explanations, rating, comment) are half of what
 an Indian learner receives. The other half comes from the translation catalogs: "Correct!",
 a reminder, the answers to STOP, START, HELP, LANG, QUIZ and SCORE, the outcome check-in,
+the built-in skills milestones' questions and their answers,
 and the replies that join two texts in one SMS (the verdict and the next question, when
 that costs no extra segment: ``engine._then_next``; a re-ask and the question again). Every
 one must match a template the entity registered, or carriers drop it and Saathi holds it
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from app.channels.dlt import VAR
 from app.i18n import LANGUAGES, say
+from app.journeys import milestones
 from app.messaging.segments import count_segments
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -32,15 +34,19 @@ class Entry:
     kind: str
     msgid: str
     samples: tuple[tuple[str, object], ...] = ()  # name -> a sample value (a long one, to check the 30)
+    then: str | None = None  # a second catalog text after it in the same SMS (a milestone's "Reply 1 yes…")
 
     def render(self, lang: str) -> str:
         values = {name: value(lang) if callable(value) else value for name, value in self.samples}
-        return say(lang, self.msgid, **values)
+        return self._then(say(lang, self.msgid, **values), lang)
 
     def template(self, lang: str) -> str:
         """With a ``{#var#}`` for each value that changes (a language's own name does not)."""
         values = {name: value(lang) if callable(value) else MARK for name, value in self.samples}
-        return say(lang, self.msgid, **values).replace(MARK, VAR)
+        return self._then(say(lang, self.msgid, **values).replace(MARK, VAR), lang)
+
+    def _then(self, text: str, lang: str) -> str:
+        return text + " " + say(lang, self.then) if self.then else text
 
 
 def _languages_line(lang: str) -> str:
@@ -67,6 +73,12 @@ CATALOG = (
     Entry("checkin", "Are you working now? Reply 1 same job, 2 new job, 3 studying, 4 looking for work."),
     Entry("checkin_unclear", "Thank you! Your supervisor will get in touch."),
     Entry("checkin_thanks", "Thank you! Good luck."),
+    # The built-in skills milestones, each its own template (a question is too long for a
+    # 30-character variable). A programme's own milestones are its own words: register them
+    # as they are written, or Saathi holds the question back at a DLT site.
+    *(Entry(f"milestone_{m.key}", m.question, then=milestones.REPLY) for m in milestones.BUILT_IN),
+    Entry("milestone_done", milestones.DONE),
+    Entry("milestone_later", milestones.LATER),
 )
 LANGUAGE_LIST = "lang_unknown"  # "Languages: en English, hi …": fixed per deployment, rendered whole
 # Two texts in one SMS: (first, second, separator). The first is a catalog kind or the

@@ -21,6 +21,10 @@ from app.models import Learner, Prompt
 from app.models.journey import LearnerMilestone, Milestone
 
 KIND = "milestone"
+# What the learner reads besides the question (app/content/dlt_catalog.py registers them too).
+REPLY = N_("Reply 1 yes, 2 not yet.")
+DONE = N_("Well done!")
+LATER = N_("Thank you! We will ask again later.")
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ def question_text(db: Session, prompt: Prompt, lang: str) -> str:
     learner = db.get(Learner, prompt.learner_id)
     found = definition(db, learner.site_id, row.key) if row else None
     asked = say(lang, found.question) + " " if found else ""
-    return asked + say(lang, "Reply 1 yes, 2 not yet.")
+    return asked + say(lang, REPLY)
 
 
 def spoken_text(db: Session, prompt: Prompt, lang: str) -> str:
@@ -149,8 +153,8 @@ def answer(db: Session, *, learner: Learner, prompt: Prompt, text: str, now: dat
     if row is not None:
         confirm(db, learner=learner, key=row.key, now=now, channel=channel, reached=number == 1)
     if number == 1:
-        return say(learner.language, "Well done!")
-    return say(learner.language, "Thank you! We will ask again later.")
+        return say(learner.language, DONE)
+    return say(learner.language, LATER)
 
 
 def export_rows(db: Session, learner_id: int) -> list[dict]:
