@@ -19,9 +19,10 @@ from app.journeys import milestones
 from app.journeys.checkins import months_after
 from app.journeys.steps import journey_of, record_step
 from app.learning.prompt_kinds import KINDS, QUESTION_KINDS, REQUEUED_KINDS, VOICE_KINDS
+from app.learning.sessions import complete_session
 from app.models import JourneyCheckin, Learner, LearnerMilestone, Outbox, Pack, Prompt
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import make_learners, make_module
+from tests.factories import cohort, make_learners, make_module
 from tests.test_voice_call import calls_to, gather_of, press, said, start_call
 from tests.test_whatsapp import OPENER, SESSION, TEMPLATES
 
@@ -119,21 +120,9 @@ NUMBER = "+919820000011"
 
 
 def test_a_whatsapp_learner_gets_the_opener_then_four_buttons_and_a_tap_is_an_outcome(live_app, fake_twilio, clock):
-    from app.learning.sessions import complete_session
-    from tests.factories import cohort
-
     fake_twilio.contents.update({LIST4: {"approved": False, "buttons": 4, "type": "list-picker"},
                                  OPENER: {"approved": True, "body": TEMPLATES["whatsapp"]["opener"]["en"]["body"]}})
-    with live_app.app_context(), session_scope(live_app) as db:
-        module = make_module(db)
-        db.get(Pack, module.pack_id).templates = TEMPLATES
-        (asha,) = make_learners(db, clock.now(), WA_CSV)
-        complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-        for prompt in db.exec(select(Prompt)).all():  # the quiz is done: only the check-in is left
-            prompt.status = "answered"
-        record_step(db=db, learner=asha, stage="graduated", starts_on=clock.now().date(), now=clock.now())
-        day = checkin_day(clock.now().date())
-    clock.set(day)
+    graduate(live_app, clock, TEMPLATES)
     dispatch_once(app=live_app)
     sent = [m for m in fake_twilio.messages if m["to"] == "whatsapp:" + NUMBER]
     assert len(sent) == 1 and sent[0]["_params"]["ContentSid"] == OPENER  # outside the window: the template
@@ -171,3 +160,18 @@ def test_an_unclear_whatsapp_reply_goes_to_the_queue(live_app, fake_twilio, cloc
     with live_app.app_context(), session_scope(live_app) as db:
         (row,) = db.exec(select(JourneyCheckin)).all()
         assert (row.status, row.raw) == ("unclear", "I help my uncle in his shop sometimes")
+
+
+def graduate(live_app, clock, pack_templates) -> None:
+    """A WhatsApp learner of a pack with ``pack_templates`` graduates; the clock goes to the
+    day of the three-month check-in (the learner's window long closed)."""
+    with live_app.app_context(), session_scope(live_app) as db:
+        module = make_module(db)
+        db.get(Pack, module.pack_id).templates = pack_templates
+        (asha,) = make_learners(db, clock.now(), WA_CSV)
+        complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
+        for prompt in db.exec(select(Prompt)).all():  # the quiz is done: only the check-in is left
+            prompt.status = "answered"
+        record_step(db=db, learner=asha, stage="graduated", starts_on=clock.now().date(), now=clock.now())
+        day = checkin_day(clock.now().date())
+    clock.set(day)

@@ -15,12 +15,9 @@ from sqlmodel import select
 
 from app.db import session_scope
 from app.journeys import milestones
-from app.journeys.steps import record_step
-from app.learning.sessions import complete_session
-from app.models import Learner, Outbox, Pack, Prompt
+from app.models import Learner, Outbox, Prompt
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import cohort, make_learners, make_module
-from tests.test_checkin_channels import LIST4, NUMBER, WA_CSV, checkin_day
+from tests.test_checkin_channels import LIST4, NUMBER, graduate
 from tests.test_whatsapp import OPENER, SESSION, TEMPLATES
 
 CHECKIN = "HX" + "1" * 32
@@ -52,21 +49,6 @@ def approve(fake_twilio):
                                  OPENER: {"approved": True, "body": TEMPLATES["whatsapp"]["opener"]["en"]["body"]},
                                  CHECKIN: {"approved": True, "body": CHECKIN_BODY},
                                  MILESTONE: {"approved": True, "body": MILESTONE_BODY}})
-
-
-def graduate(live_app, clock, pack_templates) -> None:
-    """A WhatsApp learner of a pack with ``pack_templates`` graduates; the clock goes to the
-    day of the three-month check-in (the learner's window long closed)."""
-    with live_app.app_context(), session_scope(live_app) as db:
-        module = make_module(db)
-        db.get(Pack, module.pack_id).templates = pack_templates
-        (asha,) = make_learners(db, clock.now(), WA_CSV)
-        complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
-        for prompt in db.exec(select(Prompt)).all():  # the quiz is done: only the check-in is left
-            prompt.status = "answered"
-        record_step(db=db, learner=asha, stage="graduated", starts_on=clock.now().date(), now=clock.now())
-        day = checkin_day(clock.now().date())
-    clock.set(day)
 
 
 def sent_to(fake_twilio) -> list[dict]:
