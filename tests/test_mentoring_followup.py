@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from app.mentoring import pairs
+from app.i18n import say
+from app.mentoring import optout, pairs
 from app.mentoring.followup import follow_up
 from app.mentoring.notify import ConsoleMail
 from app.mentoring.people import enrol_mentee, enrol_mentor
@@ -128,3 +129,41 @@ def test_the_worker_job_runs_without_an_app_context(app, clock):
     assert stats is not None and stats.nudged == 1
     assert run_for_app(app, now=NOON_OSLO + timedelta(days=21)).nudged == 0
     assert [to for to, _, _ in app.extensions["saathi.mail"].sent] == ["y@x.test"]
+
+
+def test_a_mentor_who_texts_stop_gets_nothing_more_until_start(db, world, twilio_post):
+    """A mentor is no learner: their STOP reaches the webhook from a stranger's number and
+    must still hold, in their language, and cancel what was queued for them."""
+    from tests.test_webhooks_sms import inbound, messages_in
+
+    oslo, mentor, mentee, pair = world
+    mail = ConsoleMail()
+    when = NOON_OSLO + timedelta(days=21)
+    assert run(db, when, mail).nudged == 1
+    [queued] = sms(db)
+    assert queued.status == "queued"
+    [reply] = messages_in(twilio_post("/twilio/sms", inbound("SMstop1", mentor.phone, " stopp ")))
+    assert reply == say("nb", "You will get no more messages from Saathi. Reply START to begin again.")
+    db.expire_all()
+    assert db.get(type(mentor), mentor.id).opted_out_at is not None
+    assert db.get(Outbox, queued.id).status == "cancelled"
+    # Twilio retrying the same MessageSid is answered the same way, once.
+    assert messages_in(twilio_post("/twilio/sms", inbound("SMstop1", mentor.phone, " stopp "))) == [reply]
+    # Three more quiet weeks: Yusuf (e-mail) is nudged, Kari is not.
+    later = when + timedelta(days=21)
+    run(db, later, mail)
+    assert [r.id for r in sms(db)] == [queued.id] and len(mail.sent) == 2
+    [again] = messages_in(twilio_post("/twilio/sms", inbound("SMstart1", mentor.phone, "START")))
+    assert again == say("nb", optout.STARTED)
+    db.expire_all()
+    assert db.get(type(mentor), mentor.id).opted_out_at is None
+    run(db, later + timedelta(days=21), mail)
+    assert len(sms(db)) == 2  # written to again
+
+
+def test_a_stranger_who_texts_stop_is_still_told_to_ask_the_trainer(db, world, twilio_post):
+    from app.learning import texts
+    from tests.test_webhooks_sms import inbound, messages_in
+
+    [reply] = messages_in(twilio_post("/twilio/sms", inbound("SMx1", "+4790000000", "STOP")))
+    assert reply == texts.unknown_number_text("+4790000000")
