@@ -16,6 +16,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.extensions["saathi.clock"] = app.config.get("CLOCK") or SystemClock()
+    from app.mentoring.mail import mail_from_env
+
+    app.extensions["saathi.mail"] = mail_from_env()  # SmtpMail when SAATHI_SMTP_URL is set (no connection yet)
     db.init_app(app)
     observability.init_app(app)  # logs with request ids, /healthz, /metrics
     security.init_app(app)  # baseline response headers (staff pages add their own)

@@ -10,6 +10,7 @@ from app.i18n import say
 from app.mentoring import optout, pairs
 from app.mentoring.followup import follow_up
 from app.mentoring.notify import ConsoleMail
+from app.mentoring.outmail import send_queued
 from app.mentoring.people import enrol_mentee, enrol_mentor
 from app.models import Learner, MentoringNotice, Outbox
 from app.people.sites import add_site
@@ -33,8 +34,10 @@ def world(db):
 
 
 def run(db, when, mail, weeks=3):
-    stats = follow_up(db, now=when, nudge_weeks=weeks, mail=mail)
+    """A pass, committed, then the sending step (as ``run_for_app`` and the CLI do)."""
+    stats = follow_up(db, now=when, nudge_weeks=weeks)
     db.commit()
+    send_queued(db, mail=mail, now=when)
     return stats
 
 

@@ -80,9 +80,12 @@ def follow_up_cmd():
     """One follow-up pass: nudges, mid-point and end check-ins, closing (the worker does this every 15 min)."""
     app = current_app._get_current_object()
     with session_scope() as db:
-        stats = followup.follow_up(db, now=get_clock().now(), nudge_weeks=int(app.config["MENTOR_NUDGE_WEEKS"]),
-                                   mail=followup.mail_of(app))
-    click.echo(json.dumps(stats.__dict__))
+        now = get_clock().now()
+        stats = followup.follow_up(db, now=now, nudge_weeks=int(app.config["MENTOR_NUDGE_WEEKS"]))
+    # Committed: now the queued e-mails are sent, each in its own short transaction.
+    with session_scope() as db:
+        mail = followup.send_queued(db, mail=followup.mail_of(app), now=now)
+    click.echo(json.dumps({**stats.__dict__, "email": mail.__dict__}))
 
 
 @mentoring_cli.command("target")

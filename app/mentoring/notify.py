@@ -4,9 +4,11 @@ An SMS is an outbox row like any other notice, so the dispatcher sends it, retri
 records its delivery; this module only decides whether and when. It never goes to a
 person who opted out (or whose learner record did), waits for the programme's send
 window (the site's hours in its timezone), and keeps to one mentoring SMS a day per
-number. Without a phone number the text goes by e-mail through ``mail``, anything with
-``send(to, subject, body)``; ``ConsoleMail`` prints it (no network). Each notice is
-recorded once per pair, kind, person and key (``MentoringNotice``'s unique key).
+number. Without a phone number the notice is recorded as a ``queued`` e-mail and nothing
+is sent here: ``app/mentoring/outmail.py`` sends it after the pass has committed, so a pass
+that fails and runs again cannot send it twice, and a slow SMTP server holds no transaction
+open. Each notice is recorded once per pair, kind, person and key (``MentoringNotice``'s
+unique key).
 """
 from __future__ import annotations
 
@@ -18,22 +20,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.i18n import say
+from app.mentoring.mail import ConsoleMail  # noqa: F401  (where callers looked for it)
 from app.messaging.segments import count_segments
 from app.models import Learner, MentoringNotice, Outbox, Pair, Site
 from app.scheduling.window import Window
 
+__all__ = ["ConsoleMail", "already", "notify", "send_time", "stopped"]
+
 log = logging.getLogger(__name__)
-
-
-class ConsoleMail:
-    """The development e-mail transport: prints, and keeps what it sent (for tests)."""
-
-    def __init__(self):
-        self.sent: list[tuple[str, str, str]] = []
-
-    def send(self, to: str, subject: str, body: str) -> None:
-        self.sent.append((to, subject, body))
-        log.info("e-mail (console)", extra={"subject": subject, "chars": len(body)})
 
 
 def already(db: Session, *, pair: Pair, kind: str, person: str, key: str) -> bool:
@@ -74,8 +68,8 @@ def send_time(db: Session, *, site: Site, phone: str, now: datetime) -> datetime
 
 
 def notify(db: Session, *, pair: Pair, person: str, row, kind: str, key: str, msgid: str, values: dict,
-           now: datetime, mail) -> MentoringNotice | None:
-    """Send ``msgid`` to one side of ``pair`` unless it was sent before; the notice, or None."""
+           now: datetime) -> MentoringNotice | None:
+    """Write ``msgid`` to one side of ``pair`` unless it was before; the notice, or None."""
     if already(db, pair=pair, kind=kind, person=person, key=key):
         return None
     body = say(row.language, msgid, **values)
@@ -93,8 +87,7 @@ def notify(db: Session, *, pair: Pair, person: str, row, kind: str, key: str, ms
             db.flush()
             notice.channel, notice.outbox_id = "sms", outbox.id
         elif row.email:
-            mail.send(row.email, say(row.language, "Mentoring"), body)
-            notice.channel = "email"
+            notice.channel, notice.status, notice.next_attempt_at = "email", "queued", now
     db.add(notice)
     db.flush()
     return notice

@@ -121,7 +121,14 @@ class MentoringNotice(SQLModel, table=True):
     channel: str = Field(max_length=8)  # sms | email | none (opted out, no address)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
     body: str = Field(default="", max_length=1600)
-    sent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # when the pass recorded it
+    # E-mail only (app/mentoring/outmail.py): queued | sending | sent | failed | cancelled. The pass
+    # records it queued; a separate step claims, sends and marks it, outside the pass's transaction.
+    status: str | None = Field(default=None, max_length=10)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error: str | None = Field(default=None, max_length=200)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class MentoringProgramme(SQLModel, table=True):

@@ -141,19 +141,17 @@ def test_coordinators_set_the_target_and_close_the_link(web_app, as_user, world)
 
 def test_a_meeting_resets_the_nudge_clock(web_app, world, clock):
     from app.mentoring.followup import follow_up
-    from app.mentoring.notify import ConsoleMail
 
     with app_db(web_app) as db:
-        stats = follow_up(db, now=clock.now() + timedelta(days=13), nudge_weeks=3, mail=ConsoleMail())
+        stats = follow_up(db, now=clock.now() + timedelta(days=13), nudge_weeks=3)
         assert stats.nudged == 0
-        stats = follow_up(db, now=clock.now() + timedelta(days=14), nudge_weeks=3, mail=ConsoleMail())
+        stats = follow_up(db, now=clock.now() + timedelta(days=14), nudge_weeks=3)
         assert stats.nudged == 2  # both sites' pairs met a week before the world began
 
 
 def test_a_learners_export_and_erasure_cover_their_mentee_records(web_app, world, clock):
     from app.mentoring import pairs
     from app.mentoring.followup import follow_up
-    from app.mentoring.notify import ConsoleMail
     from app.mentoring.people import mentee_from_learner
     from app.models import Learner, MentoringNotice
     from app.web.dashboard.privacy import erase_learner, export_learner
@@ -165,7 +163,7 @@ def test_a_learners_export_and_erasure_cover_their_mentee_records(web_app, world
         pairs.confirm(db, pair=pair, starts_on=clock.now().date())
         pairs.log_meeting(db, pair=pair, held_on=clock.now().date(), discussed="Goals", by=None,
                           today=clock.now().date(), now=clock.now())
-        follow_up(db, now=clock.now() + timedelta(days=21), nudge_weeks=3, mail=ConsoleMail())
+        follow_up(db, now=clock.now() + timedelta(days=21), nudge_weeks=3)
     with app_db(web_app) as db:
         exported = export_learner(db=db, learner=db.get(Learner, world.asha))
         [record] = exported["mentoring"]

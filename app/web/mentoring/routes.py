@@ -10,7 +10,7 @@ from app.clock import get_clock
 from app.db import get_db
 from app.mentoring import dashboard, pairs
 from app.mentoring.people import MentoringError
-from app.models import Learner, MatchDecision, Mentee, Mentor, Pair, Site, User
+from app.models import Learner, MatchDecision, Mentee, Mentor, MentoringNotice, Pair, Site, User
 from app.web.auth.guards import get_or_404, scope
 from app.web.mentoring import bp
 from app.web.mentoring.forms import (
@@ -143,8 +143,12 @@ def pair(pair_id: int, forms: dict | None = None):
     meetings = pairs.meetings_of(db, row.id)
     loggers = {m.logged_by for m in meetings if m.logged_by}
     users = {u.id: (u.name or u.email) for u in db.exec(select(User).where(User.id.in_(loggers or {-1}))).all()}
+    undelivered = db.exec(select(MentoringNotice).where(MentoringNotice.pair_id == row.id,
+                                                        MentoringNotice.status == "failed")
+                          .order_by(MentoringNotice.id)).all()
     return render_template("mentoring/pair.html", pair=row, site=site, mentor=db.get(Mentor, row.mentor_id),
                            mentee=db.get(Mentee, row.mentee_id), meetings=meetings, users=users,
+                           undelivered=undelivered,
                            forms=forms or _pair_forms(row, site), may_coordinate=current_user.role in COORDINATORS)
 
 
