@@ -3,12 +3,13 @@ from __future__ import annotations
 
 
 def seed_mentoring(db, *, andheri, oslo, now) -> dict:
-    """A mentor pair in each site (Andheri's active with a meeting logged), and a waiting mentee."""
+    """A mentor pair in each site (Andheri's active with a meeting logged, and an e-mail to its
+    mentee that failed, shown on the pair page), and a waiting mentee."""
     from datetime import timedelta
 
     from app.mentoring import pairs
     from app.mentoring.people import enrol_mentee, enrol_mentor
-    from app.models import MentoringProgramme
+    from app.models import MentoringNotice, MentoringProgramme
 
     ids = {}
     for key, site, phone in (("a", andheri, "+919812340001"), ("b", oslo, "+4791230001")):
@@ -23,6 +24,9 @@ def seed_mentoring(db, *, andheri, oslo, now) -> dict:
         pairs.confirm(db, pair=pair, starts_on=now.date() - timedelta(days=14))
         pairs.log_meeting(db, pair=pair, held_on=now.date() - timedelta(days=7), discussed="CV review",
                           next_step="Apply to two firms", by=None, today=now.date(), now=now)
+        if key == "a":  # its worker stopped mid-send: at most once, so failed "unknown", not resent
+            db.add(MentoringNotice(pair_id=pair.id, kind="nudge", person="mentee", key="seed", channel="email",
+                                   body="-", sent_at=now, status="failed", attempts=1, error="unknown"))
         db.add(MentoringProgramme(site_id=site.id, pairs_per_year=150, enrol_token=f"open-{key}"))
         ids.update({f"mentor_{key}": mentor.id, f"mentee_{key}": mentee.id, f"waiting_{key}": waiting.id,
                     f"pair_{key}": pair.id})

@@ -189,3 +189,19 @@ def test_a_deactivated_mentor_is_not_suggested_until_reactivated(as_user, world)
     assert "Waiting A" not in client.get("/mentoring/").data.decode()
     assert as_user("trainer_a").post(f"/mentoring/mentors/{world.mentor_a}/active").status_code == 403
     assert client.post(f"/mentoring/mentors/{world.mentor_b}/active").status_code == 404
+
+
+def test_the_pair_page_lists_the_e_mails_that_failed_with_their_reason(web_app, as_user, world, clock):
+    from app.models import MentoringNotice
+
+    with app_db(web_app) as db:
+        db.add(MentoringNotice(pair_id=world.pair_a, kind="midpoint", person="mentor", key="mid", channel="email",
+                               body="-", sent_at=clock.now(), status="failed", attempts=1,
+                               error="550 5.1.1 <mentor@x.test>: no such user"))
+        db.add(MentoringNotice(pair_id=world.pair_a, kind="end", person="mentor", key="end", channel="email",
+                               body="-", sent_at=clock.now(), status="sent", attempts=1))
+    page = as_user("trainer_a").get(f"/mentoring/pairs/{world.pair_a}").data.decode()
+    assert "E-mails not delivered" in page and page.count("<li>") >= 2
+    assert "Refused by the mail server: 550 5.1.1 &lt;mentor@x.test&gt;: no such user" in page
+    assert "Unknown: sending was interrupted" in page  # the seeded one whose worker stopped
+    assert as_user("supervisor_b").get(f"/mentoring/pairs/{world.pair_a}").status_code == 404
