@@ -239,3 +239,28 @@ def test_the_cli_sends_the_e_mail_through_the_server(app, db, smtp, tmp_path):
     [(_, rcpts, msg)] = smtp.inbox.wait_for(1)
     assert rcpts == ["ase@x.test"] and msg["Subject"] == say("nb", "Mentoring") and "Åse" in msg.get_content()
     assert "ase@x.test" not in done.stderr  # addresses are logged masked
+
+
+def test_a_second_worker_skips_what_the_first_is_claiming_on_postgresql(app, db):
+    """Row locks: worker 2 passes over worker 1's uncommitted claim instead of waiting or taking it."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time and no row locks")
+    from sqlmodel import Session
+
+    from app.bulk import claim
+    from app.db import make_engine
+
+    seed(db)
+    pass_(db)
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            due = select(MentoringNotice.id).where(MentoringNotice.status == "queued").limit(10)
+            taken = first.execute(claim(MentoringNotice, due, status="sending", claimed_at=NUDGE_DAY)
+                                  .returning(MentoringNotice.id)).scalars().all()
+            assert len(taken) == 1  # not committed yet: the row is locked
+            assert claim_due(second, now=NUDGE_DAY, limit=10) == []  # skipped, not waited for
+            first.commit()
+        assert email_notice(db).status == "sending"
+    finally:
+        engine.dispose()
