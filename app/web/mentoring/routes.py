@@ -9,6 +9,7 @@ from sqlmodel import select
 from app.clock import get_clock
 from app.db import get_db
 from app.mentoring import dashboard, pairs
+from app.mentoring import inbound as mentoring_inbound
 from app.mentoring.people import MentoringError
 from app.models import Learner, MatchDecision, Mentee, Mentor, Pair, Site, User
 from app.web.auth.guards import get_or_404, scope
@@ -143,8 +144,9 @@ def pair(pair_id: int, forms: dict | None = None):
     meetings = pairs.meetings_of(db, row.id)
     loggers = {m.logged_by for m in meetings if m.logged_by}
     users = {u.id: (u.name or u.email) for u in db.exec(select(User).where(User.id.in_(loggers or {-1}))).all()}
-    return render_template("mentoring/pair.html", pair=row, site=site, mentor=db.get(Mentor, row.mentor_id),
-                           mentee=db.get(Mentee, row.mentee_id), meetings=meetings, users=users,
+    mentor, mentee = db.get(Mentor, row.mentor_id), db.get(Mentee, row.mentee_id)
+    return render_template("mentoring/pair.html", pair=row, site=site, mentor=mentor, mentee=mentee,
+                           meetings=meetings, users=users, replies=mentoring_inbound.replies_to(db, row, mentor, mentee),
                            forms=forms or _pair_forms(row, site), may_coordinate=current_user.role in COORDINATORS)
 
 
