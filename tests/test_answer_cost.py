@@ -118,7 +118,8 @@ def test_odd_replies_and_replays_cost_less_and_store_nothing_twice(app, db, asha
 
 def test_a_stranger_is_answered_once_however_often_twilio_retries(app, db, asha, twilio_post):
     first, seen = post_counted(app, twilio_post, inbound("SMstranger", "+919999999999", "hello"))
-    assert "not registered" in first[0] and len(seen) <= 3, show(seen)
+    # The upsert, the learner probe, and one look among mentors and mentees (app/mentoring/inbound.py).
+    assert "not registered" in first[0] and len(seen) <= 4, show(seen)
     assert messages_in(twilio_post("/twilio/sms", inbound("SMstranger", "+919999999999", "hello"))) == first
     assert len(db.exec(select(Inbound).where(Inbound.sid == "SMstranger")).all()) == 1
 

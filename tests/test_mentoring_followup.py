@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import select
 
 from app.i18n import say
-from app.mentoring import optout, pairs
+from app.mentoring import inbound as mentoring_inbound
+from app.mentoring import pairs
 from app.mentoring.followup import follow_up
 from app.mentoring.notify import ConsoleMail
 from app.mentoring.outmail import send_queued
@@ -157,7 +158,7 @@ def test_a_mentor_who_texts_stop_gets_nothing_more_until_start(db, world, twilio
     run(db, later, mail)
     assert [r.id for r in sms(db)] == [queued.id] and len(mail.sent) == 2
     [again] = messages_in(twilio_post("/twilio/sms", inbound("SMstart1", mentor.phone, "START")))
-    assert again == say("nb", optout.STARTED)
+    assert again == say("nb", mentoring_inbound.STARTED)
     db.expire_all()
     assert db.get(type(mentor), mentor.id).opted_out_at is None
     run(db, later + timedelta(days=21), mail)

@@ -17,7 +17,7 @@ from app.learning import texts
 from app.learning.conversation import load, lock_learner
 from app.learning.engine import handle_text
 from app.learning.policy import Policy
-from app.mentoring import optout as mentoring_optout
+from app.mentoring import inbound as mentoring
 from app.messaging.segments import count_segments
 from app.models import Inbound, Learner, Outbox
 
@@ -101,10 +101,10 @@ def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: s
 def _from_stranger(db: Session, *, sid: str, channel: str, from_number: str, to_number: str | None,
                    body: str, now: datetime) -> Reply:
     """A number no learner has: told to ask the trainer, unless it is a mentor's or a
-    mentee's STOP or START. Nothing is locked, so the unique MessageSid decides which of
-    two deliveries at once is stored (and answered): a retried STOP is answered once."""
-    mentoring = mentoring_optout.answer(db, phone=from_number, text=body, now=now)
-    outgoing = [mentoring or texts.unknown_number_text(from_number)]
+    mentee's (``app.mentoring.inbound``). Nothing is locked, so the unique MessageSid decides
+    which of two deliveries at once is stored (and answered): a retry is answered once."""
+    reply = mentoring.answer(db, phone=from_number, text=body, now=now)
+    outgoing = [reply or texts.unknown_number_text(from_number)]
     statement = upsert(db, Inbound.__table__).values(
         sid=sid, channel=channel, from_number=from_number, to_number=to_number, body=body,
         reply=SEPARATOR.join(outgoing), received_at=now)

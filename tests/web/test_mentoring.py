@@ -191,6 +191,27 @@ def test_a_deactivated_mentor_is_not_suggested_until_reactivated(as_user, world)
     assert client.post(f"/mentoring/mentors/{world.mentor_b}/active").status_code == 404
 
 
+def test_a_mentors_reply_by_sms_is_thanked_and_shown_on_the_pair_page(web_app, as_user, world):
+    """A mentor answering a check-in is no learner: thanked in their language, not told the
+    number is unknown, and the coordinator reads the reply on the pair page, in their sites only."""
+    from app.i18n import say
+    from app.mentoring.inbound import THANKS
+    from tests.conftest import PUBLIC_URL, sign
+    from tests.test_webhooks_sms import inbound, messages_in
+
+    with app_db(web_app) as db:
+        phone = db.get(Mentor, world.mentor_a).phone
+        language = db.get(Mentor, world.mentor_a).language
+    params = inbound("SMreply1", phone, "We met on Friday <b>CV</b> is done")
+    response = web_app.test_client().post("/twilio/sms", data=params,
+                                          headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", params)})
+    assert messages_in(response) == [say(language, THANKS)]
+    page = as_user("supervisor_a").get(f"/mentoring/pairs/{world.pair_a}").get_data(as_text=True)
+    assert "We met on Friday &lt;b&gt;CV&lt;/b&gt; is done" in page and phone not in page
+    other = as_user("admin").get(f"/mentoring/pairs/{world.pair_b}").get_data(as_text=True)
+    assert "We met on Friday" not in other  # another pair's page does not show it
+
+
 def test_the_pair_page_lists_the_e_mails_that_failed_with_their_reason(web_app, as_user, world, clock):
     from app.models import MentoringNotice
 

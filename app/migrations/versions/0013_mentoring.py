@@ -44,6 +44,7 @@ def upgrade() -> None:
                     sa.Column('employer', sa.String(length=120), nullable=False))
     op.create_index('ix_mentor_site_id', 'mentor', ['site_id'])
     op.create_index('ix_mentor_profession', 'mentor', ['profession'])
+    op.create_index('ix_mentor_phone', 'mentor', ['phone'])  # a text from a number no learner has
     op.create_table('mentee', *_person(sa.Column('learner_id', sa.Integer(), nullable=True)),
                     sa.Column('education', sa.String(length=200), nullable=False),
                     sa.Column('goals', sa.String(length=1000), nullable=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
     op.create_index('ix_mentee_site_id', 'mentee', ['site_id'])
     op.create_index('ix_mentee_learner_id', 'mentee', ['learner_id'])
     op.create_index('ix_mentee_profession', 'mentee', ['profession'])
+    op.create_index('ix_mentee_phone', 'mentee', ['phone'])
     op.create_table(
         'match_decision',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -148,9 +150,10 @@ def downgrade() -> None:
     op.drop_index('ix_match_decision_mentee_id', table_name='match_decision')
     op.drop_index('ix_match_decision_mentor_id', table_name='match_decision')
     op.drop_table('match_decision')
-    for index in ('ix_mentee_profession', 'ix_mentee_learner_id', 'ix_mentee_site_id'):
+    for index in ('ix_mentee_phone', 'ix_mentee_profession', 'ix_mentee_learner_id', 'ix_mentee_site_id'):
         op.drop_index(index, table_name='mentee')
     op.drop_table('mentee')
+    op.drop_index('ix_mentor_phone', table_name='mentor')
     op.drop_index('ix_mentor_profession', table_name='mentor')
     op.drop_index('ix_mentor_site_id', table_name='mentor')
     op.drop_table('mentor')

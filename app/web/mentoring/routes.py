@@ -9,6 +9,7 @@ from sqlmodel import select
 from app.clock import get_clock
 from app.db import get_db
 from app.mentoring import dashboard, pairs
+from app.mentoring import inbound as mentoring_inbound
 from app.mentoring.people import MentoringError
 from app.models import Learner, MatchDecision, Mentee, Mentor, MentoringNotice, Pair, Site, User
 from app.web.auth.guards import get_or_404, scope
@@ -146,8 +147,9 @@ def pair(pair_id: int, forms: dict | None = None):
     undelivered = db.exec(select(MentoringNotice).where(MentoringNotice.pair_id == row.id,
                                                         MentoringNotice.status == "failed")
                           .order_by(MentoringNotice.id)).all()
-    return render_template("mentoring/pair.html", pair=row, site=site, mentor=db.get(Mentor, row.mentor_id),
-                           mentee=db.get(Mentee, row.mentee_id), meetings=meetings, users=users,
+    mentor, mentee = db.get(Mentor, row.mentor_id), db.get(Mentee, row.mentee_id)
+    return render_template("mentoring/pair.html", pair=row, site=site, mentor=mentor, mentee=mentee,
+                           meetings=meetings, users=users, replies=mentoring_inbound.replies_to(db, row, mentor, mentee),
                            undelivered=undelivered,
                            forms=forms or _pair_forms(row, site), may_coordinate=current_user.role in COORDINATORS)
 
