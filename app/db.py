@@ -5,13 +5,12 @@ The same code runs on SQLite (the embedded default) and PostgreSQL (production);
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask import Flask, current_app, g
-from sqlalchemy import event, literal_column
+from sqlalchemy import event, inspect, literal_column
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, create_engine
 
 
@@ -76,8 +75,10 @@ def upsert(db_or_engine, table):
 def mark_clean(obj) -> None:
     """Tell the session that ``obj``'s row already holds its current values (written by a
     statement of our own), so that the next flush does not write them again."""
-    for column in obj.__table__.columns:
-        set_committed_value(obj, column.key, getattr(obj, column.key))
+    state = inspect(obj)
+    # What a flush does to the objects it wrote: no changes left, and not "modified" either,
+    # so that the commit's flush does not even look at it.
+    state._commit_all(state.dict, state.session.identity_map if state.session else None)
 
 
 def get_db() -> Session:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
-from sqlalchemy import and_, bindparam, case, func, null, or_
+from sqlalchemy import and_, bindparam, case, func, null, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from app.db import is_postgres, locked
+from app.db import is_postgres
 from app.models import (
     Card,
     Inbound,
@@ -93,7 +93,7 @@ def lock_learner(db: Session, phone: str) -> bool | None:
     """
     if not is_postgres(db):
         return None
-    return db.exec(_lock_query(), params={"phone": phone}).first() is not None
+    return db.execute(_lock_query(), {"phone": phone}).first() is not None
 
 
 def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learner | None = None,
@@ -126,9 +126,10 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
     return talk
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lock_query():
-    return locked(select(Learner.id).where(Learner.phone == bindparam("phone")))
+    # Plain SQL text: the ORM's machinery for a one-column lookup cost more than the lookup.
+    return text("SELECT id FROM learner WHERE phone = :phone FOR UPDATE")
 
 
 # What shows a prompt's own text (a WhatsApp opener template does not), and what never reached the learner.
@@ -142,7 +143,7 @@ def _shown():
             .correlate(Prompt).exists())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_query(*, by_phone: bool, with_sid: bool, with_shown: bool = False):
     """Built once per shape (building it, aliases and all, cost more than running it)."""
     others = aliased(Prompt)

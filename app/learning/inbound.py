@@ -20,6 +20,7 @@ from app.learning.policy import Policy
 from app.mentoring import inbound as mentoring
 from app.messaging.segments import count_segments
 from app.models import Inbound, Learner, Outbox
+from app.scheduling import wake
 
 SEPARATOR = "\x1e"  # between the messages of one stored reply
 MAX_BODY = 1600
@@ -94,7 +95,10 @@ def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: s
     db.add(Inbound(sid=sid, channel=channel, from_number=from_number, to_number=to_number, body=body,
                    learner_id=learner.id, prompt_id=out[-1].prompt_id if out else None,
                    reply=SEPARATOR.join(outgoing), received_at=now))
-    db.flush()
+    if send is None:
+        wake.write_with_changes(db)  # in one statement: nothing later in the request reads them back
+    else:
+        db.flush()
     return Reply([] if send is not None else outgoing)  # queued replies are not in the response too
 
 

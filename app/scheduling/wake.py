@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import bindparam, case, event, inspect, select, update
+from sqlalchemy import Integer, bindparam, case, event, inspect, select, update
 from sqlmodel import Session
 
-from app.bulk import update_rows
+from app.bulk import update_rows, write_changes
 from app.models import Card, Item, Learner, Prompt
 
 # "As soon as the planner can": earlier than any clock, real or simulated.
@@ -126,14 +127,48 @@ def _write(db: Session) -> None:
     items = db.info.pop(_ITEMS, set())
     settled = db.info.pop(_SETTLED, set())
     table = Learner.__table__
-    earlier = case((table.c.wake_at.is_(None), bindparam("wake")),
-                   (table.c.wake_at > bindparam("wake"), bindparam("wake")), else_=table.c.wake_at)
     rows = [{"lid": lid, "wake": when} for lid, when in wakes.items() if lid not in settled]
     if rows:
+        earlier = case((table.c.wake_at.is_(None), bindparam("wake")),
+                       (table.c.wake_at > bindparam("wake"), bindparam("wake")), else_=table.c.wake_at)
         db.execute(update(table).where(table.c.id == bindparam("lid")).values(wake_at=earlier), rows)
     if items:
         learners = select(Card.learner_id).where(Card.item_id.in_(items))
         db.execute(update(table).where(table.c.id.in_(learners)).values(wake_at=WAKE_NOW))
+
+
+def write_with_changes(db: Session) -> None:
+    """Write the session's changes and the wake times they lower, in one statement on
+    PostgreSQL (``bulk.write_changes``): the end of a request that only adds rows and
+    changes a few (an answer). A learner row changed too is flushed as usual, since one
+    statement may not update the same row twice."""
+    if db.get_bind().dialect.name != "postgresql" or any(isinstance(obj, Learner) for obj in db.dirty):
+        db.flush()  # the rest at commit (``_write``)
+        return
+    _collect(db, None, None)
+    wakes = db.info.pop(_PENDING, {})
+    settled = db.info.get(_SETTLED, set())
+    rows = sorted((lid, when) for lid, when in wakes.items() if lid not in settled)
+    write_changes(db, then=_lowering(len(rows), rows) if rows else None)
+
+
+def _lowering(count: int, rows: list[tuple[int, datetime]]) -> tuple[str, dict, tuple]:
+    """``_write``'s UPDATE for ``count`` learners as SQL text, for ``write_with_changes``."""
+    sql, binds = _lowering_sql(count)
+    params = {f"lid_{n}": lid for n, (lid, _w) in enumerate(rows)}
+    params.update({f"wake_{n}": when for n, (_l, when) in enumerate(rows)})
+    return sql, params, binds
+
+
+@lru_cache(maxsize=8)
+def _lowering_sql(count: int) -> tuple[str, tuple]:
+    pairs = ", ".join(f"(:lid_{n}, :wake_{n})" for n in range(count))
+    sql = (f"UPDATE learner SET wake_at = CASE WHEN learner.wake_at IS NULL OR learner.wake_at > v.wake "
+           f"THEN v.wake ELSE learner.wake_at END FROM (VALUES {pairs}) AS v(lid, wake) WHERE learner.id = v.lid")
+    wake_type = Learner.__table__.c.wake_at.type
+    binds = tuple(b for n in range(count) for b in (bindparam(f"lid_{n}", type_=Integer),
+                                                      bindparam(f"wake_{n}", type_=wake_type)))
+    return sql, binds
 
 
 def _forget(db: Session, *_args) -> None:
