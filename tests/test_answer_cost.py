@@ -20,7 +20,16 @@ from app.scheduling.dispatcher import dispatch_once
 from tests.factories import held_session
 from tests.test_webhooks_sms import inbound, messages_in
 
-BUDGET = 8
+BUDGET = 8  # any reply, either database (the bound)
+# On PostgreSQL, a statement is a round trip and a parse: an answer writes what it changed in
+# one statement (``bulk.write_changes``): lock, read, prompts, the rest. SQLite, in process,
+# flushes row by row (its count includes BEGIN IMMEDIATE).
+POSTGRES_ANSWER = 4
+
+
+def within_budget(app, seen, *, postgres: int = POSTGRES_ANSWER) -> bool:
+    on_postgres = app.extensions["saathi.engine"].dialect.name == "postgresql"
+    return len(seen) <= (postgres if on_postgres else BUDGET)
 
 
 @contextmanager
@@ -66,7 +75,7 @@ def answer(twilio_post, phone, *bodies):
 def test_a_quiz_answer_with_the_next_question_costs_at_most_the_budget(app, db, asha, twilio_post):
     replies, seen = post_counted(app, twilio_post, inbound("SMcost1", asha.phone, "2"))
     assert replies[0].startswith("Correct!") and "Q2/3" in "".join(replies)
-    assert len(seen) <= BUDGET, show(seen)
+    assert within_budget(app, seen), show(seen)
     # All of it stored: the answer, the card, the first prompt closed and the second put.
     assert db.exec(select(Answer.correct).where(Answer.learner_id == asha.id)).all() == [True]
     assert db.exec(select(Card.reps).where(Card.learner_id == asha.id)).all() == [1]
@@ -88,7 +97,7 @@ def test_a_review_answer_without_a_next_question_costs_at_most_the_budget(app, d
 
     replies, seen = post_counted(app, twilio_post, inbound("SMcost2", asha.phone, "3"))
     assert replies == [replies[0]] and replies[0].startswith("The answer is")
-    assert len(seen) <= BUDGET, show(seen)
+    assert within_budget(app, seen), show(seen)
     db.expire_all()
     assert db.get(Prompt, review.id).status == "answered"
     assert db.exec(select(Card.reps).where(Card.learner_id == asha.id, Card.item_id == review.item_id)).one() == reps + 1
@@ -99,7 +108,7 @@ def test_a_feedback_rating_costs_at_most_the_budget(app, db, asha, twilio_post):
     answer(twilio_post, asha.phone, "2", "2", "1")
     replies, seen = post_counted(app, twilio_post, inbound("SMcost3", asha.phone, "2"))
     assert "Thank you for your rating" in "".join(replies) and "Anything to tell" in "".join(replies)
-    assert len(seen) <= BUDGET, show(seen)
+    assert within_budget(app, seen, postgres=POSTGRES_ANSWER + 1), show(seen)  # the rating's own upsert
     row = db.exec(select(Feedback).where(Feedback.learner_id == asha.id)).one()
     assert (row.rating, row.flagged) == (2, True)  # a low rating is flagged for the supervisor
 
@@ -145,7 +154,7 @@ def test_a_review_answered_while_a_new_session_waits_puts_its_greeting_and_first
     replies, seen = post_counted(app, twilio_post, inbound("SMcost4", asha.phone, "2"))
     assert "Correct!" in replies[0] and "Thank you for today's session" in "".join(replies)
     assert "Q1/3" in "".join(replies)
-    assert len(seen) <= BUDGET, show(seen)
+    assert within_budget(app, seen), show(seen)
     statuses = dict(db.exec(select(Prompt.kind, Prompt.status).where(
         Prompt.learner_id == asha.id, Prompt.status.in_(("pending", "sent", "answered")))).all())
     assert statuses == {"review": "answered", "greeting": "sent", "question": "pending"}
