@@ -91,9 +91,9 @@ def update_rows(db: Session, table: Table, rows: Sequence[dict], *, key: str = "
 
 def claim(target, due: Select, **values) -> Update:
     """``UPDATE target SET values WHERE id IN (due ... FOR UPDATE SKIP LOCKED)``, to which the
-    caller adds its ``RETURNING``. The planner's learners and the sender's outbox rows are
-    claimed this way: a worker passes over the rows another is claiming instead of waiting for
-    them, so N workers take N different chunks. ``due`` selects the ids, ordered and limited;
+    caller adds its ``RETURNING``. The sender's outbox rows and queued e-mails are claimed this
+    way (the planner's learners only need the lock: ``planner.claim_due``): a worker passes over
+    the rows another is claiming instead of waiting for them, so N workers take N different chunks. ``due`` selects the ids, ordered and limited;
     SQLite, one writer at a time, has no row locks and ignores the clause."""
     ids = target.c.id if isinstance(target, Table) else target.id
     return update(target).where(ids.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(**values)

@@ -86,7 +86,7 @@ def test_an_idle_pass_is_one_index_probe(app, db, clock):
     with statements(get_engine(app)) as seen:
         stats = plan_due(ctx, now=clock.now())
     assert stats.claimed == 0
-    assert [s for s in seen if s not in ("BEGIN", "ROLLBACK", "COMMIT")] == ["UPDATE"], seen
+    assert [s for s in seen if s not in ("BEGIN", "ROLLBACK", "COMMIT")] == ["SELECT"], seen
     wakes = set(db.exec(select(Learner.wake_at)).all())
     assert wakes == {clock.now() - timedelta(minutes=5) + app_policy_reminder(app)}
 

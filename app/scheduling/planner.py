@@ -23,7 +23,7 @@ from sqlalchemy import func, join
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.bulk import claim, per_key
+from app.bulk import per_key
 from app.channels.options import ChannelOptions
 from app.channels.registry import channels
 from app.db import fixed
@@ -45,11 +45,11 @@ from app.scheduling.one_learner import (
 from app.scheduling.review_batch import write_reviews
 from app.scheduling.window import in_window, next_window_start
 
-__all__ = ["PlanStats", "plan", "claim_due"]
+__all__ = ["PlanStats", "claim_due", "plan"]
 log = logging.getLogger(__name__)
 
-# A claimed learner's wake time until the chunk commits: should a path ever leave one
-# unsettled, it is looked at again after this rather than in a loop.
+# Should a path ever leave a claimed learner without a wake time, they are looked at again
+# after this rather than in a loop.
 CLAIM_LEASE = timedelta(minutes=5)
 CHUNK = 500
 
@@ -70,17 +70,18 @@ class Claimed:
 def claim_due(db: Session, *, now: datetime, limit: int) -> list[Claimed]:
     """Take up to ``limit`` active learners whose wake time has come, most overdue first.
 
-    One statement: ``UPDATE learner ... WHERE id IN (SELECT ... ORDER BY wake_at LIMIT n
-    FOR UPDATE SKIP LOCKED) RETURNING``. The rows stay locked until the chunk commits;
-    another worker's claim skips them and takes the next ones.
+    One statement: ``SELECT ... ORDER BY wake_at LIMIT n FOR UPDATE SKIP LOCKED``. The rows
+    stay locked until the chunk commits; another worker's claim skips them and takes the
+    next ones. Nothing is written to claim them: the chunk writes each learner's wake time
+    once, when it has decided (an UPDATE here too was a second version of every learner
+    row, with every index of the table, for each learner planned). A worker that dies
+    mid-chunk loses its transaction, and with it the locks: the learners are due again.
     """
-    due = (select(Learner.id).where(Learner.status == fixed("active"), Learner.wake_at <= now)
-           .order_by(Learner.wake_at).limit(limit))
     t = Learner.__table__
-    rows = db.execute(claim(t, due, wake_at=now + CLAIM_LEASE)
-                      .returning(t.c.id, t.c.site_id, t.c.phone, t.c.language, t.c.channel, t.c.timezone,
-                                 t.c.next_contact_at)).all()
-    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    due = (select(t.c.id, t.c.site_id, t.c.phone, t.c.language, t.c.channel, t.c.timezone, t.c.next_contact_at)
+           .where(t.c.status == fixed("active"), t.c.wake_at <= now)
+           .order_by(t.c.wake_at).limit(limit).with_for_update(skip_locked=True))
+    return sorted((Claimed(*row) for row in db.execute(due).all()), key=lambda c: c.id)
 
 
 @dataclass
@@ -142,6 +143,9 @@ class Planner:
             careful.extend((c, ("plan", None)) for c, _ in reviews)
         for c, (what, prompt_id) in careful:
             self._carefully(db, c, what, prompt_id, have.last_24h.get(c.id, 0), wakes, holds)
+        for c in claimed:  # every path above decides a wake time; this is the net under them
+            if c.id not in wakes and c.id not in holds:
+                wakes[c.id] = now + CLAIM_LEASE
         wake.settle(db, wakes, holds=holds)
 
     def _decide(self, db: Session, c: Claimed, have: Chunk, wakes: dict, holds: dict, reviews: list,
