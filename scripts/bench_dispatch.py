@@ -122,6 +122,27 @@ def prepare(url: str, learners: int) -> float:
     return time.perf_counter() - t0
 
 
+def _wal_position(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        position = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar()
+    engine.dispose()
+    return position
+
+
+def _wal_bytes_since(url: str, position: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        written = conn.execute(text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), CAST(:p AS pg_lsn))"),
+                               {"p": position}).scalar()
+    engine.dispose()
+    return int(written)
+
+
 def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> None:
     """One worker process: wait for the start, then plan or deliver until the time is up."""
     import resource
@@ -192,6 +213,7 @@ def main() -> None:
         for p in procs:
             p.start()
         time.sleep(3)  # let them import and connect
+        wal0 = _wal_position(args.database_url)
         start.set()
         t0 = time.perf_counter()
         time.sleep(args.warmup)
@@ -203,6 +225,7 @@ def main() -> None:
         results = [out.get(timeout=300) for _ in procs]
         for p in procs:
             p.join(60)
+        wal = _wal_bytes_since(args.database_url, wal0)
         stats = requests.get(f"{base}/_fake/stats", timeout=10).json()
         to = [m["to"] for m in requests.get(f"{base}/_fake/messages", timeout=60).json()]
     finally:
@@ -211,6 +234,9 @@ def main() -> None:
     figures = {"label": args.label, "mode": mode, "learners": args.learners, "workers": args.workers,
                "in_flight": args.in_flight, "account_limit": args.account_limit, "seconds": args.seconds,
                "per_worker": results, "fake": stats, "peak_rss_mb": max(r["peak_rss_mb"] for r in results)}
+    # WAL written per prompt sent or learner planned: the database's share of the work, which,
+    # unlike a rate, does not change with whatever else the machine is doing.
+    figures["wal_bytes_each"] = round(wal / max(sum(r["done"] for r in results), 1))
     if mode == "deliver":
         figures["prompts_per_second"] = round((last["accepted"] - first["accepted"]) / (t2 - t1), 1)
         figures["sent_by_workers"] = sum(r["done"] for r in results)
