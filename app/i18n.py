@@ -49,18 +49,6 @@ def say(lang: str, message: str, **params) -> str:
     return text.format(**params) if params else text
 
 
-class Explained(ValueError):
-    """A mistake explained to a person: an English message id and its values, so each reader
-    gets it in their own language (``say``); ``str()`` is the English text, for logs and CLI."""
-
-    def __init__(self, msgid: str, **params):
-        super().__init__(msgid.format(**params))
-        self.msgid, self.params = msgid, params
-
-    def said(self, lang: str) -> str:
-        return say(lang, self.msgid, **self.params)
-
-
 class Said(str):
     """A message built for translation: prints as English (logs, the CLI's default, old
     callers that compare strings), and ``said(lang)`` gives it in ``lang`` from the catalog.
@@ -88,6 +76,39 @@ class Said(str):
 
 def _said(msgid: str, params: dict) -> Said:
     return Said(msgid, **params)
+
+
+class Explained(ValueError):
+    """A mistake explained to a person: a ``Said`` raised, so each reader gets it in their own
+    language (``said``), nested parameters too; ``str()`` is the English text, for logs and CLI.
+
+    It holds its message rather than repeating ``Said``'s formatting, so the two cannot drift.
+    """
+
+    def __init__(self, msgid: str, **params):
+        self.message = Said(msgid, **params)
+        super().__init__(str(self.message))
+
+    @property
+    def msgid(self) -> str:
+        return self.message.msgid
+
+    @property
+    def params(self) -> dict:
+        return self.message.params
+
+    def said(self, lang: str) -> str:
+        return self.message.said(lang)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+    def __reduce__(self):
+        return (_explained, (type(self), self.msgid, self.params))
+
+
+def _explained(cls, msgid: str, params: dict) -> Explained:
+    return cls(msgid, **params)
 
 
 class Joined(str):
