@@ -5,8 +5,8 @@ The same code runs on SQLite (the embedded default) and PostgreSQL (production);
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy import event, literal_column

@@ -8,7 +8,7 @@ memory so a fresh checkout speaks every language without a build step.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -26,7 +26,7 @@ def translations(lang: str, locales_dir: str | None = None) -> NullTranslations:
     return _translations(lang, str(locales_dir or languages.current().locales_dir))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(lang: str, locales_dir: str) -> NullTranslations:
     base = Path(locales_dir) / lang / "LC_MESSAGES"
     po, mo = base / "messages.po", base / "messages.mo"

@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -48,9 +48,9 @@ from werkzeug.wrappers import Request, Response
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
-from app.channels import dlt  # noqa: E402  (the DLT matching rule Indian carriers apply)
-from app.messaging.segments import count_segments  # noqa: E402  (the app's own billing maths)
-from app.messaging.twilio_transport import BaseUrlHttpClient  # noqa: E402  (the app's own redirect)
+from app.channels import dlt
+from app.messaging.segments import count_segments
+from app.messaging.twilio_transport import BaseUrlHttpClient
 
 API = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -81,7 +81,7 @@ class Callback:
 
 
 def _now() -> str:
-    return format_datetime(datetime.now(timezone.utc))
+    return format_datetime(datetime.now(UTC))
 
 
 def _error(status: int, code: int, message: str, headers: dict | None = None) -> Response:
@@ -164,7 +164,7 @@ class FakeTwilio:
         self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "FakeTwilio":
+    def start(self) -> FakeTwilio:
         """Serve in a background thread; ``port=0`` picks a free port (see ``base_url``).
 
         An asyncio server (aiohttp): connections are kept alive as Twilio's are, and the
@@ -252,7 +252,7 @@ class FakeTwilio:
             response.close()  # written: the status callbacks of a create may go now
         return answer
 
-    def __enter__(self) -> "FakeTwilio":
+    def __enter__(self) -> FakeTwilio:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +15,7 @@ from app.clock import FrozenClock
 from app.db import make_engine
 
 # A Monday, 09:30 in India: inside every default send window.
-START = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 AUTH_TOKEN = "test-auth-token"
 PUBLIC_URL = "http://saathi.test"
 

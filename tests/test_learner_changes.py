@@ -1,7 +1,7 @@
 """Learners who change: rescheduling on new rules, pauses, and late joiners (the domain side)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -18,8 +18,8 @@ from app.scheduling.dispatcher import Dispatch, dispatch_once, plan_due
 from tests.factories import app_policy, cohort, make_learners, make_module
 
 # 20:30 in Mumbai on a Monday: after the default 09:00-20:00 window has closed.
-EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
-TOMORROW_0900_IST = datetime(2026, 3, 3, 3, 30, tzinfo=timezone.utc)
+EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+TOMORROW_0900_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
 MONTH = timedelta(days=30)
 
 
@@ -74,9 +74,9 @@ def test_a_narrower_window_puts_off_a_queued_retry_to_the_new_opening(app, db, c
                          send_start="10:00", send_end="20:00", daily_cap=None)
     db.commit()
     db.refresh(row)
-    assert row.next_attempt_at == datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc)
+    assert row.next_attempt_at == datetime(2026, 3, 2, 4, 30, tzinfo=UTC)
     assert dispatch_once(app=app).delivery.sent == 0
-    clock.set(datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 2, 4, 30, tzinfo=UTC))
     assert dispatch_once(app=app).delivery.sent >= 1
     assert sent_to(app, asha.phone)
 

@@ -3,8 +3,8 @@ ahead, and learner models plugged in from outside Saathi."""
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 import pytest
 

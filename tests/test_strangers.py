@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 from app.learning.inbound import _from_stranger
-from app.learning.texts import unknown_number_text
 from app.learning.strangers import STRANGERS, Strangers
+from app.learning.texts import unknown_number_text
 from app.mentoring import inbound as mentoring_inbound
 
 LEARNING = Path(__file__).resolve().parent.parent / "app" / "learning"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, null, or_
 from sqlalchemy.orm import aliased
@@ -126,7 +126,7 @@ def load(db: Session, *, now: datetime, phone: str | None = None, learner: Learn
     return talk
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lock_query():
     return locked(select(Learner.id).where(Learner.phone == bindparam("phone")))
 
@@ -142,7 +142,7 @@ def _shown():
             .correlate(Prompt).exists())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_query(*, by_phone: bool, with_sid: bool, with_shown: bool = False):
     """Built once per shape (building it, aliases and all, cost more than running it)."""
     others = aliased(Prompt)

@@ -45,7 +45,7 @@ from app.scheduling.one_learner import (
 from app.scheduling.review_batch import write_reviews
 from app.scheduling.window import in_window, next_window_start
 
-__all__ = ["PlanStats", "plan", "claim_due"]
+__all__ = ["PlanStats", "claim_due", "plan"]
 log = logging.getLogger(__name__)
 
 # A claimed learner's wake time until the chunk commits: should a path ever leave one

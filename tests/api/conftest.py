@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -23,7 +23,7 @@ from tests.factories import make_module
 from tests.mentoring_data import seed_mentoring
 
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
-WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SITE_A, SITE_B = "Andheri Mall", "Oslo Læringssenter"
 LEARNERS_CSV = f"""phone,name,site,language,cohort
 +919876543210,Asha Devi,{SITE_A},en,andheri-march

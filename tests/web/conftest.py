@@ -8,7 +8,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -29,7 +29,7 @@ from tests.mentoring_data import seed_mentoring
 
 PASSWORD = "correct horse battery"
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
-WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WORLD_CSV = """phone,name,site,language,cohort
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march
 +919876543211,Ravi Kumar,Andheri Mall,hi,andheri-march

@@ -126,7 +126,7 @@ def data_texts(web_app) -> list[str]:
 
 def leftover_english(html: str, data: list[str]) -> list[str]:
     """Words of English outside ⟦ ⟧ and outside the data."""
-    html = re.sub(r"<(script|style|svg|code|pre|textarea)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r"<(script|style|svg|code|pre|textarea)\b.*?</\1>", " ", html, flags=re.DOTALL | re.IGNORECASE)
     html = re.sub(r'<option value="[a-z]{2}"[^>]*>[^<]*</option>', " ", html)  # the language picker
     text = unescape(re.sub(r"<[^>]+>", " ", html))
     text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
