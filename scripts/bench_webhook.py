@@ -93,7 +93,7 @@ def prepare(url: str, learners: int) -> list[str]:
 def gunicorn(target: str, port: int, workers: int, env: dict, cwd: str, log: Path | None = None) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", target]
-    out = open(log, "ab") if log else None  # the app's JSON log lines, kept out of the figures
+    out = open(log, "ab") if log else None  # noqa: SIM115  (the server's stderr for its lifetime; closed by the OS)
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stderr=out)
     for _ in range(100):
         try:

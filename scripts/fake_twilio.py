@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
@@ -252,7 +253,7 @@ class FakeTwilio:
             response.close()  # written: the status callbacks of a create may go now
         return answer
 
-    def __enter__(self) -> FakeTwilio:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -583,7 +584,7 @@ class FakeTwilio:
         # with the variables filled in, else the first variable.
         text = content.get("body") or "{{1}}"
         for key, value in variables.items():
-            text = text.replace("{{%s}}" % key, str(value))
+            text = text.replace("{{" + str(key) + "}}", str(value))
         if number in self.whatsapp_open:
             if content.get("type", "quick-reply") == "quick-reply" and not content.get("approved") \
                     and content.get("buttons", 0) > 3:

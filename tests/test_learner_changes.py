@@ -35,8 +35,8 @@ def hold_session(db, clock, module=None, name="andheri-march"):
 
 
 def edit(db, learner, clock, **values):
-    fields = dict(name=learner.name, language=learner.language, channel=learner.channel,
-                  timezone=learner.timezone) | values
+    fields = {"name": learner.name, "language": learner.language, "channel": learner.channel,
+                  "timezone": learner.timezone} | values
     change = edit_learner(db, learner=learner, now=clock.now(), user_id=None, **fields)
     db.commit()
     return change
@@ -44,7 +44,7 @@ def edit(db, learner, clock, **values):
 
 def test_a_wider_window_sends_at_once_what_the_old_one_put_off_to_tomorrow(app, db, clock):
     clock.set(EVENING)
-    asha, ravi = make_learners(db, clock.now())
+    asha, _ravi = make_learners(db, clock.now())
     hold_session(db, clock)
     assert dispatch_once(app=app).delivery.sent == 0
     db.refresh(asha)
@@ -135,7 +135,7 @@ def test_from_sms_to_voice_the_waiting_question_is_asked_by_call(app, db, clock)
     assert len(sent_to(app, asha.phone)) == 1
     edit(db, asha, clock, channel="voice")
     dispatch_once(app=app)
-    (call,) = sent_to(app, asha.phone, "call")
+    (_call,) = sent_to(app, asha.phone, "call")
     voice = db.exec(select(VoiceCall).where(VoiceCall.learner_id == asha.id)).one()
     first = db.get(Prompt, voice.prompt_ids[0])
     assert first.kind == "question" and first.seq == 1 and first.status == "pending"
@@ -143,7 +143,7 @@ def test_from_sms_to_voice_the_waiting_question_is_asked_by_call(app, db, clock)
 
 
 def test_a_deactivated_learner_gets_nothing_and_carries_on_when_reactivated(app, db, clock):
-    asha, ravi = make_learners(db, clock.now())
+    asha, _ravi = make_learners(db, clock.now())
     hold_session(db, clock)
     plan_due(Dispatch.of(app), now=clock.now())
     queued = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).one()

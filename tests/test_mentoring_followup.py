@@ -47,7 +47,7 @@ def sms(db):
 
 
 def test_a_quiet_pair_is_nudged_once_per_quiet_period_by_sms_or_e_mail(db, world):
-    oslo, mentor, mentee, pair = world
+    _oslo, _mentor, _mentee, pair = world
     mail = ConsoleMail()
     assert run(db, NOON_OSLO + timedelta(days=20), mail).nudged == 0
     when = NOON_OSLO + timedelta(days=21)
@@ -68,7 +68,7 @@ def test_a_quiet_pair_is_nudged_once_per_quiet_period_by_sms_or_e_mail(db, world
 
 
 def test_quiet_hours_and_one_mentoring_sms_a_day(db, world):
-    oslo, mentor, mentee, pair = world
+    _oslo, _mentor, _mentee, pair = world
     night = datetime(2026, 3, 23, 22, 0, tzinfo=UTC)  # 23:00 in Oslo
     run(db, night, ConsoleMail())
     [row] = sms(db)
@@ -84,7 +84,7 @@ def test_quiet_hours_and_one_mentoring_sms_a_day(db, world):
 
 
 def test_an_opted_out_person_gets_nothing_but_the_notice_is_recorded(db, world):
-    oslo, mentor, mentee, pair = world
+    oslo, mentor, _mentee, _pair = world
     db.add(Learner(phone=mentor.phone, name="Kari", site_id=oslo.id, status="opted_out"))
     db.commit()
     run(db, NOON_OSLO + timedelta(days=21), ConsoleMail())
@@ -94,7 +94,7 @@ def test_an_opted_out_person_gets_nothing_but_the_notice_is_recorded(db, world):
 
 
 def test_midpoint_then_the_end_closes_the_pair_once(db, world):
-    oslo, mentor, mentee, pair = world
+    _oslo, _mentor, _mentee, pair = world
     mail = ConsoleMail()
     assert run(db, datetime(2026, 6, 1, 11, tzinfo=UTC), mail, weeks=50).midpoint == 0
     assert run(db, datetime(2026, 6, 2, 11, tzinfo=UTC), mail, weeks=50).midpoint == 1  # day 92 of 184
@@ -140,7 +140,7 @@ def test_a_mentor_who_texts_stop_gets_nothing_more_until_start(db, world, twilio
     must still hold, in their language, and cancel what was queued for them."""
     from tests.test_webhooks_sms import inbound, messages_in
 
-    oslo, mentor, mentee, pair = world
+    _oslo, mentor, _mentee, _pair = world
     mail = ConsoleMail()
     when = NOON_OSLO + timedelta(days=21)
     assert run(db, when, mail).nudged == 1

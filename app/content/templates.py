@@ -156,7 +156,8 @@ def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.W
             problems.append(Said(N_("module '{slug}': {names} is longer than the {most} characters a variable "
                                     "may carry"), slug=module.module.slug, names=", ".join(too_long),
                                  most=VARIABLE_MAX))
-        filled = SLOT.sub(lambda m: values.get(template.variables.get(m[1], ""), ""), template.body)
+        names = template.variables
+        filled = SLOT.sub(lambda m, values=values, names=names: values.get(names.get(m[1], ""), ""), template.body)
         if len(filled) > 1024:
             problems.append(Said(N_("module '{slug}': the filled-in body is {count} characters, over WhatsApp's "
                                     "1024"), slug=module.module.slug, count=len(filled)))

@@ -82,7 +82,7 @@ def _close(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> N
     if not on_loop:  # waiting on the loop's own thread would never end
         try:
             future.result(2)
-        except Exception:  # exiting anyway
+        except Exception:  # noqa: BLE001, S110  (exiting anyway)
             pass
 
 

@@ -27,8 +27,8 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 def _config(**extra) -> dict:
-    base = dict(style=STYLE, js=[], disable_xml_declaration=True, show_legend=False, tooltip_fancy_mode=False,
-                width=640, height=300, margin=12)
+    base = {"style": STYLE, "js": [], "disable_xml_declaration": True, "show_legend": False,
+            "tooltip_fancy_mode": False, "width": 640, "height": 300, "margin": 12}
     return {**base, **extra}
 
 
