@@ -163,6 +163,9 @@ class FakeTwilio:
         self._inflight, self._idle = 0, threading.Condition()
         self._server = self._thread = None
         self._stopping = False
+        # Set by stop(): an injected delay waits on it, so a stopped fake (a test's teardown,
+        # a SIGTERM) ends at once instead of after the delay it was holding an answer for.
+        self._stopped = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> FakeTwilio:
@@ -173,6 +176,7 @@ class FakeTwilio:
         each. Werkzeug's threaded server closed every connection and ran a thread per
         request: at a few hundred requests a second that cost more CPU than the work."""
         self._stopping = False
+        self._stopped.clear()
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, args=(started,), name="fake-twilio", daemon=True)
@@ -202,6 +206,7 @@ class FakeTwilio:
     def stop(self) -> None:
         """Stop serving; callbacks not yet delivered are dropped."""
         self._stopping = True
+        self._stopped.set()
         if self._server:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
@@ -471,7 +476,7 @@ class FakeTwilio:
             headers = {"Retry-After": str(fault[1]["retry_after"])} if status != 500 else {}
             return _error(status, *FAULT_CODES[status], headers)
         if fault and not fault[1]["accept"]:
-            time.sleep(fault[1]["seconds"])
+            self._stopped.wait(fault[1]["seconds"])
             return _error(504, 20504, "Gateway Timeout (fake: request was not accepted)")
         result = (self._create_message if kind == "Messages" else self._create_call)(form)
         if isinstance(result, Response):
@@ -480,7 +485,7 @@ class FakeTwilio:
         response = _json(201, payload)
         if fault:  # a delay with accept=True: Twilio got it, its answer is slow
             self._schedule(job)
-            time.sleep(fault[1]["seconds"])
+            self._stopped.wait(fault[1]["seconds"])
         else:  # queued now (so wait_for_callbacks sees it), sent once the answer is written
             ready = threading.Event()
             self._schedule(job, ready)
