@@ -23,6 +23,7 @@ from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 from app.web.auth.accounts import create_user
+from tests.conftest import config_key
 from tests.factories import app_policy as _policy
 from tests.factories import make_module
 from tests.mentoring_data import seed_mentoring
@@ -83,7 +84,7 @@ class World:
 
     def __getattr__(self, name):
         try:
-            return self.ids[name]
+            return self.__dict__["ids"][name]  # not self.ids: a copy being made has no ids yet
         except KeyError:
             raise AttributeError(name) from None
 
@@ -102,8 +103,13 @@ def say(db, phone: str, body: str, now) -> str:
 
 
 @pytest.fixture
-def world(web_app, clock) -> World:
+def world(web_app, web_config, clock, seeded) -> World:
+    """Two sites with learners, staff, sessions and answers: built once per run, copied after."""
     clock.set(WORLD_START)
+    return seeded.get(web_app, config_key("web world", web_config), lambda: build_world(web_app, clock))
+
+
+def build_world(web_app, clock) -> World:
     w = World()
     with web_app.app_context():
         with session_scope(web_app) as db:
