@@ -92,7 +92,8 @@ def _copy_sqlite(source, target) -> None:
 
 def config_key(name: str, config: dict) -> tuple:
     """``name`` and the settings of ``config`` that shape a seeded world (not its paths or clock)."""
-    return (name, *sorted((k, repr(v)) for k, v in config.items() if k not in ("DATABASE_URL", "CONTENT_DIR", "CLOCK")))
+    per_test = ("DATABASE_URL", "CONTENT_DIR", "CLOCK")
+    return (name, *sorted((k, repr(v)) for k, v in config.items() if k not in per_test))
 
 
 @pytest.fixture(scope="session")
