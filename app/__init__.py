@@ -23,11 +23,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     observability.init_app(app)  # logs with request ids, /healthz, /metrics
     security.init_app(app)  # baseline response headers (staff pages add their own)
 
-    from app import cli, i18n
+    from app import cli, i18n, mentoring
     from app.messaging import transport
     from app.web import register_blueprints
 
     i18n.init_app(app)
+    mentoring.init_app(app)  # its answerer for strangers' texts (app.learning.strangers)
     transport.init_app(app)
     register_blueprints(app)
     cli.init_app(app)

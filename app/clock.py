@@ -5,11 +5,11 @@ ahead without sleeping, so nothing in the domain calls ``datetime.now`` directly
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SystemClock:
@@ -21,13 +21,13 @@ class FrozenClock:
     """A clock that only moves when told to."""
 
     def __init__(self, start: datetime | None = None):
-        self._now = (start or utcnow()).astimezone(timezone.utc)
+        self._now = (start or utcnow()).astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime) -> None:
-        self._now = when.astimezone(timezone.utc)
+        self._now = when.astimezone(UTC)
 
     def advance(self, **delta) -> datetime:
         self._now += timedelta(**delta)

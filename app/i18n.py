@@ -8,7 +8,7 @@ memory so a fresh checkout speaks every language without a build step.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -26,7 +26,7 @@ def translations(lang: str, locales_dir: str | None = None) -> NullTranslations:
     return _translations(lang, str(locales_dir or languages.current().locales_dir))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(lang: str, locales_dir: str) -> NullTranslations:
     base = Path(locales_dir) / lang / "LC_MESSAGES"
     po, mo = base / "messages.po", base / "messages.mo"
@@ -47,18 +47,6 @@ def say(lang: str, message: str, **params) -> str:
     """``message`` translated into ``lang`` and formatted with ``params``."""
     text = translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(message)
     return text.format(**params) if params else text
-
-
-class Explained(ValueError):
-    """A mistake explained to a person: an English message id and its values, so each reader
-    gets it in their own language (``say``); ``str()`` is the English text, for logs and CLI."""
-
-    def __init__(self, msgid: str, **params):
-        super().__init__(msgid.format(**params))
-        self.msgid, self.params = msgid, params
-
-    def said(self, lang: str) -> str:
-        return say(lang, self.msgid, **self.params)
 
 
 class Said(str):
@@ -88,6 +76,39 @@ class Said(str):
 
 def _said(msgid: str, params: dict) -> Said:
     return Said(msgid, **params)
+
+
+class Explained(ValueError):
+    """A mistake explained to a person: a ``Said`` raised, so each reader gets it in their own
+    language (``said``), nested parameters too; ``str()`` is the English text, for logs and CLI.
+
+    It holds its message rather than repeating ``Said``'s formatting, so the two cannot drift.
+    """
+
+    def __init__(self, msgid: str, **params):
+        self.message = Said(msgid, **params)
+        super().__init__(str(self.message))
+
+    @property
+    def msgid(self) -> str:
+        return self.message.msgid
+
+    @property
+    def params(self) -> dict:
+        return self.message.params
+
+    def said(self, lang: str) -> str:
+        return self.message.said(lang)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+    def __reduce__(self):
+        return (_explained, (type(self), self.msgid, self.params))
+
+
+def _explained(cls, msgid: str, params: dict) -> Explained:
+    return cls(msgid, **params)
 
 
 class Joined(str):

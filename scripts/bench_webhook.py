@@ -29,7 +29,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from twilio.request_validator import RequestValidator  # noqa: E402
+from datetime import UTC
+
+from twilio.request_validator import RequestValidator
 
 TOKEN = "bench-token"
 BARE_APP = '''
@@ -51,7 +53,7 @@ def free_port() -> int:
 
 def prepare(url: str, learners: int) -> list[str]:
     """Learners with a pending question, through the real session and dispatch code."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app import create_app, migrate
     from app.clock import FrozenClock
@@ -63,7 +65,7 @@ def prepare(url: str, learners: int) -> list[str]:
     from app.scheduling.dispatcher import dispatch_once
 
     migrate.upgrade(url)
-    now = datetime.now(timezone.utc).replace(hour=5, minute=0)  # 10:30 in India
+    now = datetime.now(UTC).replace(hour=5, minute=0)  # 10:30 in India
     app = create_app({"DATABASE_URL": url, "CLOCK": FrozenClock(now), "SEGMENTS_PER_SECOND": 0,
                       "DISPATCH_BATCH": learners + 10, "DELIVERY_THREADS": 1, "LOG_LEVEL": "WARNING"})
     phones = [f"+9198{n:08d}" for n in range(learners)]
@@ -91,7 +93,7 @@ def prepare(url: str, learners: int) -> list[str]:
 def gunicorn(target: str, port: int, workers: int, env: dict, cwd: str, log: Path | None = None) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", target]
-    out = open(log, "ab") if log else None  # the app's JSON log lines, kept out of the figures
+    out = open(log, "ab") if log else None  # noqa: SIM115  (the server's stderr for its lifetime; closed by the OS)
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stderr=out)
     for _ in range(100):
         try:

@@ -35,9 +35,10 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
@@ -48,9 +49,9 @@ from werkzeug.wrappers import Request, Response
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
-from app.channels import dlt  # noqa: E402  (the DLT matching rule Indian carriers apply)
-from app.messaging.segments import count_segments  # noqa: E402  (the app's own billing maths)
-from app.messaging.twilio_transport import BaseUrlHttpClient  # noqa: E402  (the app's own redirect)
+from app.channels import dlt
+from app.messaging.segments import count_segments
+from app.messaging.twilio_transport import BaseUrlHttpClient
 
 API = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -81,7 +82,7 @@ class Callback:
 
 
 def _now() -> str:
-    return format_datetime(datetime.now(timezone.utc))
+    return format_datetime(datetime.now(UTC))
 
 
 def _error(status: int, code: int, message: str, headers: dict | None = None) -> Response:
@@ -162,9 +163,12 @@ class FakeTwilio:
         self._inflight, self._idle = 0, threading.Condition()
         self._server = self._thread = None
         self._stopping = False
+        # Set by stop(): an injected delay waits on it, so a stopped fake (a test's teardown,
+        # a SIGTERM) ends at once instead of after the delay it was holding an answer for.
+        self._stopped = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "FakeTwilio":
+    def start(self) -> FakeTwilio:
         """Serve in a background thread; ``port=0`` picks a free port (see ``base_url``).
 
         An asyncio server (aiohttp): connections are kept alive as Twilio's are, and the
@@ -172,6 +176,7 @@ class FakeTwilio:
         each. Werkzeug's threaded server closed every connection and ran a thread per
         request: at a few hundred requests a second that cost more CPU than the work."""
         self._stopping = False
+        self._stopped.clear()
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, args=(started,), name="fake-twilio", daemon=True)
@@ -201,6 +206,7 @@ class FakeTwilio:
     def stop(self) -> None:
         """Stop serving; callbacks not yet delivered are dropped."""
         self._stopping = True
+        self._stopped.set()
         if self._server:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
@@ -252,7 +258,7 @@ class FakeTwilio:
             response.close()  # written: the status callbacks of a create may go now
         return answer
 
-    def __enter__(self) -> "FakeTwilio":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -470,7 +476,7 @@ class FakeTwilio:
             headers = {"Retry-After": str(fault[1]["retry_after"])} if status != 500 else {}
             return _error(status, *FAULT_CODES[status], headers)
         if fault and not fault[1]["accept"]:
-            time.sleep(fault[1]["seconds"])
+            self._stopped.wait(fault[1]["seconds"])
             return _error(504, 20504, "Gateway Timeout (fake: request was not accepted)")
         result = (self._create_message if kind == "Messages" else self._create_call)(form)
         if isinstance(result, Response):
@@ -479,7 +485,7 @@ class FakeTwilio:
         response = _json(201, payload)
         if fault:  # a delay with accept=True: Twilio got it, its answer is slow
             self._schedule(job)
-            time.sleep(fault[1]["seconds"])
+            self._stopped.wait(fault[1]["seconds"])
         else:  # queued now (so wait_for_callbacks sees it), sent once the answer is written
             ready = threading.Event()
             self._schedule(job, ready)
@@ -583,7 +589,7 @@ class FakeTwilio:
         # with the variables filled in, else the first variable.
         text = content.get("body") or "{{1}}"
         for key, value in variables.items():
-            text = text.replace("{{%s}}" % key, str(value))
+            text = text.replace("{{" + str(key) + "}}", str(value))
         if number in self.whatsapp_open:
             if content.get("type", "quick-reply") == "quick-reply" and not content.get("approved") \
                     and content.get("buttons", 0) > 3:

@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_webhook import TOKEN, prepare  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
+from bench_webhook import TOKEN, prepare
+from sqlalchemy import event
+from twilio.request_validator import RequestValidator
 
 # Where a function's own time is counted: the first group whose marker is in its file path.
 GROUPS = [

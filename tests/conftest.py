@@ -2,9 +2,12 @@
 TEST_DATABASE_URL is set), a frozen clock, and the usual client/runner."""
 from __future__ import annotations
 
+import copy
 import os
 import shutil
-from datetime import datetime, timezone
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +18,7 @@ from app.clock import FrozenClock
 from app.db import make_engine
 
 # A Monday, 09:30 in India: inside every default send window.
-START = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 AUTH_TOKEN = "test-auth-token"
 PUBLIC_URL = "http://saathi.test"
 
@@ -50,6 +53,52 @@ def empty_database(migrated_database, path) -> str:
         return url
     shutil.copy(migrated_database["template"], path)
     return f"sqlite:///{path}"
+
+
+class Seeded:
+    """Seeded databases made once per run and copied into each test's own (SQLite only).
+
+    A world of sites, learners, sessions and answers built through the domain code costs a
+    test more than the test itself; the same world is the same rows each time, so the first
+    test to ask builds it and saves its database, and the others get a copy (SQLite's backup
+    API, which carries what the WAL holds) and the ids it returned. On PostgreSQL every test
+    builds its own. ``key`` names the world and every setting that shapes it.
+    """
+
+    def __init__(self, folder):
+        self.folder, self.made = folder, {}
+
+    def get(self, app, key, build):
+        if self.folder is None:
+            return build()
+        path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+        if key in self.made:
+            saved, value = self.made[key]
+            app.extensions["saathi.engine"].dispose()  # no connection holds the old file's pages
+            _copy_sqlite(saved, path)
+            return copy.deepcopy(value)
+        value = build()
+        app.extensions["saathi.engine"].dispose()
+        saved = self.folder / f"seeded-{len(self.made)}.db"
+        _copy_sqlite(path, saved)
+        self.made[key] = (saved, copy.deepcopy(value))
+        return value
+
+
+def _copy_sqlite(source, target) -> None:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def config_key(name: str, config: dict) -> tuple:
+    """``name`` and the settings of ``config`` that shape a seeded world (not its paths or clock)."""
+    per_test = ("DATABASE_URL", "CONTENT_DIR", "CLOCK")
+    return (name, *sorted((k, repr(v)) for k, v in config.items() if k not in per_test))
+
+
+@pytest.fixture(scope="session")
+def seeded(migrated_database, tmp_path_factory) -> Seeded:
+    return Seeded(None if migrated_database["url"] else tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from app.channels.dlt import mismatch as dlt_mismatch
 from app.content.validator import validate_files
@@ -112,10 +113,10 @@ def test_every_sms_for_an_indian_learner_must_match_its_dlt_template_file_and_li
                             'en: "Take the stairs to the nearest exit, never the lift, even when it is quicker."')
     errors = [str(p) for p in report_of(module=module).errors]
     line = module.splitlines().index("    explanation:") + 2
-    assert errors == [f"safety/fire.yaml:{line}: the English explanation does not match DLT template "
-                      f"1107160000000000003: a {{#var#}} would carry "
-                      f"{len('Take the stairs to the nearest exit, never the lift, even when it is quicker.')} "
-                      "characters ('Take the stairs to the nearest exit, nev'), over 30"] or \
+    assert errors == [(f"safety/fire.yaml:{line}: the English explanation does not match DLT template "
+                       f"1107160000000000003: a {{#var#}} would carry "
+                       f"{len('Take the stairs to the nearest exit, never the lift, even when it is quicker.')} "
+                       "characters ('Take the stairs to the nearest exit, nev'), over 30")] or \
         errors[0].startswith(f"safety/fire.yaml:{line}: the English explanation does not match DLT template")
     rating = MODULE.replace('en: "How useful was the session? Reply 1 to 5."', 'en: "Rate the session 1-5."')
     errors = [str(p) for p in report_of(pack=with_catalog(), module=rating).errors]
@@ -197,7 +198,7 @@ def test_a_catalog_text_without_its_template_is_named_at_its_catalog_entry():
                      and "You will get no more messages" not in line) + "\n"
     errors = [str(p) for p in report_of(pack).errors]
     assert len(errors) == 1 and "no DLT template for stop messages in English" in errors[0], errors
-    po = open("locales/en/LC_MESSAGES/messages.po", encoding="utf-8").read().splitlines()
+    po = Path("locales/en/LC_MESSAGES/messages.po").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(po, 1)
                 if text.startswith('msgid "You will get no more messages from Saathi.'))
     assert errors[0].startswith(f"locales/en/LC_MESSAGES/messages.po:{line}: ")

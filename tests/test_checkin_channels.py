@@ -8,7 +8,7 @@ queue. A check-in whose send failed comes again instead of expiring.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -42,7 +42,7 @@ def app_config(app_config):
 def checkin_day(graduated):
     """06:00 UTC (11:30 in Mumbai, inside the window) three months after graduating."""
     day = months_after(graduated, 3)
-    return datetime(day.year, day.month, day.day, 6, 0, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
 
 
 def test_the_kinds_have_one_home():

@@ -34,7 +34,7 @@ def setup_session(app, db, clock):
 
 
 def test_session_sends_greeting_with_first_question_then_each_reply_brings_the_next(app, db, clock):
-    _, (asha, ravi) = setup_session(app, db, clock)
+    _, (asha, _ravi) = setup_session(app, db, clock)
     stats = dispatch_once(app=app)
     assert stats.plan.planned == 2 and stats.delivery.sent == 2
     first = sent_to(app, db, asha.phone)

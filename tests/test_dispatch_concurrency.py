@@ -38,7 +38,7 @@ def test_two_workers_dispatching_at_once_send_each_prompt_once(app, db, clock, a
         try:
             for _ in range(6):
                 dispatch_once(app=worker_app)
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(w,)) for w in workers]

@@ -24,7 +24,7 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from scripts.fake_twilio import BaseUrlHttpClient, FakeTwilio, make_client  # noqa: E402
+from scripts.fake_twilio import BaseUrlHttpClient, FakeTwilio, make_client
 
 TO, FROM = "+919812345678", "+15005550006"
 

@@ -1,7 +1,7 @@
 """Learners who change: rescheduling on new rules, pauses, and late joiners (the domain side)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -18,8 +18,8 @@ from app.scheduling.dispatcher import Dispatch, dispatch_once, plan_due
 from tests.factories import app_policy, cohort, make_learners, make_module
 
 # 20:30 in Mumbai on a Monday: after the default 09:00-20:00 window has closed.
-EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
-TOMORROW_0900_IST = datetime(2026, 3, 3, 3, 30, tzinfo=timezone.utc)
+EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+TOMORROW_0900_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
 MONTH = timedelta(days=30)
 
 
@@ -35,8 +35,8 @@ def hold_session(db, clock, module=None, name="andheri-march"):
 
 
 def edit(db, learner, clock, **values):
-    fields = dict(name=learner.name, language=learner.language, channel=learner.channel,
-                  timezone=learner.timezone) | values
+    fields = {"name": learner.name, "language": learner.language, "channel": learner.channel,
+                  "timezone": learner.timezone} | values
     change = edit_learner(db, learner=learner, now=clock.now(), user_id=None, **fields)
     db.commit()
     return change
@@ -44,7 +44,7 @@ def edit(db, learner, clock, **values):
 
 def test_a_wider_window_sends_at_once_what_the_old_one_put_off_to_tomorrow(app, db, clock):
     clock.set(EVENING)
-    asha, ravi = make_learners(db, clock.now())
+    asha, _ravi = make_learners(db, clock.now())
     hold_session(db, clock)
     assert dispatch_once(app=app).delivery.sent == 0
     db.refresh(asha)
@@ -74,9 +74,9 @@ def test_a_narrower_window_puts_off_a_queued_retry_to_the_new_opening(app, db, c
                          send_start="10:00", send_end="20:00", daily_cap=None)
     db.commit()
     db.refresh(row)
-    assert row.next_attempt_at == datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc)
+    assert row.next_attempt_at == datetime(2026, 3, 2, 4, 30, tzinfo=UTC)
     assert dispatch_once(app=app).delivery.sent == 0
-    clock.set(datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 2, 4, 30, tzinfo=UTC))
     assert dispatch_once(app=app).delivery.sent >= 1
     assert sent_to(app, asha.phone)
 
@@ -135,7 +135,7 @@ def test_from_sms_to_voice_the_waiting_question_is_asked_by_call(app, db, clock)
     assert len(sent_to(app, asha.phone)) == 1
     edit(db, asha, clock, channel="voice")
     dispatch_once(app=app)
-    (call,) = sent_to(app, asha.phone, "call")
+    (_call,) = sent_to(app, asha.phone, "call")
     voice = db.exec(select(VoiceCall).where(VoiceCall.learner_id == asha.id)).one()
     first = db.get(Prompt, voice.prompt_ids[0])
     assert first.kind == "question" and first.seq == 1 and first.status == "pending"
@@ -143,7 +143,7 @@ def test_from_sms_to_voice_the_waiting_question_is_asked_by_call(app, db, clock)
 
 
 def test_a_deactivated_learner_gets_nothing_and_carries_on_when_reactivated(app, db, clock):
-    asha, ravi = make_learners(db, clock.now())
+    asha, _ravi = make_learners(db, clock.now())
     hold_session(db, clock)
     plan_due(Dispatch.of(app), now=clock.now())
     queued = db.exec(select(Outbox).where(Outbox.learner_id == asha.id)).one()

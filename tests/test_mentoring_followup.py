@@ -1,7 +1,7 @@
 """The follow-up pass: nudges, mid-point and end check-ins, closing; never twice, never at night."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -18,7 +18,7 @@ from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 
 START = date(2026, 3, 2)
-NOON_OSLO = datetime(2026, 3, 2, 11, 0, tzinfo=timezone.utc)
+NOON_OSLO = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def sms(db):
 
 
 def test_a_quiet_pair_is_nudged_once_per_quiet_period_by_sms_or_e_mail(db, world):
-    oslo, mentor, mentee, pair = world
+    _oslo, _mentor, _mentee, pair = world
     mail = ConsoleMail()
     assert run(db, NOON_OSLO + timedelta(days=20), mail).nudged == 0
     when = NOON_OSLO + timedelta(days=21)
@@ -62,17 +62,17 @@ def test_a_quiet_pair_is_nudged_once_per_quiet_period_by_sms_or_e_mail(db, world
     pairs.log_meeting(db, pair=pair, held_on=date(2026, 3, 25), discussed="CV", by=None, today=date(2026, 3, 25),
                       now=when)
     db.commit()
-    assert run(db, datetime(2026, 4, 14, 11, tzinfo=timezone.utc), mail).nudged == 0
-    assert run(db, datetime(2026, 4, 15, 11, tzinfo=timezone.utc), mail).nudged == 1
+    assert run(db, datetime(2026, 4, 14, 11, tzinfo=UTC), mail).nudged == 0
+    assert run(db, datetime(2026, 4, 15, 11, tzinfo=UTC), mail).nudged == 1
     assert len(mail.sent) == 2 and len(sms(db)) == 2
 
 
 def test_quiet_hours_and_one_mentoring_sms_a_day(db, world):
-    oslo, mentor, mentee, pair = world
-    night = datetime(2026, 3, 23, 22, 0, tzinfo=timezone.utc)  # 23:00 in Oslo
+    _oslo, _mentor, _mentee, pair = world
+    night = datetime(2026, 3, 23, 22, 0, tzinfo=UTC)  # 23:00 in Oslo
     run(db, night, ConsoleMail())
     [row] = sms(db)
-    assert row.next_attempt_at == datetime(2026, 3, 24, 8, 0, tzinfo=timezone.utc)  # 09:00 in Oslo
+    assert row.next_attempt_at == datetime(2026, 3, 24, 8, 0, tzinfo=UTC)  # 09:00 in Oslo
     # The mid-point check-in falls on a day that already has this number's nudge: it waits a day.
     pair.started_on = date(2026, 1, 1)
     pair.ends_on = date(2026, 4, 30)
@@ -80,11 +80,11 @@ def test_quiet_hours_and_one_mentoring_sms_a_day(db, world):
     db.commit()
     assert run(db, night, ConsoleMail()).midpoint == 1
     second = sms(db)[1]
-    assert "halfway" not in second.body and second.next_attempt_at == datetime(2026, 3, 25, 8, 0, tzinfo=timezone.utc)
+    assert "halfway" not in second.body and second.next_attempt_at == datetime(2026, 3, 25, 8, 0, tzinfo=UTC)
 
 
 def test_an_opted_out_person_gets_nothing_but_the_notice_is_recorded(db, world):
-    oslo, mentor, mentee, pair = world
+    oslo, mentor, _mentee, _pair = world
     db.add(Learner(phone=mentor.phone, name="Kari", site_id=oslo.id, status="opted_out"))
     db.commit()
     run(db, NOON_OSLO + timedelta(days=21), ConsoleMail())
@@ -94,13 +94,13 @@ def test_an_opted_out_person_gets_nothing_but_the_notice_is_recorded(db, world):
 
 
 def test_midpoint_then_the_end_closes_the_pair_once(db, world):
-    oslo, mentor, mentee, pair = world
+    _oslo, _mentor, _mentee, pair = world
     mail = ConsoleMail()
-    assert run(db, datetime(2026, 6, 1, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 0
-    assert run(db, datetime(2026, 6, 2, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 1  # day 92 of 184
-    assert run(db, datetime(2026, 6, 3, 11, tzinfo=timezone.utc), mail, weeks=50).midpoint == 0
+    assert run(db, datetime(2026, 6, 1, 11, tzinfo=UTC), mail, weeks=50).midpoint == 0
+    assert run(db, datetime(2026, 6, 2, 11, tzinfo=UTC), mail, weeks=50).midpoint == 1  # day 92 of 184
+    assert run(db, datetime(2026, 6, 3, 11, tzinfo=UTC), mail, weeks=50).midpoint == 0
     assert "halfway" in mail.sent[-1][2]
-    end = datetime(2026, 9, 2, 11, tzinfo=timezone.utc)
+    end = datetime(2026, 9, 2, 11, tzinfo=UTC)
     assert run(db, end - timedelta(days=1), mail, weeks=50).closed == 0
     assert run(db, end, mail, weeks=50).closed == 1
     assert run(db, end, mail, weeks=50).closed == 0
@@ -140,7 +140,7 @@ def test_a_mentor_who_texts_stop_gets_nothing_more_until_start(db, world, twilio
     must still hold, in their language, and cancel what was queued for them."""
     from tests.test_webhooks_sms import inbound, messages_in
 
-    oslo, mentor, mentee, pair = world
+    _oslo, mentor, _mentee, _pair = world
     mail = ConsoleMail()
     when = NOON_OSLO + timedelta(days=21)
     assert run(db, when, mail).nudged == 1

@@ -1,7 +1,7 @@
 """A pair's life in the domain code: enrol, suggest, propose, introduce, confirm or decline, meet, close."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -11,7 +11,7 @@ from app.mentoring.people import MentoringError, enrol_mentee, enrol_mentor, men
 from app.models import Learner, MatchDecision, Pair
 from app.people.sites import add_site
 
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

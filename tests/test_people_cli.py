@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from sqlmodel import select
 
@@ -136,9 +137,9 @@ def test_newcomers_get_the_held_sessions_quiz_unless_told_not_to(runner, app, tm
 
 
 def test_sites_set_moves_a_learner_put_off_by_the_old_window(runner, app, clock, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 20:30 in Mumbai
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 20:30 in Mumbai
     _held_session(runner, app, tmp_path)
     runner.invoke(args=["dispatch", "--once"])
     assert _outbox(app) == 0

@@ -2,9 +2,10 @@
 ahead, and learner models plugged in from outside Saathi."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_the_refit_learns_only_from_answers_before_it():
     on_two = refit.refitted(schedule, cfg, partial(_whole_cohort, jobs=2), min_reviews=500, every=500)
     assert [p.parameters for _, p in on_two.policy.card_scheduler.policies] == \
         [p.parameters for _, p in fitted.policy.card_scheduler.policies]  # whatever the processes
-    assert all(b - a >= fitting.REFIT_GAP for a, b in zip(fits, fits[1:]))
+    assert all(b - a >= fitting.REFIT_GAP for a, b in itertools.pairwise(fits))
     # The first fit is what the worker would have fitted that night from the unfitted run's answers.
     plain = _whole_cohort(refit.with_policy(schedule, []), replace(cfg, keep_histories=True)).histories
     before = [kept for h in plain if (kept := [a for a in h if a[0] < fits[0]])]

@@ -97,7 +97,7 @@ class Channel:
         """How replies to ``learner``'s inbound message go on this channel when they cannot
         travel in the webhook's response (a DLT site's SMS): ``send(db, learner, outgoing)``;
         None: in the response."""
-        return None
+        return
 
     def stop(self, db: Session, learner: Learner, *, now: datetime) -> None:
         """The learner sent STOP: end at once whatever this channel has under way beyond its

@@ -88,9 +88,9 @@ def apply_status(db: Session, row: Outbox, status: str, error_code: int | None, 
 
 def again(row: Outbox, *, now: datetime, **changes) -> Outbox:
     """A fresh queued row sending what ``row`` sent (after backoff), with ``changes``."""
-    values = dict(learner_id=row.learner_id, prompt_id=row.prompt_id, kind=row.kind, purpose=row.purpose,
-                  to_number=row.to_number, body=row.body, encoding=row.encoding, segments=row.segments,
-                  status="queued", attempts=row.attempts, next_attempt_at=now + backoff(row.attempts),
-                  created_at=now, updated_at=now)
+    values = {"learner_id": row.learner_id, "prompt_id": row.prompt_id, "kind": row.kind,
+              "purpose": row.purpose, "to_number": row.to_number, "body": row.body, "encoding": row.encoding,
+              "segments": row.segments, "status": "queued", "attempts": row.attempts,
+              "next_attempt_at": now + backoff(row.attempts), "created_at": now, "updated_at": now}
     values.update(changes)
     return Outbox(**values)

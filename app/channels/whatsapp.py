@@ -134,7 +134,6 @@ class WhatsAppChannel(Channel):
             put_back(db, prompt, now=now)
         learner.next_contact_at = now + timedelta(days=1)
         db.add(learner)
-        return None
 
     def _by_sms(self, db: Session, learner: Learner, out: Outgoing, *, now: datetime, options) -> Outbox:
         sms = self.registry.named("sms")

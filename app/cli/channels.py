@@ -42,7 +42,7 @@ def _session_content() -> list[dict]:
         variables = {"1": "Q1/3 Which number do you never share?"}
         for n in range(1, count + 1):
             variables[str(2 * n)], variables[str(2 * n + 1)] = f"{n}. Option {n}", f"p1.{n}"
-        slots = [("{{%d}}" % (2 * n), "{{%d}}" % (2 * n + 1)) for n in range(1, count + 1)]
+        slots = [(f"{{{{{2 * n}}}}}", f"{{{{{2 * n + 1}}}}}") for n in range(1, count + 1)]
         if count <= QUICK_REPLY_MAX:
             types = {"twilio/quick-reply": {"body": "{{1}}", "actions": [{"title": t, "id": i} for t, i in slots]}}
         else:

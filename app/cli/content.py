@@ -14,6 +14,7 @@ from sqlmodel import func, select
 
 from app.content.importer import import_packs
 from app.content.schema import language_name
+from app.content.text_kinds import TEXT_KINDS
 from app.content.validator import Report, validate_paths
 from app.db import session_scope
 from app.i18n import N_, say
@@ -97,8 +98,6 @@ def _echo_costs_in(rows, lang: str) -> None:
     """The cost table in ``lang``, with the headings the workspace's check page uses."""
     from app.i18n import said
 
-    kinds = {"greeting": N_("greeting"), "question": N_("question"), "explanation": N_("wrong-answer reply"),
-             "rating": N_("rating"), "comment": N_("comment")}
     click.echo("\n" + say(lang, "For one learner receiving every module once; wrong-answer replies priced as if "
                                "every answer were wrong."))
     click.echo(" | ".join(say(lang, heading) for heading in (N_("Language"), N_("Message"), N_("Count"),
@@ -109,7 +108,7 @@ def _echo_costs_in(rows, lang: str) -> None:
         name = said(language_name(row.language), lang) if row.language != previous else ""
         previous = row.language
         encoding = say(lang, N_("mixed")) if row.encoding == "mixed" else row.encoding
-        click.echo(f"{name} | {say(lang, kinds.get(row.kind, row.kind))} | {row.count} | {row.max_segments} | "
+        click.echo(f"{name} | {say(lang, TEXT_KINDS.get(row.kind, row.kind))} | {row.count} | {row.max_segments} | "
                    f"{row.total_segments} | {encoding}")
     totals: dict[str, int] = {}
     for row in rows:

@@ -55,11 +55,11 @@ def describe(outcome: fitting.Outcome) -> str:
     if fit is None:
         return f"{head}; not fitted ({outcome.skipped})"
     p, d = fit.parameters, fitting.optimizer.DEFAULT_PARAMETERS
-    lines = [f"{head}; log loss {fit.log_loss_before:.4f} with the default weights, {fit.log_loss_after:.4f} fitted "
-             f"(RMSE {fit.rmse_before:.4f} -> {fit.rmse_after:.4f})",
-             f"  after a right first answer an item stays above 90 % recall for {_span(p[FIRST_RIGHT])} "
-             f"(default weights: {_span(d[FIRST_RIGHT])}); after a wrong one {_span(p[FIRST_WRONG])} "
-             f"({_span(d[FIRST_WRONG])})"]
+    lines = [(f"{head}; log loss {fit.log_loss_before:.4f} with the default weights, "
+              f"{fit.log_loss_after:.4f} fitted (RMSE {fit.rmse_before:.4f} -> {fit.rmse_after:.4f})"),
+             (f"  after a right first answer an item stays above 90 % recall for {_span(p[FIRST_RIGHT])} "
+              f"(default weights: {_span(d[FIRST_RIGHT])}); after a wrong one {_span(p[FIRST_WRONG])} "
+              f"({_span(d[FIRST_WRONG])})")]
     if outcome.skipped:
         lines.append(f"  kept the weights in use: {outcome.skipped}")
     return "\n".join(lines)

@@ -11,13 +11,18 @@ from sqlmodel import select
 
 from app.clock import get_clock
 from app.db import session_scope
+from app.i18n import LANGUAGES
 from app.learning.policy import current_policy
 from app.learning.progress import learner_record
 from app.models import Cohort, Learner, Site
-from app.i18n import LANGUAGES
 from app.models.people import CHANNELS
 from app.people.changes import (
-    LearnerError, deactivate, edit_learner, late_join_window, move_learner, reactivate,
+    LearnerError,
+    deactivate,
+    edit_learner,
+    late_join_window,
+    move_learner,
+    reactivate,
 )
 from app.people.learners import import_learners
 from app.people.phones import PhoneError, normalize_phone

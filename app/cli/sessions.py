@@ -1,7 +1,7 @@
 """``saathi sessions complete``: record that a classroom session was held."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
@@ -23,7 +23,7 @@ def parse_time(value: str | None, now: datetime) -> datetime:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not an ISO time like 2026-03-02T10:00+05:30") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @sessions_cli.command("complete")

@@ -9,7 +9,13 @@ from app.db import session_scope
 from app.i18n import LANGUAGES
 from app.models import User
 from app.models.staff import ROLES
-from app.web.auth.accounts import AccountError, create_user, normalize_email, set_password, site_names
+from app.web.auth.accounts import (
+    AccountError,
+    create_user,
+    normalize_email,
+    set_password,
+    site_names,
+)
 
 users_cli = AppGroup("users", help="Staff accounts: admins, trainers, supervisors.")
 

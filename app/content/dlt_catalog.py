@@ -82,7 +82,7 @@ CATALOG = (
 )
 LANGUAGE_LIST = "lang_unknown"  # "Languages: en English, hi …": fixed per deployment, rendered whole
 # Two texts in one SMS: (first, second, separator). The first is a catalog kind or the
-# pack's "explanation" (a wrong answer's verdict); the second a pack kind.
+# pack's "explanation" (a wrong answer's verdict); the second a pack kind (``text_kinds``).
 JOINED = (("correct", "question", "\n"), ("explanation", "question", "\n"), ("correct", "rating", "\n"),
           ("explanation", "rating", "\n"), ("thanks_rating", "comment", "\n"), ("reminder", "question", " "),
           ("reminder", "rating", " "), ("reminder", "comment", " "), ("reask", "question", "\n"))

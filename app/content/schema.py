@@ -223,7 +223,7 @@ def module_languages(pack: Pack, module: Module) -> list[str]:
 
 # The sentences a trainer reads (``explain``, ``phrase``, language names) are in
 # ``app.content.wording``; imported last, as that module reads the models above.
-from app.content.wording import (  # noqa: E402
+from app.content.wording import (
     LanguageName,
     describe,
     explain,

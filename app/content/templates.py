@@ -25,14 +25,14 @@ from app.content import dlt_catalog, schema
 from app.content.loader import LoadedModule, LoadedPack, line_of
 from app.content.render import render_question
 from app.content.sources import Problem
+from app.content.text_kinds import TEXT_KINDS
 from app.i18n import N_, Said, say
 
 SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 SAMPLE_NAME = "Lakshminarayanan"  # a long first name, to see that a template still fits
-# The SMS an Indian learner can receive, by DLT message kind: the pack's texts, then the
-# catalog's and two joined in one SMS (``dlt_catalog``).
-PACK_KINDS = ("greeting", "question", "explanation", "rating", "comment")
-DLT_KINDS = (*PACK_KINDS, *dlt_catalog.KINDS)
+# The SMS an Indian learner can receive, by DLT message kind: the pack's texts (``TEXT_KINDS``),
+# then the catalog's and two joined in one SMS (``dlt_catalog``).
+DLT_KINDS = (*TEXT_KINDS, *dlt_catalog.KINDS)
 
 
 def check(pack: LoadedPack) -> list[Problem]:
@@ -156,7 +156,8 @@ def whatsapp_problems(pack: LoadedPack, kind: str, code: str, template: schema.W
             problems.append(Said(N_("module '{slug}': {names} is longer than the {most} characters a variable "
                                     "may carry"), slug=module.module.slug, names=", ".join(too_long),
                                  most=VARIABLE_MAX))
-        filled = SLOT.sub(lambda m: values.get(template.variables.get(m[1], ""), ""), template.body)
+        names = template.variables
+        filled = SLOT.sub(lambda m, values=values, names=names: values.get(names.get(m[1], ""), ""), template.body)
         if len(filled) > 1024:
             problems.append(Said(N_("module '{slug}': the filled-in body is {count} characters, over WhatsApp's "
                                     "1024"), slug=module.module.slug, count=len(filled)))

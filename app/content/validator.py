@@ -31,6 +31,7 @@ from app.content.loader import (
 )
 from app.content.render import render_question
 from app.content.sources import PackSource, Problem, SourceError
+from app.content.text_kinds import TEXT_KINDS
 from app.i18n import N_, Joined, Said, say
 from app.languages import get as language_info
 from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_lookalike_fix
@@ -38,7 +39,6 @@ from app.messaging.segments import GSM7, LOOKALIKES, UCS2, count_segments, gsm7_
 # Per language (``locales/<code>/language.toml``): ``gsm7`` says its texts fit the GSM-7
 # alphabet when written carefully, so a UCS-2 text in it is a typo that costs money (Hindi
 # is always UCS-2); ``question_budget`` is the most SMS a question with its options should take.
-PROMPT_KINDS = ("greeting", "question", "explanation", "rating", "comment")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Cost:
 
     module: str  # pack/module
     language: str
-    kind: str  # one of PROMPT_KINDS
+    kind: str  # one of TEXT_KINDS
     item: str | None
     encoding: str
     units: int
@@ -250,7 +250,7 @@ def cost_table(costs: Iterable[Cost]) -> list[CostRow]:
     for cost in costs:
         groups[(cost.language, cost.kind)].append(cost)
     rows = []
-    for (language, kind), group in sorted(groups.items(), key=lambda g: (g[0][0], PROMPT_KINDS.index(g[0][1]))):
+    for (language, kind), group in sorted(groups.items(), key=lambda g: (g[0][0], list(TEXT_KINDS).index(g[0][1]))):
         encodings = {cost.encoding for cost in group}
         rows.append(CostRow(language, kind, len(group), max(cost.segments for cost in group),
                             sum(cost.segments for cost in group),

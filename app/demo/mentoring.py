@@ -68,7 +68,7 @@ def play(db: Session, *, now: datetime) -> int:
         mentees = {}
         for name, learner_phone, phone, profession, education, languages, goals in MENTEES[site_name]:
             learner = db.exec(select(Learner).where(Learner.phone == learner_phone)).first() if learner_phone else None
-            fields = dict(education=education, languages=languages, goals=goals, region=site_name.split()[0])
+            fields = {"education": education, "languages": languages, "goals": goals, "region": site_name.split()[0]}
             if learner is not None:
                 mentees[name] = mentee_from_learner(db, learner=learner, profession=profession,
                                                     now=now - timedelta(days=250), **fields)

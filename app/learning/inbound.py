@@ -17,7 +17,7 @@ from app.learning import texts
 from app.learning.conversation import load, lock_learner
 from app.learning.engine import handle_text
 from app.learning.policy import Policy
-from app.mentoring import inbound as mentoring
+from app.learning.strangers import STRANGERS, Strangers
 from app.messaging.segments import count_segments
 from app.models import Inbound, Learner, Outbox
 from app.scheduling import wake
@@ -103,11 +103,12 @@ def answer_loaded(db: Session, talk, *, sid: str, from_number: str, to_number: s
 
 
 def _from_stranger(db: Session, *, sid: str, channel: str, from_number: str, to_number: str | None,
-                   body: str, now: datetime) -> Reply:
-    """A number no learner has: told to ask the trainer, unless it is a mentor's or a
-    mentee's (``app.mentoring.inbound``). Nothing is locked, so the unique MessageSid decides
-    which of two deliveries at once is stored (and answered): a retry is answered once."""
-    reply = mentoring.answer(db, phone=from_number, text=body, now=now)
+                   body: str, now: datetime, strangers: Strangers = STRANGERS) -> Reply:
+    """A number no learner has: told to ask the trainer, unless a registered answerer knows
+    it (``app.learning.strangers``: a mentor's or a mentee's). Nothing is locked, so the unique
+    MessageSid decides which of two deliveries at once is stored (and answered): a retry is
+    answered once."""
+    reply = strangers.answer(db, phone=from_number, text=body, now=now)
     outgoing = [reply or texts.unknown_number_text(from_number)]
     statement = upsert(db, Inbound.__table__).values(
         sid=sid, channel=channel, from_number=from_number, to_number=to_number, body=body,

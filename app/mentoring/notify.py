@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.i18n import say
-from app.mentoring.mail import ConsoleMail  # noqa: F401  (where callers looked for it)
+from app.mentoring.mail import ConsoleMail
 from app.messaging.segments import count_segments
 from app.models import Learner, MentoringNotice, Outbox, Pair, Site
 from app.scheduling.window import Window

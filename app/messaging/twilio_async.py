@@ -82,7 +82,7 @@ def _close(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> N
     if not on_loop:  # waiting on the loop's own thread would never end
         try:
             future.result(2)
-        except Exception:  # exiting anyway
+        except Exception:  # noqa: BLE001, S110  (exiting anyway)
             pass
 
 
@@ -111,7 +111,7 @@ class AsyncTwilio:
         except TwilioRestException as exc:
             raise SendError(classify(exc.status, exc.code), code=exc.code, status=exc.status,
                             message=str(exc.msg)[:300]) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             # The request may or may not have reached Twilio: the outbox reconciles.
             raise SendError("retry", message=f"{type(exc).__name__}: {exc}"[:300]) from exc
         segments = int(msg.num_segments) if str(msg.num_segments or "").isdigit() else None

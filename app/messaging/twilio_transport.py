@@ -73,7 +73,7 @@ class TwilioTransport:
                                max_in_flight=max_in_flight, sender_kwargs=self._sender)
 
     @classmethod
-    def from_config(cls, config) -> "TwilioTransport":
+    def from_config(cls, config) -> TwilioTransport:
         return cls(
             account_sid=config["TWILIO_ACCOUNT_SID"],
             auth_token=config["TWILIO_AUTH_TOKEN"],

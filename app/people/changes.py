@@ -103,7 +103,8 @@ def edit_learner(db: Session, *, learner: Learner, now: datetime, user_id: int |
     name, timezone = name.strip(), (timezone or "").strip() or None
     check_values(name=name, language=language, channel=channel, timezone=timezone)
     channel = channels.reachable(db, language, channel)
-    change = _apply(db, learner, dict(name=name, language=language, channel=channel, timezone=timezone), now=now)
+    change = _apply(db, learner, {"name": name, "language": language, "channel": channel, "timezone": timezone},
+                    now=now)
     if change:
         audit.record(db, now=now, action="learner_edited", user_id=user_id, site_id=learner.site_id,
                      learner_id=learner.id, detail=_detail(change))
@@ -120,7 +121,7 @@ def move_learner(db: Session, *, learner: Learner, cohort: Cohort, now: datetime
     """
     old_cohort = db.get(Cohort, learner.cohort_id) if learner.cohort_id else None
     old_site_id = learner.site_id
-    change = _apply(db, learner, dict(cohort_id=cohort.id, site_id=cohort.site_id), now=now)
+    change = _apply(db, learner, {"cohort_id": cohort.id, "site_id": cohort.site_id}, now=now)
     if not change:
         return change
     detail = _detail(change, from_cohort=old_cohort.name if old_cohort else None, to_cohort=cohort.name)

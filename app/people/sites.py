@@ -90,8 +90,8 @@ def set_dlt(db: Session, *, site: Site, entity_id: str | None, header: str | Non
         raise SiteError("a DLT principal entity ID is 10 to 25 digits")
     if header is not None and not (header.isalnum() and 3 <= len(header) <= 11):
         raise SiteError("a DLT sender header is 3 to 11 letters or digits, e.g. SAATHI")
-    before = dict(dlt_entity_id=site.dlt_entity_id, dlt_header=site.dlt_header)
-    change = Change(fields=audit.changed_fields(before, dict(dlt_entity_id=entity_id, dlt_header=header)))
+    before = {"dlt_entity_id": site.dlt_entity_id, "dlt_header": site.dlt_header}
+    change = Change(fields=audit.changed_fields(before, {"dlt_entity_id": entity_id, "dlt_header": header}))
     if change.fields:
         site.dlt_entity_id, site.dlt_header = entity_id, header
         db.add(site)
@@ -113,10 +113,10 @@ def change_site_settings(db: Session, *, site: Site, now: datetime, user_id: int
     check_site_fields(country=site.country, timezone=timezone, send_start=send_start, send_end=send_end)
     if daily_cap is not None and not 1 <= daily_cap <= 50:
         raise SiteError("the daily cap must be between 1 and 50 messages")
-    before = dict(timezone=site.timezone, send_start=site.send_start, send_end=site.send_end,
-                  daily_cap=site.daily_cap)
-    change = Change(fields=audit.changed_fields(before, dict(timezone=timezone, send_start=send_start,
-                                                             send_end=send_end, daily_cap=daily_cap)))
+    before = {"timezone": site.timezone, "send_start": site.send_start, "send_end": site.send_end,
+              "daily_cap": site.daily_cap}
+    change = Change(fields=audit.changed_fields(before, {"timezone": timezone, "send_start": send_start,
+                                                         "send_end": send_end, "daily_cap": daily_cap}))
     if not change.fields:
         return change
     site.timezone, site.send_start, site.send_end, site.daily_cap = timezone, send_start, send_end, daily_cap

@@ -15,7 +15,17 @@ from sqlmodel import Session, select
 
 from app.db import is_postgres
 from app.learning.prompt_kinds import QUESTION_KINDS
-from app.models import Answer, Cohort, Feedback, Item, Learner, Module, Outbox, Prompt, TrainingSession
+from app.models import (
+    Answer,
+    Cohort,
+    Feedback,
+    Item,
+    Learner,
+    Module,
+    Outbox,
+    Prompt,
+    TrainingSession,
+)
 
 UNDELIVERED = ("undelivered", "failed", "dead")
 # Statuses a carrier bills for: handed over (or answered inside a webhook's TwiML).
@@ -60,7 +70,7 @@ class Metrics:
     def segments_per_learner(self) -> float | None:
         return self.segments / self.learners if self.learners else None
 
-    def add(self, other: "Metrics") -> "Metrics":
+    def add(self, other: Metrics) -> Metrics:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self

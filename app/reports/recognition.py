@@ -9,7 +9,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -46,7 +46,7 @@ class Diligence:
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
+    start = datetime(year, month, 1, tzinfo=UTC)
     return start, start + timedelta(days=monthrange(year, month)[1])
 
 

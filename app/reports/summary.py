@@ -34,10 +34,10 @@ class Period:
     def slug(self) -> str:
         return self.first.isoformat() if self.kind == "weekly" else self.first.strftime("%Y-%m")
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return period_for(self.kind, None, self.first - timedelta(days=1))
 
-    def following(self) -> "Period":
+    def following(self) -> Period:
         return period_for(self.kind, None, self.end)
 
     def bounds(self, timezone: str) -> tuple[datetime, datetime]:

@@ -95,14 +95,14 @@ class Pipeline:
     async def _acall(self, row: Outbox, ticket: int) -> None:
         try:
             outcome = await channels.for_row(row).asend(self.aio, row, self.ctx.status_callback(row.kind))
-        except Exception as exc:  # a SendError, or a bug: stored as a timed-out attempt
+        except Exception as exc:  # noqa: BLE001  (a SendError, or a bug: stored as a timed-out attempt)
             outcome = exc
         self.done.put((row, ticket, outcome))
 
     def _call(self, row: Outbox, ticket: int) -> None:
         try:
             outcome = delivery.attempt(self.ctx.transport, row, self.ctx.status_callback(row.kind))
-        except Exception as exc:  # a bug or a broken transport: stored as a timed-out attempt
+        except Exception as exc:  # noqa: BLE001  (a bug or a broken transport: stored as a timed-out attempt)
             outcome = exc
         self.done.put((row, ticket, outcome))
 
@@ -163,7 +163,7 @@ class Pipeline:
                 with self.ctx.sessions() as db:
                     self._store(db, [one])
                     db.commit()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001  (one row's failure must not lose the others)
                 self._unexpected(one[0], exc)
         if not check:
             return set()

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import languages
+from app.content.text_kinds import TEXT_KINDS
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 from app.learning.prompt_kinds import KINDS
 from app.web import formatting
@@ -77,9 +78,10 @@ def localized(texts: dict | str | None) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
-# Labels are catalog ids kept beside each kind (app/learning/prompt_kinds.py).
+# Labels are catalog ids kept beside each kind: a prompt's (app/learning/prompt_kinds.py) and
+# a pack text's (app/content/text_kinds.py: the check page's cost table).
 PROMPT_KINDS = {name: _l(kind.label) for name, kind in KINDS.items()}
-PROMPT_KINDS["explanation"] = _l("wrong-answer reply")  # a reply's kind in DLT lists, not a prompt's
+TEXT_KIND_LABELS = {name: _l(label) for name, label in TEXT_KINDS.items()}
 
 
 # A message's purpose, status and channel as stored (English codes), as staff read them.
@@ -100,6 +102,11 @@ def prompt_kind(kind: str) -> str:
     return str(PROMPT_KINDS.get(kind, kind))
 
 
+def text_kind(kind: str) -> str:
+    """A pack text's kind as staff read it ("explanation" is a wrong-answer reply)."""
+    return str(TEXT_KIND_LABELS.get(kind, kind))
+
+
 def init_app(app: Flask) -> None:
     # One Babel per app: its translation cache must not outlive the app's catalog folder.
     babel = Babel(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
@@ -108,6 +115,7 @@ def init_app(app: Flask) -> None:
     babel.domain_instance = CatalogDomain(domain="messages")
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["prompt_kind"] = prompt_kind
+    app.jinja_env.filters["text_kind"] = text_kind
     app.jinja_env.filters["message_label"] = message_label
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["said"] = said_here

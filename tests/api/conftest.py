@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -18,12 +18,13 @@ from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 from app.web.api.auth import issue_token
+from tests.conftest import config_key
 from tests.factories import app_policy as _policy
 from tests.factories import make_module
 from tests.mentoring_data import seed_mentoring
 
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
-WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SITE_A, SITE_B = "Andheri Mall", "Oslo Læringssenter"
 LEARNERS_CSV = f"""phone,name,site,language,cohort
 +919876543210,Asha Devi,{SITE_A},en,andheri-march
@@ -57,7 +58,7 @@ class World:
 
     def __getattr__(self, name):
         try:
-            return self.ids[name]
+            return self.__dict__["ids"][name]  # not self.ids: a copy being made has no ids yet
         except KeyError:
             raise AttributeError(name) from None
 
@@ -75,9 +76,14 @@ def _staff(db, name: str, role: str, site_names: list[str]) -> User:
 
 
 @pytest.fixture
-def world(app, clock) -> World:
+def world(app, app_config, clock, seeded) -> World:
+    """Two sites, staff with tokens, sessions and answers: built once per run, copied after."""
     assert "api" in app.blueprints, "app.web.register_blueprints does not register app.web.api"
     clock.set(WORLD_START)
+    return seeded.get(app, config_key("api world", app_config), lambda: build_world(app, clock))
+
+
+def build_world(app, clock) -> World:
     w = World()
     with app.app_context():
         with session_scope(app) as db:

@@ -8,7 +8,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -23,13 +23,14 @@ from app.people.learners import import_learners
 from app.people.sites import add_site
 from app.scheduling.dispatcher import dispatch_once
 from app.web.auth.accounts import create_user
+from tests.conftest import config_key
 from tests.factories import app_policy as _policy
 from tests.factories import make_module
 from tests.mentoring_data import seed_mentoring
 
 PASSWORD = "correct horse battery"
 # 14:30 in Mumbai, 10:00 in Oslo: inside both sites' send windows.
-WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+WORLD_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WORLD_CSV = """phone,name,site,language,cohort
 +919876543210,Asha Devi,Andheri Mall,en,andheri-march
 +919876543211,Ravi Kumar,Andheri Mall,hi,andheri-march
@@ -83,7 +84,7 @@ class World:
 
     def __getattr__(self, name):
         try:
-            return self.ids[name]
+            return self.__dict__["ids"][name]  # not self.ids: a copy being made has no ids yet
         except KeyError:
             raise AttributeError(name) from None
 
@@ -102,8 +103,13 @@ def say(db, phone: str, body: str, now) -> str:
 
 
 @pytest.fixture
-def world(web_app, clock) -> World:
+def world(web_app, web_config, clock, seeded) -> World:
+    """Two sites with learners, staff, sessions and answers: built once per run, copied after."""
     clock.set(WORLD_START)
+    return seeded.get(web_app, config_key("web world", web_config), lambda: build_world(web_app, clock))
+
+
+def build_world(web_app, clock) -> World:
     w = World()
     with web_app.app_context():
         with session_scope(web_app) as db:

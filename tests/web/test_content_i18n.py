@@ -41,9 +41,9 @@ def choose(client, code: str) -> None:
 
 
 def error_lines(page: str) -> list[str]:
-    section = re.search(r'<section class="card" id="errors">(.*?)</section>', page, re.S)
+    section = re.search(r'<section class="card" id="errors">(.*?)</section>', page, re.DOTALL)
     assert section, text_of(page)[:1500]
-    return [text_of(item).strip() for item in re.findall(r"<li>(.*?)</li>", section[1], re.S)]
+    return [text_of(item).strip() for item in re.findall(r"<li>(.*?)</li>", section[1], re.DOTALL)]
 
 
 @pytest.mark.parametrize("code", ["hi", "ta"])
@@ -78,9 +78,9 @@ def test_the_content_page_lists_what_awaits_review_per_language(web_app, as_user
         db.commit()
         key = module.key
     page = as_user("trainer_a").get("/workspace/content").data.decode()
-    table = re.search(r'<table id="review">(.*?)</table>', page, re.S)[1]
+    table = re.search(r'<table id="review">(.*?)</table>', page, re.DOTALL)[1]
     rows = {re.search(r"<code class=\"muted\">([a-z]+)</code>", row)[1]: text_of(row)
-            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]}
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)[1:]}
     assert sorted(rows) == ["ar", "bn", "kn", "mr", "ta", "te"]  # hi, nb, nl were checked by speakers
     assert "locales/ta" in rows["ta"] and "native speaker" in rows["ta"]
     assert key in rows["ta"] and key not in rows["te"]  # the module has a Tamil text, no Telugu one

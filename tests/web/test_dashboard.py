@@ -12,7 +12,7 @@ import pytest
 from app.models import Feedback
 from tests.web.conftest import app_db
 
-EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//""", re.I)
+EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
 
 
 def text_of(html: str) -> str:

@@ -169,7 +169,7 @@ def test_the_embed_card_may_be_framed_by_any_site_and_nothing_else_may(web_app, 
 def test_the_admin_page_shows_the_iframe_code_to_copy(web_app, world, clock, as_user):
     admin = as_user("admin")
     html = turn_on(admin, world).data.decode()
-    code = unescape(re.search(r'<textarea id="embed-\d+" class="embed-code"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    code = unescape(re.search(r'<textarea id="embed-\d+" class="embed-code"[^>]*>(.*?)</textarea>', html, re.DOTALL)[1])
     assert code.startswith('<iframe src="http://localhost/impact/andheri-mall/embed"')
     assert 'title="Impact of Andheri Mall"' in code and code.endswith("></iframe>")
     off = turn_on(admin, world, enabled=False).data.decode()

@@ -2,7 +2,7 @@
 a clear reply becomes an outcome step, an unclear one waits in the supervisors' queue."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
@@ -19,7 +19,7 @@ NEW = """phone,name,site,language,cohort
 +919876500002,Sunil Patil,Andheri Mall,hi,andheri-2025
 """
 # 3 months after 1 March, 11:30 in Mumbai: inside the send window.
-CHECKIN_DAY = datetime(2026, 6, 1, 6, 0, tzinfo=timezone.utc)
+CHECKIN_DAY = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 
 
 def graduates(web_app, clock) -> dict[str, int]:
@@ -46,9 +46,9 @@ def test_graduating_queues_three_checkins_and_a_corrected_date_replaces_them(web
                          .order_by(Prompt.due_at)).all()
         # 09:00 in Mumbai (the site's window opens) on each day.
         assert [(p.seq, p.status, p.due_at) for p in queued] == [
-            (3, "queued", datetime(2026, 6, 1, 3, 30, tzinfo=timezone.utc)),
-            (6, "queued", datetime(2026, 9, 1, 3, 30, tzinfo=timezone.utc)),
-            (12, "queued", datetime(2027, 3, 1, 3, 30, tzinfo=timezone.utc))]
+            (3, "queued", datetime(2026, 6, 1, 3, 30, tzinfo=UTC)),
+            (6, "queued", datetime(2026, 9, 1, 3, 30, tzinfo=UTC)),
+            (12, "queued", datetime(2027, 3, 1, 3, 30, tzinfo=UTC))]
         record_step(db=db, learner=meena, stage="graduated", starts_on=date(2026, 2, 1), now=clock.now())
     with app_db(web_app) as db:
         rows = db.exec(select(Prompt.status, Prompt.seq).where(Prompt.learner_id == ids["Meena Rao"],
@@ -60,7 +60,7 @@ def test_graduating_queues_three_checkins_and_a_corrected_date_replaces_them(web
 
 def test_a_checkin_goes_out_when_due_in_the_learners_language_and_a_clear_reply_is_an_outcome(web_app, world, clock):
     ids = graduates(web_app, clock)
-    clock.set(datetime(2026, 5, 31, 6, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 5, 31, 6, 0, tzinfo=UTC))
     dispatch_once(app=web_app)
     assert checkin_sms(web_app, ids["Meena Rao"]) == []  # not yet due
     clock.set(CHECKIN_DAY)
@@ -80,7 +80,7 @@ def test_no_checkin_for_a_learner_who_opted_out_or_outside_the_window(web_app, w
     ids = graduates(web_app, clock)
     with app_db(web_app) as db:
         say(db, "+919876500001", "STOP", clock.now())
-    clock.set(datetime(2026, 6, 1, 16, 0, tzinfo=timezone.utc))  # 21:30 in Mumbai
+    clock.set(datetime(2026, 6, 1, 16, 0, tzinfo=UTC))  # 21:30 in Mumbai
     dispatch_once(app=web_app)
     assert checkin_sms(web_app, ids["Sunil Patil"]) == []
     clock.set(CHECKIN_DAY.replace(day=2))

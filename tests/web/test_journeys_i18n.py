@@ -15,6 +15,7 @@ from tests.web.test_no_english import (  # noqa: F401  (fixtures: the pseudo-loc
     data_texts,
     leftover_english,
     pseudo_locales,
+    pseudo_locales_folder,
     web_config,
 )
 

@@ -2,6 +2,7 @@
 and the UI speaks each shipped language, right to left for Arabic."""
 from __future__ import annotations
 
+from datetime import UTC
 from html import unescape
 
 from app.config import REPO_ROOT
@@ -42,13 +43,13 @@ def test_arabic_pages_are_right_to_left_and_remembered_for_the_user(web_app, as_
 
 
 def test_dates_times_and_numbers_are_written_as_each_language_writes_them(web_app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flask_babel import force_locale
 
     from app.web.formatting import day, moment, number
 
-    consent = datetime(2026, 12, 4, 10, 12, tzinfo=timezone.utc)  # 15:42 in India
+    consent = datetime(2026, 12, 4, 10, 12, tzinfo=UTC)  # 15:42 in India
     expected = {
         "en": ("4 Dec 2026, 3:42 PM IST", "4 Dec 2026", "12,345.5"),
         "nb": ("4. des. 2026, 15:42 IST", "4. des. 2026", "12 345,5"),
@@ -66,17 +67,17 @@ def test_dates_times_and_numbers_are_written_as_each_language_writes_them(web_ap
 
 
 def test_a_consent_is_stored_as_the_moment_it_was_given():
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from app.web.dashboard.feedback import consent_moment
 
     india = ZoneInfo("Asia/Kolkata")
-    now = datetime(2026, 12, 4, 10, 12, tzinfo=timezone.utc)  # 15:42 IST
+    now = datetime(2026, 12, 4, 10, 12, tzinfo=UTC)  # 15:42 IST
     assert consent_moment("2026-12-04", now=now, zone=india) == now
     assert consent_moment("", now=now, zone=india) == now
     # 4 Dec 02:00 IST is still 3 Dec in UTC: the site's calendar decides which day is today.
-    early = datetime(2026, 12, 3, 20, 30, tzinfo=timezone.utc)
+    early = datetime(2026, 12, 3, 20, 30, tzinfo=UTC)
     assert consent_moment("2026-12-04", now=early, zone=india) == early
     earlier = consent_moment("2026-12-01", now=now, zone=india)
     assert earlier.astimezone(india) == datetime(2026, 12, 1, 12, 0, tzinfo=india)

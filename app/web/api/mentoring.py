@@ -172,9 +172,9 @@ def _sites() -> dict[int, str]:
 
 def _person(row, sites) -> dict:
     phone = row.phone if reveals_phones() or not row.phone else masked_phone(row.phone)
-    return dict(id=row.id, site=Ref(id=row.site_id, name=sites[row.site_id]), name=row.name, phone=phone,
-                email=row.email, profession=row.profession, sector=row.sector, region=row.region,
-                languages=[x for x in row.languages.split(", ") if x], active=row.active)
+    return {"id": row.id, "site": Ref(id=row.site_id, name=sites[row.site_id]), "name": row.name,
+            "phone": phone, "email": row.email, "profession": row.profession, "sector": row.sector,
+            "region": row.region, "languages": [x for x in row.languages.split(", ") if x], "active": row.active}
 
 
 def _mentor_out(row, sites, taken) -> MentorOut:

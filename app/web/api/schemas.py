@@ -12,7 +12,7 @@ representable range so that any RFC 3339 value a client may legally send is usab
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -24,8 +24,8 @@ MAX_ID = 2**31 - 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 # The smallest and largest instants every backend (and Python's datetime) can hold.
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc) + timedelta(days=1)
-_LATEST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 # ``?since=2026-03-01T10:00+05:30`` typed into a URL unencoded arrives with a space for "+".
 _UNENCODED_PLUS = re.compile(r"(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 _DATE_AND_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d")
@@ -43,9 +43,9 @@ def _iso_text(value):
 def _to_utc(value: datetime) -> datetime:
     """Aware UTC; a naive time is taken as UTC; out-of-range instants clamp to the ends."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         return _EARLIEST if value.year < 5000 else _LATEST
 

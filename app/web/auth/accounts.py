@@ -10,6 +10,7 @@ import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,8 +24,14 @@ MIN_PASSWORD = 10
 HASH_METHOD = "scrypt"
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-# Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
+    password. Made on first use: at import it cost every process (each CLI command, each
+    worker) a scrypt hash it mostly never needs."""
+    return generate_password_hash("not-a-password-anyone-has")
 
 
 class AccountError(ValueError):
@@ -101,7 +108,7 @@ def authenticate(*, db: Session, email: str, password: str, now: datetime,
     """
     user = db.exec(select(User).where(User.email == normalize_email(email))).first()
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         raise LoginError("Invalid e-mail or password.")
     if user.locked_until and user.locked_until > now:
         raise LoginError("Too many failed attempts.", locked_until=user.locked_until)

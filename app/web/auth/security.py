@@ -88,12 +88,12 @@ def init_app(app: Flask, *, csrf_exempt=("twilio", "api")) -> None:
     @app.before_request
     def check_csrf():
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
-            return None
+            return
         blueprint = (request.blueprint or "").split(".")[0]
         if blueprint in exempt:
-            return None
+            return
         csrf.protect()
-        return None
+        return
 
     @app.after_request
     def security_headers(response):

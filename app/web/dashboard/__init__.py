@@ -7,4 +7,4 @@ from app.web.auth.guards import require_login
 bp = Blueprint("dashboard", __name__)
 require_login(bp)
 
-from app.web.dashboard import changes, feedback, learners, reports, routes  # noqa: E402,F401  (register views)
+from app.web.dashboard import changes, feedback, learners, reports, routes  # noqa: F401  (register views)

@@ -23,12 +23,12 @@ STYLE = Style(
     label_font_size=13, major_label_font_size=13, legend_font_size=13, title_font_size=15,
     value_font_size=12, no_data_font_size=20,
 )
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 def _config(**extra) -> dict:
-    base = dict(style=STYLE, js=[], disable_xml_declaration=True, show_legend=False, tooltip_fancy_mode=False,
-                width=640, height=300, margin=12)
+    base = {"style": STYLE, "js": [], "disable_xml_declaration": True, "show_legend": False,
+            "tooltip_fancy_mode": False, "width": 640, "height": 300, "margin": 12}
     return {**base, **extra}
 
 

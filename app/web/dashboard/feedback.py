@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -68,7 +68,7 @@ def consent_moment(day_text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
         return now
     if day >= now.astimezone(zone).date():
         return now
-    return datetime.combine(day, time(12), zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(12), zone).astimezone(UTC)
 
 
 def _back():

@@ -62,7 +62,8 @@ def _filtered():
     q = (request.args.get("q") or "").strip()[:100]
     if q:
         query = query.where(func.lower(Learner.name).contains(q.lower()))
-    return query.order_by(Site.name, Learner.name), dict(site_id=site_id, cohort_id=cohort_id, status=status, q=q)
+    filters = {"site_id": site_id, "cohort_id": cohort_id, "status": status, "q": q}
+    return query.order_by(Site.name, Learner.name), filters
 
 
 @bp.get("/learners")

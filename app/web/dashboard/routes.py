@@ -45,7 +45,7 @@ def site(site_id: int):
     if cohort_id is not None and cohort is None:
         abort(404)
     start, end, first, last = period_args(site.timezone)
-    where = dict(db=db, site_ids={site.id}, cohort_id=cohort_id, start=start, end=end)
+    where = {"db": db, "site_ids": {site.id}, "cohort_id": cohort_id, "start": start, "end": end}
     total = queries.overview(**where)
     per_cohort = queries.breakdown(by="cohort", **where)
     modules = queries.accuracy_by_module(**where)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("errors", __name__)
 
-from app.web.errors import handlers  # noqa: E402,F401  (registers the handlers on bp)
+from app.web.errors import handlers  # noqa: F401  (registers the handlers on bp)

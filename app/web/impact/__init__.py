@@ -64,7 +64,7 @@ def page(slug: str):
 def embed(slug: str):
     """The headline numbers as a small card for an iframe on the programme's own website:
     any origin may frame it (this answer only; every other page still refuses)."""
-    page, langs, lang = _page_and_language(slug)
+    page, _langs, lang = _page_and_language(slug)
     db = get_db()
     with force_locale(lang):
         html = render_template("impact/embed.html", page=page, lang=lang, small=impact.SMALL,
@@ -75,7 +75,7 @@ def embed(slug: str):
 @bp.get("/impact/<slug>.json")
 def page_json(slug: str):
     """The same numbers as JSON for a programme's own website; a suppressed count is null."""
-    page, langs, lang = _page_and_language(slug)
+    page, _langs, lang = _page_and_language(slug)
     db = get_db()
     with force_locale(lang):
         data = impact.as_json(impact.figures(db, db.get(impact.Site, page.site_id)), lang=lang, title=_title)

@@ -11,4 +11,4 @@ from app.web.auth.guards import require_login
 bp = Blueprint("journeys", __name__)
 require_login(bp)
 
-from app.web.journeys import impact_settings, milestones, routes, target_views, targets  # noqa: E402,F401  (register views)
+from app.web.journeys import impact_settings, milestones, routes, target_views, targets  # noqa: F401  (register views)

@@ -13,4 +13,4 @@ from app.web.auth.guards import require_login
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 require_login(bp)
 
-from app.web.mentoring import enrol, routes  # noqa: E402,F401  (register views)
+from app.web.mentoring import enrol, routes  # noqa: F401  (register views)

@@ -15,4 +15,4 @@ def trainers_only():
         abort(403)
 
 
-from app.web.simulator import routes  # noqa: E402,F401  (registers the views on bp)
+from app.web.simulator import routes  # noqa: F401  (registers the views on bp)

@@ -4,7 +4,7 @@ from flask import Blueprint
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
 from app.web.webhooks import (
-    routes,  # noqa: E402,F401  (registers the views on bp)
-    voice,  # noqa: E402,F401  (voice calls: app.voice)
-    whatsapp,  # noqa: E402,F401  (WhatsApp: app.channels.whatsapp)
+    routes,  # noqa: F401  (registers the views on bp)
+    voice,  # noqa: F401  (voice calls: app.voice)
+    whatsapp,  # noqa: F401  (WhatsApp: app.channels.whatsapp)
 )

@@ -18,4 +18,4 @@ def trainers_only():
         abort(403)
 
 
-from app.web.workspace import content, learners, people, sessions, sites  # noqa: E402,F401  (register views)
+from app.web.workspace import content, learners, people, sessions, sites  # noqa: F401  (register views)

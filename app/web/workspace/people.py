@@ -8,7 +8,8 @@ the user's sites is a 404, as everywhere.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import select
 
@@ -17,7 +18,13 @@ from app.db import get_db
 from app.i18n import LANGUAGES
 from app.models import Cohort, Learner, Site
 from app.people.changes import (
-    Change, LearnerError, deactivate, edit_learner, late_join_window, move_learner, reactivate,
+    Change,
+    LearnerError,
+    deactivate,
+    edit_learner,
+    late_join_window,
+    move_learner,
+    reactivate,
 )
 from app.web.auth.guards import get_or_404
 from app.web.dashboard.changes import channel_names

@@ -4,7 +4,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import select
 
