@@ -92,9 +92,10 @@ def update_rows(db: Session, table: Table, rows: Sequence[dict], *, key: str = "
 def claim(target, due: Select, **values) -> Update:
     """``UPDATE target SET values WHERE id IN (due ... FOR UPDATE SKIP LOCKED)``, to which the
     caller adds its ``RETURNING``. The sender's outbox rows and queued e-mails are claimed this
-    way (the planner's learners only need the lock: ``planner.claim_due``): a worker passes over
-    the rows another is claiming instead of waiting for them, so N workers take N different chunks. ``due`` selects the ids, ordered and limited;
-    SQLite, one writer at a time, has no row locks and ignores the clause."""
+    way (the planner's learners only need the lock: ``planner.claim_due``): a worker passes
+    over the rows another is claiming instead of waiting for them, so N workers take N
+    different chunks. ``due`` selects the ids, ordered and limited; SQLite, one writer at a
+    time, has no row locks and ignores the clause."""
     ids = target.c.id if isinstance(target, Table) else target.id
     return update(target).where(ids.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(**values)
 
@@ -143,13 +144,11 @@ def write_changes(db: Session, *, then: tuple[str, dict, Sequence] | None = None
     The new objects are then let go (their ids are not read back: the caller must not need
     them) and the changed ones marked clean. Order: rows of one table go in the order they
     were added; tables and changed rows in no promised order, so writes that must follow
-    each other (``prompts.save_in_order``) are not left to this. SQLite: a plain flush and
-    ``then``.
+    each other (``prompts.save_in_order``) are not left to this. SQLite: a plain flush
+    (``then`` is PostgreSQL text; callers on SQLite write their tail their own way).
     """
     if db.get_bind().dialect.name != "postgresql":
         db.flush()
-        if then is not None:
-            db.execute(text(then[0]).bindparams(*then[2]), then[1])
         return
     new: dict[Table, list] = {}
     for obj in sorted(db.new, key=lambda o: inspect(o).insert_order):
