@@ -73,6 +73,9 @@ def defaults(instance_path: str) -> dict:
         # Dispatch.
         "DISPATCH_INTERVAL_SECONDS": 20,
         "DISPATCH_BATCH": 500,
+        # A pass sends for at most this long, then lets its calls come back and starts again
+        # (with a backlog, at once): the window of calls in flight empties once per pass.
+        "DISPATCH_PASS_SECONDS": 10,
         "SEGMENTS_PER_SECOND": 1.0,
         "SEND_MAX_ATTEMPTS": 6,
         # API calls in flight per worker, at most (0: the account's TWILIO_MAX_IN_FLIGHT);

@@ -6,13 +6,16 @@ and one queued outbox prompt each (planned, not yet sent). The fake Twilio API
 request, at most ``--account-limit`` requests in flight (429/20429 beyond). W worker
 processes then deliver for ``--seconds``; the rate is what the fake accepted in that
 time, measured at the fake after a warm-up. ``--plan-only`` times ``plan_due`` instead
-(learners planned per second per worker). Each worker reports its peak RSS.
+(learners planned per second per worker). ``--morning`` is the real morning: nothing is
+queued, every learner is due, and the workers run whole passes (``run_pass``: plan, send,
+plan again as the queue runs short), as ``saathi worker`` does. Each worker reports its peak RSS.
 
     createdb h_delivery_bench    # an empty database; filled once, reused (outbox reset each run)
     .venv/bin/python scripts/bench_dispatch.py --database-url postgresql://postgres@127.0.0.1:5432/h_delivery_bench \\
         --learners 1000000 --workers 1 --in-flight 100
     ... --workers 4 --in-flight 400 --account-limit 400
     ... --plan-only --plan-seconds 20
+    ... --morning                   # plan and send together, as the worker does
     ... --code /tmp/before          # the workers run another checkout's app/ (before/after)
 """
 from __future__ import annotations
@@ -85,8 +88,9 @@ def populate(url: str, learners: int) -> None:
     engine.dispose()
 
 
-def prepare(url: str, learners: int) -> float:
-    """Fill the database if it is empty; else put every prompt back in the queue."""
+def prepare(url: str, learners: int, *, queued: bool = True) -> float:
+    """Fill the database if it is empty; else put every prompt back in the queue (with
+    ``queued`` false: leave the queue empty, every learner due, for ``--morning``)."""
     from sqlalchemy import create_engine, inspect, text
 
     engine = create_engine(url)
@@ -110,6 +114,8 @@ def prepare(url: str, learners: int) -> float:
                               " WHERE prompt_id IS NULL AND (status <> 'queued' OR next_attempt_at <> :due)"),
                          {"due": DUE})
             conn.execute(text("DELETE FROM delivery_event"))
+            if not queued:  # the filled prompts are history too: planning makes the morning's
+                conn.execute(text("UPDATE outbox SET status = 'delivered' WHERE prompt_id IS NULL"))
             # What a --plan-only run planned becomes history, answered two days ago, and every
             # learner is due again. (Deleted instead, it left an empty, analysed prompt table:
             # the foreign-key check of each new outbox row then scanned it, 0.4 ms a row by a
@@ -158,7 +164,7 @@ def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> No
     sys.path.insert(0, code)
     from app import create_app
     from app.clock import FrozenClock
-    from app.scheduling.dispatcher import Dispatch, deliver, plan_due
+    from app.scheduling.dispatcher import Dispatch, deliver, plan_due, run_pass
 
     app = create_app({**config, "CLOCK": FrozenClock(NOW)})
     ctx = Dispatch.of(app)
@@ -169,8 +175,10 @@ def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> No
         now = NOW + timedelta(seconds=time.perf_counter() - t0)  # a 429 requeues a row seconds ahead
         if mode == "plan":
             got = plan_due(ctx, now=NOW).planned
-        else:
-            got = deliver(ctx, now=now, limit=int(config["DISPATCH_BATCH"])).sent
+        elif mode == "morning":
+            got = run_pass(ctx, now=now).delivery.sent
+        else:  # as a pass of the worker sends (before SAATHI_DISPATCH_PASS_SECONDS: one batch of rows)
+            got = deliver(ctx, now=now).sent
         done += got
         if not got and mode == "plan":
             break
@@ -190,7 +198,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="how long the workers deliver (or plan)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds not counted at the start")
     parser.add_argument("--plan-only", action="store_true", help="time plan_due instead of delivery")
+    parser.add_argument("--morning", action="store_true", help="plan and send (whole passes), nothing queued")
     parser.add_argument("--batch", type=int, default=500, help="SAATHI_DISPATCH_BATCH")
+    parser.add_argument("--pass-seconds", type=float, default=10, help="SAATHI_DISPATCH_PASS_SECONDS")
     parser.add_argument("--code", default=str(ROOT), help="the checkout whose app/ the workers run")
     parser.add_argument("--label", default="")
     parser.add_argument("--json", metavar="FILE", help="append the figures to FILE (one JSON object a line)")
@@ -198,7 +208,7 @@ def main() -> None:
     if not args.database_url.startswith("postgresql"):
         sys.exit("--database-url must be PostgreSQL (several worker processes share it)")
 
-    prep_s = prepare(args.database_url, args.learners)
+    prep_s = prepare(args.database_url, args.learners, queued=not args.morning)
     print(f"database ready: {args.learners:,} learners, all due ({prep_s:.1f} s)", flush=True)
     port = free_port()
     fake = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "fake_twilio.py"), "--port", str(port), "--quiet",
@@ -210,11 +220,11 @@ def main() -> None:
     config = {"DATABASE_URL": args.database_url, "TRANSPORT": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
               "TWILIO_AUTH_TOKEN": "bench-token", "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": base,
               "PUBLIC_URL": "http://127.0.0.1:9", "SEGMENTS_PER_SECOND": 0, "DISPATCH_BATCH": args.batch,
-              "DAILY_CAP": 3, "LOG_LEVEL": "WARNING", "TWILIO_MAX_IN_FLIGHT": args.in_flight,
+              "DAILY_CAP": 3, "LOG_LEVEL": "WARNING", "DISPATCH_PASS_SECONDS": args.pass_seconds, "TWILIO_MAX_IN_FLIGHT": args.in_flight,
               "DELIVERY_THREADS": args.in_flight}
     mp = multiprocessing.get_context("spawn")
     start, out = mp.Event(), mp.Queue()
-    mode = "plan" if args.plan_only else "deliver"
+    mode = "plan" if args.plan_only else "morning" if args.morning else "deliver"
     procs = [mp.Process(target=worker, args=(args.code, config, mode, args.seconds, start, out))
              for _ in range(args.workers)]
     try:
@@ -245,7 +255,7 @@ def main() -> None:
     # WAL written per prompt sent or learner planned: the database's share of the work, which,
     # unlike a rate, does not change with whatever else the machine is doing.
     figures["wal_bytes_each"] = round(wal / max(sum(r["done"] for r in results), 1))
-    if mode == "deliver":
+    if mode != "plan":
         figures["prompts_per_second"] = round((last["accepted"] - first["accepted"]) / (t2 - t1), 1)
         figures["sent_by_workers"] = sum(r["done"] for r in results)
         figures["duplicates"] = len(to) - len(set(to))

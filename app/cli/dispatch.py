@@ -42,7 +42,6 @@ def worker_cmd(interval: float | None):
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     log = logging.getLogger("saathi.worker")
     seconds = interval or float(app.config["DISPATCH_INTERVAL_SECONDS"])
-    batch = int(app.config["DISPATCH_BATCH"])
     # A pass of a big backlog at one segment a second can take many minutes: "stalled" means
     # no pass has finished in an hour (or ten intervals, if longer).
     health = WorkerHealth(stale_after=max(10 * seconds, 3600.0))
@@ -62,8 +61,8 @@ def worker_cmd(interval: float | None):
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             return
-        # A pass that claimed its whole batch (to plan or to send) left more: the next one starts at once, not
-        # an interval later, so a morning's backlog goes out at the network's pace.
+        # A pass that ran out of time (SAATHI_DISPATCH_PASS_SECONDS) left more: the next one starts at
+        # once, not an interval later, so a morning's backlog goes out at the network's pace.
         more = True
         while more and not stopping.is_set():
             with dispatch_pass():  # every line of the pass, its failure too, carries the pass id
@@ -77,8 +76,7 @@ def worker_cmd(interval: float | None):
                     health.failed("database unavailable for planning")
                     return
                 health.passed()
-                d = stats.delivery
-                more = max(stats.plan.claimed, d.sent + d.retried + d.failed + d.cancelled + d.rate_limited) >= batch
+                more = bool(stats.delivery.out_of_time)
 
     scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True)
     if app.config["REFIT"]:  # FSRS refitted to each pack's answers (the rule in fitting.refit_wanted)

@@ -53,6 +53,7 @@ class DeliveryStats:
     segments: int = 0
     send_errors: int = 0  # rows whose sending raised (not a Twilio error): logged, retried later
     rate_limited: int = 0  # 429/20429: queued again at once, not counted as an attempt
+    out_of_time: int = 0  # 1: the pass stopped at SAATHI_DISPATCH_PASS_SECONDS with rows maybe left
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **counts: int) -> None:

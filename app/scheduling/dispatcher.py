@@ -11,6 +11,7 @@ logged by id, counted and skipped; it never stops the pass for the others.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -31,7 +32,7 @@ from app.messaging.twilio_async import LoopThread
 from app.observability import dispatch_pass, metrics
 from app.scheduling import delivery
 from app.scheduling.pipeline import Pipeline, claim_size
-from app.scheduling.planner import PlanStats, plan
+from app.scheduling.planner import Planner, PlanStats, plan
 from app.scheduling.throttle import SenderPace, Window
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Dispatch:
     options: ChannelOptions
     batch: int
     max_attempts: int
+    pass_seconds: float  # a pass sends for this long at most, then drains and starts again
     window: Window  # API calls in flight, per process (AIMD on 429s)
     callbacks: bool  # Twilio reports delivery to SAATHI_PUBLIC_URL (not with the console transport)
     chooser: SenderChooser | None = None  # SAATHI_SENDERS, if set
@@ -96,6 +98,7 @@ class Dispatch:
         return cls(sessions=sessions, clock=app.extensions["saathi.clock"], transport=app.extensions["saathi.transport"],
                    throttle=throttle, policy=current_policy(app), options=current_options(app),
                    batch=int(config["DISPATCH_BATCH"]), max_attempts=int(config["SEND_MAX_ATTEMPTS"]),
+                   pass_seconds=float(config["DISPATCH_PASS_SECONDS"]),
                    window=window, callbacks=config["TRANSPORT"] == "twilio",
                    chooser=chooser or None, rates=rates, loop=loop)
 
@@ -106,11 +109,22 @@ class Dispatch:
 
 
 def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
-            stats: delivery.DeliveryStats | None = None) -> delivery.DeliveryStats:
+            stats: delivery.DeliveryStats | None = None,
+            refill: Callable[[], int] | None = None) -> delivery.DeliveryStats:
     """Send queued outbox rows, in claimed batches, paced per sender, many in flight
-    (app/scheduling/pipeline.py)."""
+    (app/scheduling/pipeline.py), until the queue is empty, ``limit`` rows have been
+    claimed, or ``ctx.pass_seconds`` have gone by.
+
+    A pass bounded by time, not rows: its last calls must come back before it ends, and
+    while they do the window is emptying. Ending every 500 rows left it emptying for a
+    quarter second in every 1.3 (docs/performance.md); ending every ten seconds, one in
+    forty. ``refill`` plans more learners when the queue runs short (it returns how many it
+    claimed; fewer than a batch means no more are due), so a morning's backlog is planned
+    while the last claim's calls are still in flight, not between passes.
+    """
     stats = stats or delivery.DeliveryStats()
-    me, limit = delivery.worker_id(), limit or ctx.batch
+    me = delivery.worker_id()
+    deadline = time.monotonic() + ctx.pass_seconds
     with ctx.sessions() as db:
         delivery.reconcile_stale(db, transport=ctx.transport, now=now, stats=stats)
         delivery.apply_late_events(db, now=now, options=ctx.options, max_attempts=ctx.max_attempts)
@@ -119,35 +133,59 @@ def deliver(ctx: Dispatch, *, now: datetime, limit: int | None = None,
     with ThreadPoolExecutor(ctx.window.ceiling, thread_name_prefix="saathi-send") as pool:
         pipeline = Pipeline(ctx, now=now, stats=stats, pool=pool)
         try:
-            while limit > 0:
+            while limit is None or limit > 0:
+                wanted = claim_size(ctx, limit)
                 with ctx.sessions() as db:
-                    rows = delivery.claim(db, now=now, worker=me, limit=claim_size(ctx, limit), choose=choose)
+                    rows = delivery.claim(db, now=now, worker=me, limit=wanted, choose=choose)
                     db.commit()
-                if not rows:
+                short = len(rows) < wanted  # the queue is empty for now
+                if short and refill is not None:
+                    planned = refill()
+                    if planned < ctx.batch:
+                        refill = None  # every due learner is planned
+                    short = not planned
+                if rows:
+                    pipeline.feed(rows)
+                    if limit is not None:
+                        limit -= len(rows)
+                if short:
                     break
-                limit -= len(rows)
-                pipeline.feed(rows)
+                if time.monotonic() >= deadline:
+                    stats.add(out_of_time=1)
+                    break
         finally:
             pipeline.finish()
     return stats
 
 
-def plan_due(ctx: Dispatch, *, now: datetime) -> PlanStats:
+def plan_due(ctx: Dispatch, *, now: datetime, planner: Planner | None = None) -> PlanStats:
     """Write the due prompts, reminders and expiries to the outbox (nothing is sent yet).
     If the database refuses (restarting, SQLite busy) the stats say ``skipped``: the next
-    tick tries again, and the worker counts the pass as failed."""
+    tick tries again, and the worker counts the pass as failed. ``planner`` carries what it
+    has cached (sites, texts) and its counts from one call to the next within a pass."""
     try:
-        return plan(ctx.sessions, now=now, policy=ctx.policy, options=ctx.options, batch=ctx.batch)
+        return plan(ctx.sessions, now=now, policy=ctx.policy, options=ctx.options, batch=ctx.batch,
+                    planner=planner)
     except OperationalError as exc:
         log.warning("planning skipped: %s", getattr(exc, "orig", exc))
         return PlanStats(skipped=True)
 
 
 def run_pass(ctx: Dispatch, *, now: datetime | None = None) -> DispatchStats:
-    """Plan, then deliver; one log line per pass, tagged with the pass id like all within it."""
+    """Plan, then deliver (planning more as the queue runs short); one log line per pass,
+    tagged with the pass id like all within it."""
     now = now or ctx.clock.now()
     with dispatch_pass(), metrics.timed_pass():
-        stats = DispatchStats(plan=plan_due(ctx, now=now), delivery=deliver(ctx, now=now))
+        planner = Planner(now=now, policy=ctx.policy, options=ctx.options)
+        first = plan_due(ctx, now=now, planner=planner)
+        refill = None
+        if first.claimed >= ctx.batch and not first.skipped:  # more may be due
+            def refill() -> int:
+                before = planner.stats.claimed
+                plan_due(ctx, now=now, planner=planner)
+                return planner.stats.claimed - before
+        sent = deliver(ctx, now=now, refill=refill)
+        stats = DispatchStats(plan=first if first.skipped else planner.stats, delivery=sent)
         log.info("dispatch pass", extra={"stats": stats.as_dict()})
     return stats
 

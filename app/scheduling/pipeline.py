@@ -202,11 +202,11 @@ class Pipeline:
             log.exception("outbox %s stays sending until its lease ends", row.id)
 
 
-def claim_size(ctx, limit: int) -> int:
+def claim_size(ctx, limit: int | None) -> int:
     """Rows to claim at once: a window's worth, but no more than the senders can send well
     within the lease (at 1 segment/s, 100 rows would outlive it)."""
     size = max(ctx.window.ceiling, 20)
     paced = [r for r in ctx.rates.values() if r > 0]
     if paced and len(paced) == len(ctx.rates):
         size = min(size, max(1, int(sum(paced) * 30)))
-    return max(1, min(limit, size, 500))
+    return max(1, min(size, 500) if limit is None else min(limit, size, 500))

@@ -271,13 +271,14 @@ def wake_for(db: Session, learner: Learner, *, now: datetime, policy: Policy) ->
 
 
 def plan(db_factory, *, now: datetime, policy: Policy, options: ChannelOptions, batch: int = 500,
-         chunk: int = CHUNK) -> PlanStats:
+         chunk: int = CHUNK, planner: Planner | None = None) -> PlanStats:
     """One planning pass over at most ``batch`` due learners, ``chunk`` per transaction.
 
     Everything it needs comes in as arguments (``options`` for the channels, ``policy`` for texts):
-    a pass runs on the worker's scheduler thread, where there is no app context.
+    a pass runs on the worker's scheduler thread, where there is no app context. A ``planner``
+    passed in keeps its caches and adds to its counts (a pass that plans more than once).
     """
-    planner = Planner(now=now, policy=policy, options=options)
+    planner = planner or Planner(now=now, policy=policy, options=options)
     left = batch
     while left > 0:
         with db_factory() as db:
