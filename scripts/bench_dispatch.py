@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import socket
 import subprocess
 import sys
@@ -157,6 +158,34 @@ def _wal_bytes_since(url: str, position: str) -> int:
     return int(written)
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone, or no /proc
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample(fake_pid: int, worker_pids: list[int]) -> dict:
+    """CPU seconds so far of the fake API, the workers, PostgreSQL's processes, and the machine
+    (busy and all, from /proc/stat): differences of two samples say who spent the cores."""
+    postgres = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                and (p / "comm").exists() and _comm(p) == "postgres"]
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]
+    return {"fake": _cpu_seconds(fake_pid), "workers": sum(_cpu_seconds(p) for p in worker_pids),
+            "postgres": sum(_cpu_seconds(p) for p in postgres), "busy": (sum(ticks[:8]) - idle) / hz,
+            "all": sum(ticks[:8]) / hz}
+
+
+def _comm(path: Path) -> str:
+    try:
+        return (path / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def worker(code: str, config: dict, mode: str, seconds: float, start, out) -> None:
     """One worker process: wait for the start, then plan or deliver until the time is up."""
     import resource
@@ -236,9 +265,11 @@ def main() -> None:
         t0 = time.perf_counter()
         time.sleep(args.warmup)
         first = requests.get(f"{base}/_fake/stats", timeout=10).json()
+        cpu1 = cpu_sample(fake.pid, [p.pid for p in procs])
         t1 = time.perf_counter()
         time.sleep(max(0.0, args.seconds - args.warmup))
         last = requests.get(f"{base}/_fake/stats", timeout=10).json()
+        cpu2 = cpu_sample(fake.pid, [p.pid for p in procs])
         t2 = time.perf_counter()
         results = [out.get(timeout=300) for _ in procs]
         for p in procs:
@@ -257,6 +288,12 @@ def main() -> None:
     figures["wal_bytes_each"] = round(wal / max(sum(r["done"] for r in results), 1))
     if mode != "plan":
         figures["prompts_per_second"] = round((last["accepted"] - first["accepted"]) / (t2 - t1), 1)
+        # Who spent the cores while it was measured, in ms of CPU per prompt accepted ("busy" is
+        # the whole machine; "cores_busy" how many of its cores were in use on average).
+        accepted = max(last["accepted"] - first["accepted"], 1)
+        figures["cpu_ms_each"] = {k: round((cpu2[k] - cpu1[k]) * 1000 / accepted, 3)
+                                  for k in ("workers", "fake", "postgres", "busy")}
+        figures["cores_busy"] = round((cpu2["busy"] - cpu1["busy"]) / (t2 - t1), 2)
         figures["sent_by_workers"] = sum(r["done"] for r in results)
         figures["duplicates"] = len(to) - len(set(to))
         assert figures["duplicates"] == 0, "a prompt went twice"

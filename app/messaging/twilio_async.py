@@ -12,7 +12,8 @@ import asyncio
 import base64
 import threading
 import weakref
-from urllib.parse import urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -63,12 +64,20 @@ class _BaseUrlAsyncClient(AsyncTwilioHttpClient):
         parts = urlsplit(url)
         url = urlunsplit((self._scheme, self._netloc, self._prefix + parts.path, parts.query, ""))
         if auth:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-            headers = {**(headers or {}), "Authorization": f"Basic {token}"}
+            headers = {**(headers or {}), "Authorization": _basic(*auth)}
+        if isinstance(data, dict):
+            # Encoded here, as ``requests`` does for the sync client: handed a dict, aiohttp
+            # builds a multipart-capable FormData per call, a fifth of a send's CPU.
+            data = urlencode(data, doseq=True).encode()
         async with self.session.request(method.upper(), url, params=params, data=data, headers=headers,
                                         timeout=aiohttp.ClientTimeout(total=timeout or self._timeout),
                                         allow_redirects=allow_redirects) as response:
             return Response(response.status, await response.text(), response.headers)
+
+
+@lru_cache(maxsize=8)
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _close(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> None:
