@@ -211,7 +211,8 @@ def test_a_worker_whose_passes_fail_says_so_on_healthz(fake, tmp_path):
 
 def test_a_worker_drains_a_backlog_larger_than_its_batch_without_waiting_for_the_tick(fake, tmp_path):
     """A morning's backlog: 120 due learners, batches of 50, a tick every ten minutes. A pass
-    that used its whole batch is followed at once by the next, so all 120 go out now."""
+    plans batch after batch as its queue runs short; one that runs out of time (here at once:
+    SAATHI_DISPATCH_PASS_SECONDS=0) is followed at once by the next, so all 120 go out now."""
     from tests.test_due_index import add_due_learners
 
     url = sqlite_database(tmp_path)
@@ -223,13 +224,15 @@ def test_a_worker_drains_a_backlog_larger_than_its_batch_without_waiting_for_the
     app.extensions["saathi.engine"].dispose()
     add_due_learners(url, 120, now=now)
     log = tmp_path / "worker.log"
-    worker = saathi("worker", "--interval", "600", env=app_env(url, fake, DISPATCH_BATCH=50), log=log)
+    worker = saathi("worker", "--interval", "600", env=app_env(url, fake, DISPATCH_BATCH=50, DISPATCH_PASS_SECONDS=0,
+                                                                  TWILIO_MAX_IN_FLIGHT=20), log=log)
     try:
         assert wait_for(lambda: len(fake.messages()) >= 120, timeout=60), len(fake.messages())
     finally:
         stop(worker)
     assert len({m["to"] for m in fake.messages()}) == 120 == len(fake.messages())
     passes = [line["stats"] for line in log_lines(log) if line["msg"] == "dispatch pass"]
-    assert sum(p["planned"] for p in passes) == 120 and len(passes) >= 3
+    assert sum(p["planned"] for p in passes) == 120 and sum(p["sent"] for p in passes) == 120
+    assert len(passes) >= 3 and passes[0]["out_of_time"] == 1  # each pass one claim of 20 rows
     assert_clean(log)
     assert "+9197" not in log.read_text()
