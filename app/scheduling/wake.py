@@ -51,10 +51,11 @@ SELF_CLOSING: set[str] = set()
 
 @dataclass(frozen=True)
 class Waiting:
-    """A learner's pending prompt, as far as its timing goes."""
+    """A learner's pending prompt, as far as its timing goes (``last_sent_at`` None: not
+    recorded as sent, see ``pending_due``)."""
 
     channel: str | None
-    last_sent_at: datetime
+    last_sent_at: datetime | None
     reminders_sent: int
 
 
@@ -79,7 +80,16 @@ def next_wake(*, now: datetime, policy, hold: datetime | None, pending: Waiting 
 
 def pending_due(policy, pending: Waiting) -> datetime:
     """When a pending prompt needs the planner: its reminder, or (reminders spent) its expiry.
-    A call's prompt gets no reminder; it is looked at then to see whether the call is over."""
+    A call's prompt gets no reminder; it is looked at then to see whether the call is over.
+
+    A prompt pending with no send time recorded (every path that makes one pending records
+    it: ``prompts.mark_sent``, ``review_batch``; so a row written by other means) is due at
+    once: reminded, which records the time, or expired. Counting it as sent "now" at each
+    look would put its reminder off at every look, and the one pending prompt a learner may
+    have would hold them for good; leaving it out would let its learner sleep past it.
+    """
+    if pending.last_sent_at is None:
+        return WAKE_NOW
     spent = pending.channel not in SELF_CLOSING and pending.reminders_sent >= policy.reminders
     return pending.last_sent_at + (policy.prompt_expiry if spent else policy.reminder_after)
 
