@@ -138,7 +138,8 @@ def _collect(db: Session, flush_context, instances) -> None:
 
 
 def _write(db: Session) -> None:
-    """Before the commit: one UPDATE lowering every learner this transaction touched."""
+    """Before the commit: one UPDATE (per ``CHUNK``) lowering every learner this transaction
+    touched, in id order (two transactions lock shared learners in the same order)."""
     db.flush()  # what is still unflushed is collected first (the commit's own flush comes after)
     rows = _rows(db)
     items = db.info.pop(_ITEMS, set())
@@ -163,8 +164,9 @@ def write_with_changes(db: Session) -> None:
     if not rows:
         write_changes(db)
         return
-    sql, binds, _statement = _lowering_sql(len(rows[:CHUNK]))
-    write_changes(db, then=(sql, _params(rows[:CHUNK]), binds))
+    first = rows[:CHUNK]
+    sql, binds, _statement = _lowering_sql(len(first))
+    write_changes(db, then=(sql, _params(first), binds))
     _lower(db, rows[CHUNK:])  # more than an answer lowers: on their own
 
 
