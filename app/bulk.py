@@ -140,7 +140,9 @@ def write_changes(db: Session, *, then: tuple[str, dict, Sequence] | None = None
     (an answer, its card, the reply, the inbound row) that was half of its database time.
     Here each table's new rows become one multi-row INSERT and each changed row an UPDATE
     of its changed columns, chained as ``WITH w0 AS (...), w1 AS (...)`` in front of
-    ``then`` (SQL text, its parameters and their typed ``bindparam``s; default ``SELECT 1``).
+    ``then`` (SQL text, its parameters and their typed ``bindparam``s; default ``SELECT 1``;
+    a ``then`` that begins ``WITH`` has its common table expressions joined to the chain,
+    a statement taking one ``WITH``, so the same text can also run on its own).
     The new objects are then let go (their ids are not read back: the caller must not need
     them) and the changed ones marked clean. Order: rows of one table go in the order they
     were added; tables and changed rows in no promised order, so writes that must follow
@@ -200,5 +202,8 @@ def _chained(shape: tuple, tail_sql: str, tail_binds: tuple):
             where = " AND ".join(f"{columns[k].name} = :w{n}_0_{k}" for k in names if k in key)
             body = f"UPDATE {table.name} SET {sets} WHERE {where}"
         parts.append(f"w{n} AS ({body})")
+    if parts and tail_sql.startswith("WITH "):  # its own WITH joins the chain (one per statement)
+        parts.append(tail_sql.removeprefix("WITH "))
+        return text("WITH " + ", ".join(parts)).bindparams(*binds, *tail_binds)
     head = "WITH " + ", ".join(parts) + " " if parts else ""
     return text(head + tail_sql).bindparams(*binds, *tail_binds)

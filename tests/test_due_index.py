@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import bindparam, event, insert, text
 from sqlmodel import select
 
 from app.db import get_engine, make_engine
@@ -192,3 +192,29 @@ def test_an_item_brought_back_wakes_the_learners_who_hold_its_cards(app, db, clo
     db.expire_all()
     assert all(w <= clock.now() for w in db.exec(select(Learner.wake_at)).all())
     assert plan_due(Dispatch.of(app), now=clock.now()).planned == 3
+
+
+def test_a_commit_lowers_each_learner_it_touched_earlier_wins_null_loses(app, db, clock, monkeypatch):
+    """The lowering at commit, over more learners than one statement takes (``CHUNK``, made
+    small here): a wake time only ever comes forward, and a learner with none gets one."""
+    from app.scheduling import wake
+
+    monkeypatch.setattr(wake, "CHUNK", 3)
+    make_module(db)
+    db.commit()
+    add_due_learners(app.config["DATABASE_URL"], 7, now=clock.now())
+    ids = db.exec(select(Learner.id).order_by(Learner.id)).all()
+    now = clock.now()
+    before = [None, now + timedelta(days=1), now + timedelta(hours=1), None, now + timedelta(days=5),
+              now + timedelta(minutes=5), now + timedelta(days=2)]
+    lowered = [now + timedelta(hours=2)] * 7
+    for lid, at in zip(ids, before, strict=True):
+        db.execute(text("UPDATE learner SET wake_at = :w WHERE id = :i").bindparams(
+            bindparam("w", type_=Learner.__table__.c.wake_at.type)), {"w": at, "i": lid})
+    db.commit()
+    for lid, at in zip(ids, lowered, strict=True):
+        wake.lower(db, lid, at)
+    db.commit()
+    db.expire_all()
+    expected = [at if old is None or old > at else old for old, at in zip(before, lowered, strict=True)]
+    assert [db.get(Learner, lid).wake_at for lid in ids] == expected

@@ -165,6 +165,22 @@ def test_a_mentor_who_texts_stop_gets_nothing_more_until_start(db, world, twilio
     assert len(sms(db)) == 2  # written to again
 
 
+def test_a_mentors_stop_or_start_reads_their_record_once(db, world):
+    """STOP and START take the language from the records they change: no look first."""
+    from tests.test_answer_cost import counted
+
+    _oslo, mentor, _mentee, _pair = world
+    for body, when in (("STOP", NOON_OSLO), ("START", NOON_OSLO + timedelta(days=1))):
+        with counted(db.get_bind()) as seen:
+            reply = mentoring_inbound.answer(db, phone=mentor.phone, text=body, now=when)
+        db.commit()
+        assert reply is not None and reply != say("nb", mentoring_inbound.THANKS)
+        reads = [s for s in seen if s.startswith("SELECT") and "mentor.phone" in s]
+        assert len(reads) == 1, seen
+    db.expire_all()
+    assert db.get(type(mentor), mentor.id).opted_out_at is None
+
+
 def test_a_stranger_who_texts_stop_is_still_told_to_ask_the_trainer(db, world, twilio_post):
     from app.learning import texts
     from tests.test_webhooks_sms import inbound, messages_in

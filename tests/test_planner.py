@@ -63,3 +63,53 @@ def test_retired_items_are_not_reviewed(app, db, clock):
         db.add(item)
     db.commit()
     assert dispatch_once(app=app).plan.planned == 0
+
+
+def _pending_with_no_send_time(db, clock, *, reminders_sent=0):
+    """Asha with cards due and a review pending that no send time was recorded for (every
+    path that makes a prompt pending records one; this row is written by other means)."""
+    module = make_module(db)
+    asha, _ = make_learners(db, clock.now())
+    due_cards(db, clock, asha, module)
+    item = db.exec(select(Item).where(Item.module_id == module.id).order_by(Item.id)).first()
+    prompt = Prompt(learner_id=asha.id, kind="review", status="pending", item_id=item.id, channel="sms",
+                    due_at=clock.now() - timedelta(hours=1), reminders_sent=reminders_sent)
+    db.add(prompt)
+    db.commit()
+    return asha, prompt
+
+
+def test_a_pending_prompt_with_no_send_time_is_due_at_once_and_reminded(app, db, clock):
+    """The planner's bulk load and ``wake_for`` see it alike (``wake.pending_due``): due at
+    once. Counted as sent "now" at each look, its reminder was put off at every look."""
+    from app.scheduling import wake
+    from app.scheduling.planner import Chunk, wake_for
+    from tests.factories import app_policy
+
+    asha, prompt = _pending_with_no_send_time(db, clock)
+    now, policy = clock.now(), app_policy()
+    have = Chunk.load(db, [asha.id], now)
+    loaded = wake.next_wake(now=now, policy=policy, hold=None, pending=have.pending[asha.id][1],
+                            first_due=have.first_card[asha.id][2])
+    assert loaded == wake_for(db, asha, now=now, policy=policy) == now + wake.RECHECK
+
+    stats = dispatch_once(app=app)
+    assert stats.plan.reminded == 1 and stats.plan.plan_errors == 0
+    db.expire_all()
+    prompt = db.get(Prompt, prompt.id)
+    assert (prompt.status, prompt.reminders_sent, prompt.last_sent_at) == ("pending", 1, now)
+    assert db.exec(select(Outbox.purpose).where(Outbox.learner_id == asha.id)).all() == ["reminder"]
+    learner = db.get(type(asha), asha.id)
+    # Looked at next from the time now recorded: its next reminder, or its expiry.
+    later = now + (policy.reminder_after if policy.reminders > 1 else policy.prompt_expiry)
+    assert learner.wake_at == wake_for(db, learner, now=now, policy=policy) == later
+
+
+def test_a_pending_prompt_with_no_send_time_and_no_reminder_left_expires(app, db, clock):
+    from tests.factories import app_policy
+
+    _asha, prompt = _pending_with_no_send_time(db, clock, reminders_sent=app_policy().reminders)
+    stats = dispatch_once(app=app)
+    assert stats.plan.expired == 1 and stats.plan.plan_errors == 0
+    db.expire_all()
+    assert db.get(Prompt, prompt.id).status == "expired"

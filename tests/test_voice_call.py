@@ -394,3 +394,31 @@ def test_one_call_carries_at_most_five_questions_and_the_rest_come_in_the_next(a
     assert asked == ["Question 6 of 7.", "Question 7 of 7.",
                      "How useful was today's session? Press a number from 1 to 5. 5 means very useful."]
     assert len(db.exec(select(Answer).where(Answer.learner_id == asha.id)).all()) == 7
+
+
+def test_a_keyed_answer_uses_the_packs_weights_read_with_its_item(app, db, clock, held, twilio_post):
+    """As by SMS (tests/test_fitting.py): the pack's fitted weights schedule the card, and
+    they come with the item the key is read against, not in a read of their own."""
+    from app.learning import srs
+    from app.models import Pack
+    from tests.test_answer_cost import counted
+
+    asha, _, _ = held
+    pack = db.exec(select(Pack)).one()
+    weights = list(srs.scheduler().parameters)
+    weights[2] = 0.05  # FSRS's stability after a right first answer: an hour, not the default's 2.3 days
+    pack.memory_parameters = weights
+    db.add(pack)
+    db.commit()
+    dispatch_once(app=app)
+    root = start_call(app, twilio_post, asha)
+    with counted(app.extensions["saathi.engine"]) as seen:
+        root = press(twilio_post, root, "2")
+    assert said(root)[0] == "Correct!"
+    weights_read = [s for s in seen if "memory_parameters" in s]
+    assert len(weights_read) == 1 and " FROM item " in weights_read[0], weights_read
+    # Items read: the one answered (with its weights) and the next question's.
+    assert len([s for s in seen if " FROM item " in s or " JOIN item " in s]) == 2, "\n".join(seen)
+    db.expire_all()
+    card = db.exec(select(Card).where(Card.learner_id == asha.id)).one()
+    assert card.reps == 1 and card.fsrs["stability"] == pytest.approx(0.05)

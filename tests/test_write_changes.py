@@ -65,3 +65,26 @@ def test_a_changed_learner_row_is_flushed_as_usual(app, db, clock):
     db.expire_all()
     assert db.get(Learner, asha.id).language == "hi"
     assert db.exec(select(Outbox.body).where(Outbox.learner_id == asha.id)).all() == ["नमस्ते"]
+
+
+def test_more_learners_than_one_statement_takes_are_lowered_earlier_wins(app, db, clock, monkeypatch):
+    """Past ``CHUNK`` learners the rest are lowered on their own; an earlier wake time stays."""
+    monkeypatch.setattr(wake, "CHUNK", 1)
+    now = clock.now()
+    asha, ravi = make_learners(db, now)
+    make_module(db)
+    item = db.exec(select(Item).order_by(Item.id)).first()
+    db.commit()
+    db.execute(Learner.__table__.update().where(Learner.id == asha.id).values(wake_at=now + timedelta(hours=1)))
+    db.execute(Learner.__table__.update().where(Learner.id == ravi.id).values(wake_at=None))
+    db.commit()
+    for learner in (asha, ravi):
+        db.add(Card(learner_id=learner.id, item_id=item.id, due=now + timedelta(days=2), fsrs={"state": 1}))
+    with counted(db.get_bind()) as seen:
+        wake.write_with_changes(db)
+        db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        assert len(seen) == 2, seen  # the writes with the first learner's wake time, then the second's
+    db.expire_all()
+    assert db.get(Learner, asha.id).wake_at == now + timedelta(hours=1)
+    assert db.get(Learner, ravi.id).wake_at == now + timedelta(days=2)

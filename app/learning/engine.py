@@ -97,14 +97,19 @@ def _answer(db, talk: Conversation, text, *, now, policy, channel) -> list[Outgo
     return _then_next(db, talk, verdict, now=now, channel=channel)
 
 
+UNREAD = object()  # not read yet: a card (``record_review``), a pack's weights (``grade_answer``)
+
+
 def grade_answer(db: Session, *, learner: Learner, prompt: Prompt, choice: int, raw: str, now: datetime,
-                 policy: Policy, channel: str) -> bool:
+                 policy: Policy, channel: str, memory: list | None | object = UNREAD) -> bool:
     """Store the answer to a pending question, advance its card, close the prompt.
 
     Shared by SMS and voice: whatever the channel, an answer is graded and kept the same way.
     Returns whether it was right. Flushed: the prompt is closed before another is put.
+    ``memory``: the item's pack's fitted weights when the caller read them with the item
+    (``fitting.item_with_parameters``); read here when not given.
     """
-    policy = policy.fitted(fitting.parameters_of(db, prompt.item_id))
+    policy = policy.fitted(fitting.parameters_of(db, prompt.item_id) if memory is UNREAD else memory)
     correct = _grade(db, learner=learner, prompt=prompt, item=db.get(Item, prompt.item_id), card=UNREAD,
                      choice=choice, raw=raw, now=now, policy=policy, channel=channel)
     db.flush()
@@ -121,9 +126,6 @@ def _grade(db: Session, *, learner: Learner, prompt: Prompt, item: Item, card, c
                   card=card)
     _close(prompt, now)
     return correct
-
-
-UNREAD = object()  # record_review's card not read yet
 
 
 def record_review(db: Session, *, learner_id: int, item_id: int, correct: bool, now: datetime,

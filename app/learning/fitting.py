@@ -164,3 +164,12 @@ def parameters_of(db: Session, item_id: int) -> list | None:
     """The fitted weights of the item's pack, if it has any."""
     return db.exec(select(Pack.memory_parameters).join(Module, Module.pack_id == Pack.id)
                    .join(Item, Item.module_id == Module.id).where(Item.id == item_id)).first()
+
+
+def item_with_parameters(db: Session, item_id: int) -> tuple[Item | None, list | None]:
+    """The item and the fitted weights of its pack, in one read: for a caller that needs the
+    item anyway (a call grading a key), as the SMS answer path reads them with its prompt
+    (``conversation.load``)."""
+    row = db.exec(select(Item, Pack.memory_parameters).outerjoin(Module, Module.id == Item.module_id)
+                  .outerjoin(Pack, Pack.id == Module.pack_id).where(Item.id == item_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)

@@ -25,16 +25,18 @@ THANKS = N_("Thank you! Your mentoring coordinator will read this.")
 def answer(db: Session, *, phone: str, text: str, now: datetime) -> str | None:
     """The reply to ``text`` from ``phone`` when a mentor or mentee has the number (STOP and
     START update their records); None when nobody in mentoring has it."""
-    # One statement for a stranger's text, which is mostly not from mentoring at all.
-    language = db.execute(select(Mentor.language).where(Mentor.phone == phone)
-                          .union_all(select(Mentee.language).where(Mentee.phone == phone)).limit(1)).scalar()
-    if language is None:
-        return None
     command = match_keyword(text)
     if command is None or command[0] not in (STOP, START):
-        return say(language, THANKS)
+        # One statement for a stranger's text, which is mostly not from mentoring at all.
+        language = db.execute(select(Mentor.language).where(Mentor.phone == phone)
+                              .union_all(select(Mentee.language).where(Mentee.phone == phone)).limit(1)).scalar()
+        return None if language is None else say(language, THANKS)
+    # STOP and START change the records: read once, the language taken from them.
     people = [*db.exec(select(Mentor).where(Mentor.phone == phone)).all(),
               *db.exec(select(Mentee).where(Mentee.phone == phone)).all()]
+    if not people:
+        return None
+    language = people[0].language
     if command[0] == STOP:
         for person in people:
             person.opted_out_at = person.opted_out_at or now

@@ -24,6 +24,7 @@ from app.learning.prompts import Outgoing, render
 from app.learning.texts import reminder_text
 from app.models import Learner, Outbox, Prompt, Site
 from app.observability import metrics
+from app.scheduling import wake
 from app.scheduling.window import in_window, local_day_start, next_window_start
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ def remind_or_expire(db: Session, prompt: Prompt, learner: Learner, *, now: date
         body = reminder_text(learner.language, render(db, prompt, learner))
         return channel.compose(db, learner, Outgoing(body, prompt.id, purpose="reminder"), now=now,
                                options=options or ChannelOptions(), reminder=True)
-    if prompt.last_sent_at <= now - policy.prompt_expiry:
+    # Reminders spent: expired when its time is up (``wake.pending_due``, which also tells
+    # the planner when to look: at once for a prompt with no send time recorded).
+    if wake.pending_due(policy, wake.Waiting(prompt.channel, prompt.last_sent_at, prompt.reminders_sent)) <= now:
         prompt.status, prompt.closed_at = "expired", now
         db.add(prompt)
         # The learner is not answering today; try again at the next window, not at once.

@@ -95,7 +95,7 @@ class Chunk:
 
     @classmethod
     def load(cls, db: Session, ids: list[int], now: datetime) -> Chunk:
-        pending = {lid: (pid, wake.Waiting(channel, last_sent or now, reminders))
+        pending = {lid: (pid, wake.Waiting(channel, last_sent, reminders))
                    for lid, pid, channel, last_sent, reminders in per_key(
                        db, ids, Prompt.learner_id, (Prompt.id, Prompt.channel, Prompt.last_sent_at,
                                                     Prompt.reminders_sent),
@@ -266,7 +266,7 @@ def wake_for(db: Session, learner: Learner, *, now: datetime, policy: Policy) ->
     card = db.exec(select(func.min(Card.due)).join(Item, Item.id == Card.item_id)
                    .where(Card.learner_id == learner.id, Item.active)).one()
     first_due = min((d for d in (queued, card) if d is not None), default=None)
-    pending = wake.Waiting(*waiting) if waiting and waiting[1] is not None else None
+    pending = wake.Waiting(*waiting) if waiting else None
     return wake.next_wake(now=now, policy=policy, hold=hold, pending=pending, first_due=first_due)
 
 

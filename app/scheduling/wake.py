@@ -10,7 +10,11 @@ time of the learners concerned: to the new due time of a card or queued prompt, 
 look by the planner, which then writes the exact time (``next_wake``) for the learners it
 looked at (``settle``); the hook leaves those alone.
 
-One UPDATE per transaction, issued when it commits, carries all the lowering.
+One UPDATE per transaction, issued when it commits, carries all the lowering (one per
+``CHUNK`` learners when a transaction touches thousands). The rule, "earlier wins, NULL
+loses", is spelled once (``_lowering_sql``): the same text runs on its own at commit, on
+either database, and as the tail of ``bulk.write_changes``'s one statement for an answer
+on PostgreSQL, whose chain takes its ``WITH`` in with the writes in front of it.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, case, event, inspect, select, update
+from sqlalchemy import Integer, TextClause, bindparam, event, inspect, select, text, update
 from sqlmodel import Session
 
 from app.bulk import update_rows, write_changes
@@ -37,6 +41,9 @@ LEARNER_FIELDS = ("status", "channel", "timezone", "site_id", "cohort_id", "next
 _PENDING = "saathi.wake"  # session.info: {learner_id: earliest wake} not yet written
 _ITEMS = "saathi.wake_items"  # session.info: items brought back (their learners wake)
 _SETTLED = "saathi.wake_settled"  # session.info: learners the planner set exactly
+# Learners lowered by one statement: two parameters each, far below either database's bound
+# on a statement's parameters (PostgreSQL 65,535, SQLite 32,766).
+CHUNK = 1000
 # Channels whose prompts get no reminder: the channel closes them itself (a call). Filled
 # by ``app.channels.registry`` as channels register, so timing needs no channel's name.
 SELF_CLOSING: set[str] = set()
@@ -44,10 +51,11 @@ SELF_CLOSING: set[str] = set()
 
 @dataclass(frozen=True)
 class Waiting:
-    """A learner's pending prompt, as far as its timing goes."""
+    """A learner's pending prompt, as far as its timing goes (``last_sent_at`` None: not
+    recorded as sent, see ``pending_due``)."""
 
     channel: str | None
-    last_sent_at: datetime
+    last_sent_at: datetime | None
     reminders_sent: int
 
 
@@ -72,7 +80,16 @@ def next_wake(*, now: datetime, policy, hold: datetime | None, pending: Waiting 
 
 def pending_due(policy, pending: Waiting) -> datetime:
     """When a pending prompt needs the planner: its reminder, or (reminders spent) its expiry.
-    A call's prompt gets no reminder; it is looked at then to see whether the call is over."""
+    A call's prompt gets no reminder; it is looked at then to see whether the call is over.
+
+    A prompt pending with no send time recorded (every path that makes one pending records
+    it: ``prompts.mark_sent``, ``review_batch``; so a row written by other means) is due at
+    once: reminded, which records the time, or expired. Counting it as sent "now" at each
+    look would put its reminder off at every look, and the one pending prompt a learner may
+    have would hold them for good; leaving it out would let its learner sleep past it.
+    """
+    if pending.last_sent_at is None:
+        return WAKE_NOW
     spent = pending.channel not in SELF_CLOSING and pending.reminders_sent >= policy.reminders
     return pending.last_sent_at + (policy.prompt_expiry if spent else policy.reminder_after)
 
@@ -121,18 +138,15 @@ def _collect(db: Session, flush_context, instances) -> None:
 
 
 def _write(db: Session) -> None:
-    """Before the commit: one UPDATE lowering every learner this transaction touched."""
+    """Before the commit: one UPDATE (per ``CHUNK``) lowering every learner this transaction
+    touched, in id order (two transactions lock shared learners in the same order)."""
     db.flush()  # what is still unflushed is collected first (the commit's own flush comes after)
-    wakes = db.info.pop(_PENDING, {})
+    rows = _rows(db)
     items = db.info.pop(_ITEMS, set())
-    settled = db.info.pop(_SETTLED, set())
-    table = Learner.__table__
-    rows = [{"lid": lid, "wake": when} for lid, when in wakes.items() if lid not in settled]
-    if rows:
-        earlier = case((table.c.wake_at.is_(None), bindparam("wake")),
-                       (table.c.wake_at > bindparam("wake"), bindparam("wake")), else_=table.c.wake_at)
-        db.execute(update(table).where(table.c.id == bindparam("lid")).values(wake_at=earlier), rows)
+    db.info.pop(_SETTLED, None)
+    _lower(db, rows)
     if items:
+        table = Learner.__table__
         learners = select(Card.learner_id).where(Card.item_id.in_(items))
         db.execute(update(table).where(table.c.id.in_(learners)).values(wake_at=WAKE_NOW))
 
@@ -146,29 +160,52 @@ def write_with_changes(db: Session) -> None:
         db.flush()  # the rest at commit (``_write``)
         return
     _collect(db, None, None)
+    rows = _rows(db)
+    if not rows:
+        write_changes(db)
+        return
+    first = rows[:CHUNK]
+    sql, binds, _statement = _lowering_sql(len(first))
+    write_changes(db, then=(sql, _params(first), binds))
+    _lower(db, rows[CHUNK:])  # more than an answer lowers: on their own
+
+
+def _rows(db: Session) -> list[tuple[int, datetime]]:
+    """The wake times collected and not yet written, but for learners the planner settled."""
     wakes = db.info.pop(_PENDING, {})
     settled = db.info.get(_SETTLED, set())
-    rows = sorted((lid, when) for lid, when in wakes.items() if lid not in settled)
-    write_changes(db, then=_lowering(len(rows), rows) if rows else None)
+    return sorted((lid, when) for lid, when in wakes.items() if lid not in settled)
 
 
-def _lowering(count: int, rows: list[tuple[int, datetime]]) -> tuple[str, dict, tuple]:
-    """``_write``'s UPDATE for ``count`` learners as SQL text, for ``write_with_changes``."""
-    sql, binds = _lowering_sql(count)
+def _lower(db: Session, rows: list[tuple[int, datetime]]) -> None:
+    """Lower the wake times of ``rows``, a statement per ``CHUNK`` learners."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        db.execute(_lowering_sql(len(chunk))[2], _params(chunk))
+
+
+def _params(rows: list[tuple[int, datetime]]) -> dict:
     params = {f"lid_{n}": lid for n, (lid, _w) in enumerate(rows)}
     params.update({f"wake_{n}": when for n, (_l, when) in enumerate(rows)})
-    return sql, params, binds
+    return params
 
 
 @lru_cache(maxsize=8)
-def _lowering_sql(count: int) -> tuple[str, tuple]:
+def _lowering_sql(count: int) -> tuple[str, tuple, TextClause]:
+    """Lower ``learner.wake_at`` for ``count`` learners: earlier wins, NULL loses. The SQL,
+    its typed ``bindparam``s (``write_changes`` chains the text with them) and the statement.
+
+    ``WITH`` and ``UPDATE ... FROM``, which both databases accept (SQLite rejects the shorter
+    ``FROM (VALUES ...) AS v(lid, wake)``). Built once per count: building the text and its
+    typed parameters costs more than sending it."""
     pairs = ", ".join(f"(:lid_{n}, :wake_{n})" for n in range(count))
-    sql = (f"UPDATE learner SET wake_at = CASE WHEN learner.wake_at IS NULL OR learner.wake_at > v.wake "
-           f"THEN v.wake ELSE learner.wake_at END FROM (VALUES {pairs}) AS v(lid, wake) WHERE learner.id = v.lid")
+    sql = (f"WITH v(lid, wake) AS (VALUES {pairs}) "
+           f"UPDATE learner SET wake_at = CASE WHEN learner.wake_at IS NULL OR learner.wake_at > v.wake "
+           f"THEN v.wake ELSE learner.wake_at END FROM v WHERE learner.id = v.lid")
     wake_type = Learner.__table__.c.wake_at.type
     binds = tuple(b for n in range(count) for b in (bindparam(f"lid_{n}", type_=Integer),
                                                       bindparam(f"wake_{n}", type_=wake_type)))
-    return sql, binds
+    return sql, binds, text(sql).bindparams(*binds)
 
 
 def _forget(db: Session, *_args) -> None:

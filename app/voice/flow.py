@@ -20,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from app import languages
 from app.journeys import checkins, milestones
-from app.learning import prompt_kinds
+from app.learning import fitting, prompt_kinds
 from app.learning.engine import grade_answer, record_rating
 from app.learning.parsing import normalize, parse_choice, parse_number
 from app.learning.policy import Policy
@@ -66,6 +66,10 @@ class _Call:
         self.lang = self.learner.language
         self.speaker = Speaker(voice_for(db, self.lang))
         self.prompts = prompts_of(db, call)
+        # Rows read once and used again in the step (a question's item: ``read_choice``,
+        # ``grade_answer``, ``outcome``): the session's identity map keeps only what something
+        # refers to, so without this each would read it again.
+        self.held: list = []
 
     @property
     def live(self) -> bool:
@@ -190,6 +194,10 @@ def answer(db: Session, *, call: VoiceCall, prompt_id: int, attempt: int, digits
         return hang_up(step.speaker, texts.goodbye(step.lang))
     response = VoiceResponse()
     if prompt.status == "pending" and step.live:
+        memory = None
+        if prompt.kind in QUESTION_KINDS:  # its item, with its pack's fitted weights for grading
+            item, memory = fitting.item_with_parameters(db, prompt.item_id)
+            step.held.append(item)
         choice = read_choice(db, prompt, digits=digits, speech=speech)
         if choice is None and attempt < 2:
             step.speaker.say(response, texts.invalid_key(step.lang, choices(db, prompt))
@@ -210,7 +218,7 @@ def answer(db: Session, *, call: VoiceCall, prompt_id: int, attempt: int, digits
             record_rating(db, learner=step.learner, prompt=prompt, rating=choice, now=now)
         else:
             grade_answer(db, learner=step.learner, prompt=prompt, choice=choice, raw=raw, now=now,
-                         policy=env.policy, channel="voice")
+                         policy=env.policy, channel="voice", memory=memory)
     step.outcome(response, prompt)
     return step.go_on(response, prompt.id)
 
