@@ -39,11 +39,14 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Self
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from werkzeug.datastructures import Authorization, ImmutableMultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Request, Response
 
 _ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
@@ -81,32 +84,86 @@ class Callback:
     error: str | None = None
 
 
+_clock = (-1, "")  # (a second, its RFC 2822 text): format_datetime runs once a second
+
+
 def _now() -> str:
-    return format_datetime(datetime.now(UTC))
+    global _clock
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = second, format_datetime(datetime.fromtimestamp(second, UTC))
+    return _clock[1]
 
 
-def _error(status: int, code: int, message: str, headers: dict | None = None) -> Response:
+class _Call:
+    """One request as the fake reads it, built by either entry (aiohttp or WSGI) without a
+    werkzeug ``Request`` on the hot path: method, path, query, Authorization, body, form."""
+
+    __slots__ = ("_form", "authorization", "body", "content_type", "method", "path", "query")
+
+    def __init__(self, method: str, path: str, query: str, authorization: str | None,
+                 content_type: str, body: bytes, form=None):
+        self.method, self.path, self.query = method, "/" + path.lstrip("/"), query  # path as werkzeug has it
+        self.authorization, self.content_type, self.body, self._form = authorization, content_type, body, form
+
+    @property
+    def form(self) -> ImmutableMultiDict:
+        if self._form is None:
+            self._form = _parse_form(self.content_type, self.body)
+        return self._form
+
+    @property
+    def args(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict(parse_qsl(self.query, keep_blank_values=True, errors="werkzeug.url_quote"))
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.path}?{self.query}"
+
+    def json(self):
+        """The body as JSON, or None (werkzeug's ``get_json(silent=True)``)."""
+        mimetype = self.content_type.partition(";")[0].strip().lower()
+        if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def _parse_form(content_type: str, body: bytes) -> ImmutableMultiDict:
+    """The form as werkzeug's ``Request.form`` has it; a urlencoded one (every API call) parsed here directly."""
+    if not body:
+        return _NO_FORM
+    if content_type.partition(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        try:
+            return ImmutableMultiDict(parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+        except ValueError:
+            return _NO_FORM
+    mimetype, options = parse_options_header(content_type)
+    parser = FormDataParser(max_form_memory_size=Request.max_form_memory_size, max_form_parts=Request.max_form_parts,
+                            cls=ImmutableMultiDict)
+    return parser.parse(io.BytesIO(body), mimetype.lower(), len(body), options)[1]
+
+
+_NO_FORM = ImmutableMultiDict()
+_JSON = "application/json"
+
+
+class _Answer:
+    """A response: status, JSON bytes, headers; ``ready`` (if any) is set once it is written."""
+
+    __slots__ = ("body", "headers", "ready", "status")
+
+    def __init__(self, status: int, body: bytes, headers: dict | None = None):
+        self.status, self.body, self.ready = status, body, None
+        self.headers = {"Content-Type": _JSON, **headers} if headers else {"Content-Type": _JSON}
+
+
+def _error(status: int, code: int, message: str, headers: dict | None = None) -> _Answer:
     body = {"code": code, "message": message, "status": status,
             "more_info": f"https://www.twilio.com/docs/errors/{code}"}
-    return Response(json.dumps(body), status, headers or {}, content_type="application/json")
-
-
-def _environ(request: web.Request, body: bytes) -> dict:
-    """A WSGI environ for an aiohttp request, so the WSGI app below serves both."""
-    host, _, port = (request.host or "127.0.0.1:80").partition(":")
-    environ = {
-        "REQUEST_METHOD": request.method, "SCRIPT_NAME": "", "PATH_INFO": request.path,
-        "QUERY_STRING": request.query_string, "CONTENT_TYPE": request.headers.get("Content-Type", ""),
-        "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": host, "SERVER_PORT": port or "80",
-        "SERVER_PROTOCOL": f"HTTP/{request.version.major}.{request.version.minor}", "REMOTE_ADDR": request.remote or "",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }
-    for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            environ["HTTP_" + key] = value
-    return environ
+    return _Answer(status, json.dumps(body).encode(), headers)
 
 
 class FakeTwilio:
@@ -217,13 +274,14 @@ class FakeTwilio:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """One HTTP request: the network model here (no thread held while it "travels"),
-        then the WSGI app; in a thread only if an injected fault may make it sleep."""
-        body = await request.read()
-        environ = _environ(request, body)
+        then the Twilio model; in a thread only if an injected fault may make it sleep."""
+        headers = request.headers
+        call = _Call(request.method, request.path, request.query_string, headers.get("Authorization"),
+                     headers.get("Content-Type", ""), await request.read())
         admitted = None
-        if not request.path.startswith("/_fake/"):
-            admitted = self._admit(request.method)
-            if isinstance(admitted, Response):
+        if not call.path.startswith("/_fake/"):
+            admitted = self._admit(call.method)
+            if isinstance(admitted, _Answer):
                 return await self._answer(request, admitted)
         try:
             if admitted and admitted[0]:
@@ -232,31 +290,28 @@ class FakeTwilio:
                 status = admitted[1]
                 return await self._answer(request, _error(status, *FAULT_CODES[status],
                                                           {"Retry-After": "1"} if status == 503 else {}))
-            wsgi_request = Request(environ)
             if self._faults:
-                response = await asyncio.get_running_loop().run_in_executor(None, self._respond, wsgi_request)
+                answer = await asyncio.get_running_loop().run_in_executor(None, self._respond, call)
             else:
-                response = self._respond(wsgi_request)
-            return await self._answer(request, response)
+                answer = self._respond(call)
+            return await self._answer(request, answer)
         finally:
-            if admitted is not None and not isinstance(admitted, Response):
+            if admitted is not None and not isinstance(admitted, _Answer):
                 self._release()
 
-    def _respond(self, request: Request) -> Response:
-        if request.path.startswith("/_fake/"):
-            return self._control(request)
-        return self._serve(request, request.form)
+    def _respond(self, call: _Call) -> _Answer:
+        return self._control(call) if call.path.startswith("/_fake/") else self._serve(call)
 
     @staticmethod
-    async def _answer(request: web.Request, response: Response) -> web.StreamResponse:
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "connection")}
-        answer = web.Response(body=response.get_data(), status=response.status_code, headers=headers)
+    async def _answer(request: web.Request, answer: _Answer) -> web.StreamResponse:
+        response = web.Response(body=answer.body, status=answer.status, headers=answer.headers)
         try:
-            await answer.prepare(request)
-            await answer.write_eof()
+            await response.prepare(request)
+            await response.write_eof()
         finally:
-            response.close()  # written: the status callbacks of a create may go now
-        return answer
+            if answer.ready is not None:
+                answer.ready.set()  # written: the status callbacks of a create may go now
+        return response
 
     def __enter__(self) -> Self:
         return self.start()
@@ -417,14 +472,19 @@ class FakeTwilio:
     def __call__(self, environ, start_response):
         """The WSGI app; it can also be mounted in-process without ``start()``."""
         request = Request(environ)
-        if request.path.startswith("/_fake/"):
-            return self._control(request)(environ, start_response)
-        return self._api(request, request.form)(environ, start_response)
+        control = request.path.startswith("/_fake/")
+        call = _Call(request.method, request.path, request.query_string.decode(), request.headers.get("Authorization"),
+                     request.content_type or "", request.get_data() if control else b"", None if control else request.form)
+        answer = self._control(call) if control else self._api(call)
+        response = Response(answer.body, answer.status, answer.headers)
+        if answer.ready is not None:
+            response.call_on_close(answer.ready.set)
+        return response(environ, start_response)
 
-    def _api(self, request: Request, form) -> Response:
+    def _api(self, call: _Call) -> _Answer:
         """One API request, through the network model: the concurrency cap, then latency."""
-        admitted = self._admit(request.method)
-        if isinstance(admitted, Response):
+        admitted = self._admit(call.method)
+        if isinstance(admitted, _Answer):
             return admitted
         pause, status = admitted
         try:
@@ -433,7 +493,7 @@ class FakeTwilio:
             if status is not None:
                 headers = {"Retry-After": "1"} if status == 503 else {}
                 return _error(status, *FAULT_CODES[status], headers)
-            return self._serve(request, form)
+            return self._serve(call)
         finally:
             self._release()
 
@@ -453,22 +513,22 @@ class FakeTwilio:
         with self._lock:
             self._api_in_flight -= 1
 
-    def _serve(self, request: Request, form) -> Response:
-        auth = request.authorization
+    def _serve(self, call: _Call) -> _Answer:
+        auth = Authorization.from_header(call.authorization)
         if not auth or auth.username != self.account_sid or auth.password != self.auth_token:
             return _error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
-        match = ROUTE.match(request.path)
+        match = ROUTE.match(call.path)
         if not match or match[1] != self.account_sid:
-            return _error(404, 20404, f"The requested resource {request.path} was not found")
+            return _error(404, 20404, f"The requested resource {call.path} was not found")
         kind, sid = match[2], match[3]
-        if request.method == "GET" and sid is None:
-            return self._list(request, kind)
-        if request.method != ("POST" if sid is None else "GET"):
+        if call.method == "GET" and sid is None:
+            return self._list(call, kind)
+        if call.method != ("POST" if sid is None else "GET"):
             return _error(405, 20004, "Method not allowed")
         if sid is not None:
             record = self._copy(self._messages if kind == "Messages" else self._calls, sid)
             if record is None:
-                return _error(404, 20404, f"The requested resource {request.path} was not found")
+                return _error(404, 20404, f"The requested resource {call.path} was not found")
             return _json(200, record)
         fault = self._take_fault()
         if fault and fault[0] == "fail":
@@ -478,36 +538,36 @@ class FakeTwilio:
         if fault and not fault[1]["accept"]:
             self._stopped.wait(fault[1]["seconds"])
             return _error(504, 20504, "Gateway Timeout (fake: request was not accepted)")
-        result = (self._create_message if kind == "Messages" else self._create_call)(form)
-        if isinstance(result, Response):
+        result = (self._create_message if kind == "Messages" else self._create_call)(call.form)
+        if isinstance(result, _Answer):
             return result
         payload, job = result
-        response = _json(201, payload)
+        answer = _json(201, payload)
         if fault:  # a delay with accept=True: Twilio got it, its answer is slow
             self._schedule(job)
             self._stopped.wait(fault[1]["seconds"])
         else:  # queued now (so wait_for_callbacks sees it), sent once the answer is written
-            ready = threading.Event()
-            self._schedule(job, ready)
-            response.call_on_close(ready.set)
-        return response
+            answer.ready = threading.Event()
+            self._schedule(job, answer.ready)
+        return answer
 
-    def _list(self, request: Request, kind: str) -> Response:
+    def _list(self, call: _Call, kind: str) -> _Answer:
         """A one-page list filtered by ``To`` (and ``DateSent>``, ignored: records are recent).
 
         Saathi asks for this only to reconcile a send whose answer it never saw, so a linear
         scan is fine here, unlike on the create path.
         """
-        to = request.args.get("To")
+        args = call.args
+        to = args.get("To")
         store = self._messages if kind == "Messages" else self._calls
         with self._lock:
             records = [dict(r) for r in store.values() if not to or r.get("to") == to]
         records.reverse()  # newest first, like Twilio
-        size = int(request.args.get("PageSize", 50))
+        size = int(args.get("PageSize", 50))
         key = kind.lower()
         return _json(200, {key: records[:size], "page": 0, "page_size": size, "start": 0,
-                           "end": max(len(records[:size]) - 1, 0), "uri": request.full_path,
-                           "first_page_uri": request.full_path, "next_page_uri": None,
+                           "end": max(len(records[:size]) - 1, 0), "uri": call.full_path,
+                           "first_page_uri": call.full_path, "next_page_uri": None,
                            "previous_page_uri": None})
 
     def _create_message(self, form):
@@ -527,7 +587,7 @@ class FakeTwilio:
         if number in self.unreachable:
             return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
         refused, body = self._whatsapp_rules(form, number, body) if whatsapp else (None, body)
-        if isinstance(refused, Response):
+        if isinstance(refused, _Answer):
             return refused
         if body and len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
@@ -572,7 +632,7 @@ class FakeTwilio:
         return payload, job
 
     def _whatsapp_rules(self, form, number: str, body: str | None):
-        """(None | 63016 | an error Response, the body as rendered) for a WhatsApp create."""
+        """(None | 63016 | an error _Answer, the body as rendered) for a WhatsApp create."""
         sid = form.get("ContentSid")
         if not sid:
             return (None if number in self.whatsapp_open else 63016), body
@@ -668,15 +728,15 @@ class FakeTwilio:
             job.append(Callback("call", sid, status, form.get("StatusCallback"), params, updates))
         return payload, job
 
-    def _control(self, request: Request) -> Response:
+    def _control(self, call: _Call) -> _Answer:
         """Out-of-process control, JSON in and out. GET ``/_fake/messages``, ``/_fake/calls``,
         ``/_fake/callbacks``, ``/_fake/stats``; POST ``/_fake/reset``, ``/_fake/callbacks/deliver`` ({"sid"?}),
         ``/_fake/faults`` ({"type": "fail"|"delay"|"reset", **kwargs of fail_next/delay_next})
         and ``/_fake/config`` (any of opted_out, unreachable, message_outcomes, call_outcomes,
         auto_callbacks, callback_delay, latency, jitter, max_in_flight, error_rate: replaces
         those attributes)."""
-        path, body = request.path, (request.get_json(silent=True) or {})
-        route = (request.method, path)
+        path, body = call.path, (call.json() or {})
+        route = (call.method, path)
         if route in (("GET", "/_fake/messages"), ("GET", "/_fake/calls")):
             data = self.messages if path.endswith("messages") else self.calls
         elif route == ("GET", "/_fake/callbacks"):
@@ -707,13 +767,13 @@ class FakeTwilio:
             data = {"ok": True}
         else:
             return _error(404, 20404, f"The requested resource {path} was not found")
-        return Response(json.dumps(data), 200, content_type="application/json")
+        return _Answer(200, json.dumps(data).encode())
 
 
-def _json(status: int, record: dict) -> Response:
+def _json(status: int, record: dict) -> _Answer:
     """A record as Twilio returns it (without the fake's private ``_params``)."""
     body = {k: v for k, v in record.items() if k != "_params"}
-    return Response(json.dumps(body), status, content_type="application/json")
+    return _Answer(status, json.dumps(body).encode())
 
 
 def _post_signed(url: str, params: dict, auth_token: str, timeout: float = 10) -> int:
