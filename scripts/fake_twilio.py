@@ -283,9 +283,9 @@ class FakeTwilio:
 
     def _run_loop(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
-        application = web.Application(client_max_size=4 * 1024 * 1024)
-        application.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(application, access_log=None, handle_signals=False)
+        # aiohttp's low-level server: every request comes to _handle, without an Application's router
+        server = web.Server(self._handle, loop=self._loop, access_log=None, request_factory=self._request)
+        runner = web.ServerRunner(server, handle_signals=False)
         try:
             self._loop.run_until_complete(runner.setup())
             site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_address=True)
@@ -296,6 +296,11 @@ class FakeTwilio:
             started.set()
         self._loop.run_forever()
         self._loop.run_until_complete(runner.cleanup())
+        # Connections' tasks end here (an AppRunner's cleanup gave them the loop iterations to).
+        leftover = asyncio.all_tasks(self._loop)
+        for task in leftover:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         self._loop.close()
 
     def stop(self) -> None:
@@ -310,10 +315,15 @@ class FakeTwilio:
         for _ in workers:
             self._queue.put(None)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    def _request(self, message, payload, protocol, writer, task) -> web.BaseRequest:
+        return web.BaseRequest(message, payload, protocol, writer, task, self._loop, client_max_size=4 * 1024 * 1024)
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """One HTTP request: the network model here (no thread held while it "travels"),
         then the Twilio model; in a thread only if an injected fault may make it sleep."""
         headers = request.headers
+        if headers.get("Expect"):  # as an aiohttp Application answers it
+            await _expect(request)
         call = _Call(request.method, request.path, request.query_string, headers.get("Authorization"),
                      headers.get("Content-Type", ""), await request.read())
         admitted = None
@@ -341,7 +351,7 @@ class FakeTwilio:
         return self._control(call) if call.path.startswith("/_fake/") else self._serve(call)
 
     @staticmethod
-    async def _answer(request: web.Request, answer: _Answer) -> web.StreamResponse:
+    async def _answer(request: web.BaseRequest, answer: _Answer) -> web.StreamResponse:
         response = web.Response(body=answer.body, status=answer.status, headers=answer.headers)
         try:
             await response.prepare(request)
@@ -812,6 +822,16 @@ def _json(status: int, record: dict) -> _Answer:
     """A record as Twilio returns it (without the fake's private ``_params``)."""
     body = {k: v for k, v in record.items() if k != "_params"}
     return _Answer(status, json.dumps(body).encode())
+
+
+async def _expect(request: web.BaseRequest) -> None:
+    """``Expect: 100-continue`` answered, any other Expect refused (aiohttp's default expect handler)."""
+    if request.version == (1, 1):
+        if request.headers["Expect"].lower() != "100-continue":
+            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {request.headers['Expect']}")
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0
+    await request.writer.drain()
 
 
 def _post_signed(url: str, params: dict, auth_token: str, timeout: float = 10) -> int:
