@@ -18,13 +18,13 @@ Like the network, not like a function call: each API request takes ``latency`` s
 limit), and a share ``error_rate`` of creates fail with 500/503. The command line's
 defaults are what production sees (0.2 s ± 0.05, 100 in flight); the in-process class
 defaults to an instant, unlimited API for unit tests that do not measure anything.
+The HTTP side (requests read, answers written, for aiohttp and WSGI) is fake_twilio_http.py.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import http.client
-import io
 import json
 import queue
 import random
@@ -39,22 +39,20 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Self
-from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from werkzeug.datastructures import Authorization, ImmutableMultiDict
-from werkzeug.formparser import FormDataParser
-from werkzeug.http import parse_options_header
-from werkzeug.wrappers import Request, Response
 
-_ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
+_ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/ and scripts/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 from app.channels import dlt
 from app.messaging.segments import count_segments
 from app.messaging.twilio_transport import BaseUrlHttpClient
+from scripts import fake_twilio_http as wire
+from scripts.fake_twilio_http import Answer, Call
 
 API = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -95,113 +93,10 @@ def _now() -> str:
     return _clock[1]
 
 
-class _Call:
-    """One request as the fake reads it, built by either entry (aiohttp or WSGI) without a
-    werkzeug ``Request`` on the hot path: method, path, query, Authorization, body, form."""
-
-    __slots__ = ("_form", "authorization", "body", "content_type", "method", "path", "query")
-
-    def __init__(self, method: str, path: str, query: str, authorization: str | None,
-                 content_type: str, body: bytes, form=None):
-        self.method, self.path, self.query = method, "/" + path.lstrip("/"), query  # path as werkzeug has it
-        self.authorization, self.content_type, self.body, self._form = authorization, content_type, body, form
-
-    @property
-    def form(self) -> ImmutableMultiDict:
-        if self._form is None:
-            self._form = _parse_form(self.content_type, self.body)
-        return self._form
-
-    @property
-    def args(self) -> ImmutableMultiDict:
-        return ImmutableMultiDict(parse_qsl(self.query, keep_blank_values=True, errors="werkzeug.url_quote"))
-
-    @property
-    def full_path(self) -> str:
-        return f"{self.path}?{self.query}"
-
-    def json(self):
-        """The body as JSON, or None (werkzeug's ``get_json(silent=True)``)."""
-        mimetype = self.content_type.partition(";")[0].strip().lower()
-        if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
-            return None
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-
-def _parse_form(content_type: str, body: bytes):
-    """The form as werkzeug's ``Request.form`` has it; a urlencoded one (every API call) parsed here directly."""
-    if not body:
-        return _NO_FORM
-    if content_type.partition(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-        try:
-            return _Form(body.decode())
-        except ValueError:
-            return _NO_FORM
-    mimetype, options = parse_options_header(content_type)
-    parser = FormDataParser(max_form_memory_size=Request.max_form_memory_size, max_form_parts=Request.max_form_parts,
-                            cls=ImmutableMultiDict)
-    return parser.parse(io.BytesIO(body), mimetype.lower(), len(body), options)[1]
-
-
-class _Form:
-    """A urlencoded form read like werkzeug's ``MultiDict`` (``get``: the first value, ``getlist``,
-    ``lists``) and parsed as werkzeug parses it (``parse_qsl`` with blank values kept), for less."""
-
-    __slots__ = ("_lists",)
-
-    def __init__(self, text: str = ""):
-        lists = self._lists = {}
-        for pair in text.split("&") if text else ():
-            if pair:
-                name, _, value = pair.partition("=")
-                name, value = _unquote(name.replace("+", " ")), _unquote(value.replace("+", " "))
-                if name in lists:
-                    lists[name].append(value)
-                else:
-                    lists[name] = [value]
-
-    def get(self, key: str, default=None):
-        values = self._lists.get(key)
-        return values[0] if values else default
-
-    def getlist(self, key: str) -> list:
-        return list(self._lists.get(key, ()))
-
-    def lists(self):
-        return ((key, list(values)) for key, values in self._lists.items())
-
-
-def _unquote(text: str) -> str:
-    """``urllib.parse.unquote`` with werkzeug's error handler (bad bytes stay %-encoded);
-    an ASCII text, every field of a client's form, in one step as unquote would take it."""
-    if "%" not in text:
-        return text
-    if text.isascii():
-        return unquote_to_bytes(text).decode("utf-8", "werkzeug.url_quote")
-    return unquote(text, errors="werkzeug.url_quote")
-
-
-_NO_FORM = _Form()
-_JSON = "application/json"
-
-
-class _Answer:
-    """A response: status, JSON bytes, headers; ``ready`` (if any) is set once it is written."""
-
-    __slots__ = ("body", "headers", "ready", "status")
-
-    def __init__(self, status: int, body: bytes, headers: dict | None = None):
-        self.status, self.body, self.ready = status, body, None
-        self.headers = {"Content-Type": _JSON, **headers} if headers else {"Content-Type": _JSON}
-
-
-def _error(status: int, code: int, message: str, headers: dict | None = None) -> _Answer:
+def _error(status: int, code: int, message: str, headers: dict | None = None) -> Answer:
     body = {"code": code, "message": message, "status": status,
             "more_info": f"https://www.twilio.com/docs/errors/{code}"}
-    return _Answer(status, json.dumps(body).encode(), headers)
+    return Answer(status, json.dumps(body).encode(), headers)
 
 
 class FakeTwilio:
@@ -283,9 +178,7 @@ class FakeTwilio:
 
     def _run_loop(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
-        # aiohttp's low-level server: every request comes to _handle, without an Application's router
-        server = web.Server(self._handle, loop=self._loop, access_log=None, request_factory=self._request)
-        runner = web.ServerRunner(server, handle_signals=False)
+        runner = wire.runner(self._handle, self._loop)
         try:
             self._loop.run_until_complete(runner.setup())
             site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_address=True)
@@ -315,51 +208,33 @@ class FakeTwilio:
         for _ in workers:
             self._queue.put(None)
 
-    def _request(self, message, payload, protocol, writer, task) -> web.BaseRequest:
-        return web.BaseRequest(message, payload, protocol, writer, task, self._loop, client_max_size=4 * 1024 * 1024)
-
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """One HTTP request: the network model here (no thread held while it "travels"),
         then the Twilio model; in a thread only if an injected fault may make it sleep."""
-        headers = request.headers
-        if headers.get("Expect"):  # as an aiohttp Application answers it
-            await _expect(request)
-        call = _Call(request.method, request.path, request.query_string, headers.get("Authorization"),
-                     headers.get("Content-Type", ""), await request.read())
+        call = await wire.read(request)
         admitted = None
         if not call.path.startswith("/_fake/"):
             admitted = self._admit(call.method)
-            if isinstance(admitted, _Answer):
-                return await self._answer(request, admitted)
+            if isinstance(admitted, Answer):
+                return await wire.write(request, admitted)
         try:
             if admitted and admitted[0]:
                 await asyncio.sleep(admitted[0])
             if admitted and admitted[1] is not None:
                 status = admitted[1]
-                return await self._answer(request, _error(status, *FAULT_CODES[status],
+                return await wire.write(request, _error(status, *FAULT_CODES[status],
                                                           {"Retry-After": "1"} if status == 503 else {}))
             if self._faults:
                 answer = await asyncio.get_running_loop().run_in_executor(None, self._respond, call)
             else:
                 answer = self._respond(call)
-            return await self._answer(request, answer)
+            return await wire.write(request, answer)
         finally:
-            if admitted is not None and not isinstance(admitted, _Answer):
+            if admitted is not None and not isinstance(admitted, Answer):
                 self._release()
 
-    def _respond(self, call: _Call) -> _Answer:
+    def _respond(self, call: Call) -> Answer:
         return self._control(call) if call.path.startswith("/_fake/") else self._serve(call)
-
-    @staticmethod
-    async def _answer(request: web.BaseRequest, answer: _Answer) -> web.StreamResponse:
-        response = web.Response(body=answer.body, status=answer.status, headers=answer.headers)
-        try:
-            await response.prepare(request)
-            await response.write_eof()
-        finally:
-            if answer.ready is not None:
-                answer.ready.set()  # written: the status callbacks of a create may go now
-        return response
 
     def __enter__(self) -> Self:
         return self.start()
@@ -519,20 +394,14 @@ class FakeTwilio:
     # -- HTTP ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         """The WSGI app; it can also be mounted in-process without ``start()``."""
-        request = Request(environ)
-        control = request.path.startswith("/_fake/")
-        call = _Call(request.method, request.path, request.query_string.decode(), request.headers.get("Authorization"),
-                     request.content_type or "", request.get_data() if control else b"", None if control else request.form)
-        answer = self._control(call) if control else self._api(call)
-        response = Response(answer.body, answer.status, answer.headers)
-        if answer.ready is not None:
-            response.call_on_close(answer.ready.set)
-        return response(environ, start_response)
+        call = wire.wsgi_call(environ)
+        answer = self._control(call) if call.path.startswith("/_fake/") else self._api(call)
+        return wire.wsgi_answer(answer, environ, start_response)
 
-    def _api(self, call: _Call) -> _Answer:
+    def _api(self, call: Call) -> Answer:
         """One API request, through the network model: the concurrency cap, then latency."""
         admitted = self._admit(call.method)
-        if isinstance(admitted, _Answer):
+        if isinstance(admitted, Answer):
             return admitted
         pause, status = admitted
         try:
@@ -561,8 +430,8 @@ class FakeTwilio:
         with self._lock:
             self._api_in_flight -= 1
 
-    def _serve(self, call: _Call) -> _Answer:
-        auth = Authorization.from_header(call.authorization)
+    def _serve(self, call: Call) -> Answer:
+        auth = call.auth()
         if not auth or auth.username != self.account_sid or auth.password != self.auth_token:
             return _error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
         match = ROUTE.match(call.path)
@@ -587,7 +456,7 @@ class FakeTwilio:
             self._stopped.wait(fault[1]["seconds"])
             return _error(504, 20504, "Gateway Timeout (fake: request was not accepted)")
         result = (self._create_message if kind == "Messages" else self._create_call)(call.form)
-        if isinstance(result, _Answer):
+        if isinstance(result, Answer):
             return result
         payload, job = result
         answer = _json(201, payload)
@@ -599,7 +468,7 @@ class FakeTwilio:
             self._schedule(job, answer.ready)
         return answer
 
-    def _list(self, call: _Call, kind: str) -> _Answer:
+    def _list(self, call: Call, kind: str) -> Answer:
         """A one-page list filtered by ``To`` (and ``DateSent>``, ignored: records are recent).
 
         Saathi asks for this only to reconcile a send whose answer it never saw, so a linear
@@ -635,7 +504,7 @@ class FakeTwilio:
         if number in self.unreachable:
             return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
         refused, body = self._whatsapp_rules(form, number, body) if whatsapp else (None, body)
-        if isinstance(refused, _Answer):
+        if isinstance(refused, Answer):
             return refused
         if body and len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
@@ -680,7 +549,7 @@ class FakeTwilio:
         return payload, job
 
     def _whatsapp_rules(self, form, number: str, body: str | None):
-        """(None | 63016 | an error _Answer, the body as rendered) for a WhatsApp create."""
+        """(None | 63016 | an error Answer, the body as rendered) for a WhatsApp create."""
         sid = form.get("ContentSid")
         if not sid:
             return (None if number in self.whatsapp_open else 63016), body
@@ -776,7 +645,7 @@ class FakeTwilio:
             job.append(Callback("call", sid, status, form.get("StatusCallback"), params, updates))
         return payload, job
 
-    def _control(self, call: _Call) -> _Answer:
+    def _control(self, call: Call) -> Answer:
         """Out-of-process control, JSON in and out. GET ``/_fake/messages``, ``/_fake/calls``,
         ``/_fake/callbacks``, ``/_fake/stats``; POST ``/_fake/reset``, ``/_fake/callbacks/deliver`` ({"sid"?}),
         ``/_fake/faults`` ({"type": "fail"|"delay"|"reset", **kwargs of fail_next/delay_next})
@@ -815,23 +684,13 @@ class FakeTwilio:
             data = {"ok": True}
         else:
             return _error(404, 20404, f"The requested resource {path} was not found")
-        return _Answer(200, json.dumps(data).encode())
+        return Answer(200, json.dumps(data).encode())
 
 
-def _json(status: int, record: dict) -> _Answer:
+def _json(status: int, record: dict) -> Answer:
     """A record as Twilio returns it (without the fake's private ``_params``)."""
     body = {k: v for k, v in record.items() if k != "_params"}
-    return _Answer(status, json.dumps(body).encode())
-
-
-async def _expect(request: web.BaseRequest) -> None:
-    """``Expect: 100-continue`` answered, any other Expect refused (aiohttp's default expect handler)."""
-    if request.version == (1, 1):
-        if request.headers["Expect"].lower() != "100-continue":
-            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {request.headers['Expect']}")
-        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        request.writer.output_size = 0
-    await request.writer.drain()
+    return Answer(status, json.dumps(body).encode())
 
 
 def _post_signed(url: str, params: dict, auth_token: str, timeout: float = 10) -> int:
