@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import http.client
 import json
 import queue
@@ -33,7 +34,6 @@ import signal
 import sys
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -91,6 +91,22 @@ def _now() -> str:
     if _clock[0] != second:
         _clock = second, format_datetime(datetime.fromtimestamp(second, UTC))
     return _clock[1]
+
+
+_ids = random.Random()  # for sids only: a seeded fake's own _rng (jitter, errors) keeps its sequence
+
+
+def _sid(prefix: str) -> str:
+    """``prefix`` and 32 hex digits laid out as ``uuid4().hex`` is (version 4, RFC 4122 variant),
+    without a urandom call each."""
+    n = _ids.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48) | (0x4000 << 64) | (0x8000 << 48)
+    return f"{prefix}{n:032x}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(body: str) -> str:
+    """A message's ``num_segments``; bodies repeat (the same questions go to many learners)."""
+    return str(count_segments(body).segments)
 
 
 def _error(status: int, code: int, message: str, headers: dict | None = None) -> Answer:
@@ -508,13 +524,13 @@ class FakeTwilio:
             return refused
         if body and len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
-        sid, now = "SM" + uuid.uuid4().hex, _now()
+        sid, now = _sid("SM"), _now()
         uri = f"/{API}/Accounts/{self.account_sid}/Messages/{sid}.json"
         payload = {
             "sid": sid, "account_sid": self.account_sid, "api_version": API, "to": to, "from": from_,
             "messaging_service_sid": service, "body": body or "", "direction": "outbound-api",
             # a Messaging Service send starts "accepted" and gets its sender from the pool later
-            "status": "queued" if from_ else "accepted", "num_segments": str(count_segments(body or "").segments),
+            "status": "queued" if from_ else "accepted", "num_segments": _segments(body or ""),
             "num_media": str(len(form.getlist("MediaUrl"))), "price": None, "price_unit": "USD",
             "error_code": None, "error_message": None, "date_created": now, "date_updated": now,
             "date_sent": None, "uri": uri, "subresource_uris": {"media": uri[:-5] + "/Media.json"},
@@ -583,7 +599,7 @@ class FakeTwilio:
         sends them. With ``url`` the form is posted there, signed; it is returned either way.
         """
         self.whatsapp_open.add(number)
-        params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": self.account_sid,
+        params = {"MessageSid": _sid("SM"), "AccountSid": self.account_sid,
                   "From": "whatsapp:" + number, "To": to or "whatsapp:" + self.service_number,
                   "NumMedia": "0", "WaId": number.lstrip("+"), "ProfileName": "Learner", "ApiVersion": API}
         if tap is not None:
@@ -613,7 +629,7 @@ class FakeTwilio:
             return _error(400, 21205, "Url parameter is required.")
         if not E164.match(to):
             return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        sid, now = "CA" + uuid.uuid4().hex, _now()
+        sid, now = _sid("CA"), _now()
         payload = {
             "sid": sid, "account_sid": self.account_sid, "api_version": API, "to": to, "to_formatted": to,
             "from": from_, "from_formatted": from_, "status": "queued", "direction": "outbound-api",
