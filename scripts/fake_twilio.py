@@ -18,13 +18,14 @@ Like the network, not like a function call: each API request takes ``latency`` s
 limit), and a share ``error_rate`` of creates fail with 500/503. The command line's
 defaults are what production sees (0.2 s ± 0.05, 100 in flight); the in-process class
 defaults to an instant, unlimited API for unit tests that do not measure anything.
+The HTTP side (requests read, answers written, for aiohttp and WSGI) is fake_twilio_http.py.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import http.client
-import io
 import json
 import queue
 import random
@@ -33,7 +34,6 @@ import signal
 import sys
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -44,14 +44,15 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from werkzeug.wrappers import Request, Response
 
-_ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/
+_ROOT = str(Path(__file__).resolve().parents[1])  # so `python scripts/fake_twilio.py` finds app/ and scripts/
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 from app.channels import dlt
 from app.messaging.segments import count_segments
 from app.messaging.twilio_transport import BaseUrlHttpClient
+from scripts import fake_twilio_http as wire
+from scripts.fake_twilio_http import Answer, Call
 
 API = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -81,32 +82,37 @@ class Callback:
     error: str | None = None
 
 
+_clock = (-1, "")  # (a second, its RFC 2822 text): format_datetime runs once a second
+
+
 def _now() -> str:
-    return format_datetime(datetime.now(UTC))
+    global _clock
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = second, format_datetime(datetime.fromtimestamp(second, UTC))
+    return _clock[1]
 
 
-def _error(status: int, code: int, message: str, headers: dict | None = None) -> Response:
+_ids = random.Random()  # for sids only: a seeded fake's own _rng (jitter, errors) keeps its sequence
+
+
+def _sid(prefix: str) -> str:
+    """``prefix`` and 32 hex digits laid out as ``uuid4().hex`` is (version 4, RFC 4122 variant),
+    without a urandom call each."""
+    n = _ids.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48) | (0x4000 << 64) | (0x8000 << 48)
+    return f"{prefix}{n:032x}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(body: str) -> str:
+    """A message's ``num_segments``; bodies repeat (the same questions go to many learners)."""
+    return str(count_segments(body).segments)
+
+
+def _error(status: int, code: int, message: str, headers: dict | None = None) -> Answer:
     body = {"code": code, "message": message, "status": status,
             "more_info": f"https://www.twilio.com/docs/errors/{code}"}
-    return Response(json.dumps(body), status, headers or {}, content_type="application/json")
-
-
-def _environ(request: web.Request, body: bytes) -> dict:
-    """A WSGI environ for an aiohttp request, so the WSGI app below serves both."""
-    host, _, port = (request.host or "127.0.0.1:80").partition(":")
-    environ = {
-        "REQUEST_METHOD": request.method, "SCRIPT_NAME": "", "PATH_INFO": request.path,
-        "QUERY_STRING": request.query_string, "CONTENT_TYPE": request.headers.get("Content-Type", ""),
-        "CONTENT_LENGTH": str(len(body)), "SERVER_NAME": host, "SERVER_PORT": port or "80",
-        "SERVER_PROTOCOL": f"HTTP/{request.version.major}.{request.version.minor}", "REMOTE_ADDR": request.remote or "",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }
-    for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            environ["HTTP_" + key] = value
-    return environ
+    return Answer(status, json.dumps(body).encode(), headers)
 
 
 class FakeTwilio:
@@ -188,9 +194,7 @@ class FakeTwilio:
 
     def _run_loop(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
-        application = web.Application(client_max_size=4 * 1024 * 1024)
-        application.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(application, access_log=None, handle_signals=False)
+        runner = wire.runner(self._handle, self._loop)
         try:
             self._loop.run_until_complete(runner.setup())
             site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_address=True)
@@ -201,6 +205,11 @@ class FakeTwilio:
             started.set()
         self._loop.run_forever()
         self._loop.run_until_complete(runner.cleanup())
+        # Connections' tasks end here (an AppRunner's cleanup gave them the loop iterations to).
+        leftover = asyncio.all_tasks(self._loop)
+        for task in leftover:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         self._loop.close()
 
     def stop(self) -> None:
@@ -215,48 +224,33 @@ class FakeTwilio:
         for _ in workers:
             self._queue.put(None)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """One HTTP request: the network model here (no thread held while it "travels"),
-        then the WSGI app; in a thread only if an injected fault may make it sleep."""
-        body = await request.read()
-        environ = _environ(request, body)
+        then the Twilio model; in a thread only if an injected fault may make it sleep."""
+        call = await wire.read(request)
         admitted = None
-        if not request.path.startswith("/_fake/"):
-            admitted = self._admit(request.method)
-            if isinstance(admitted, Response):
-                return await self._answer(request, admitted)
+        if not call.path.startswith("/_fake/"):
+            admitted = self._admit(call.method)
+            if isinstance(admitted, Answer):
+                return await wire.write(request, admitted)
         try:
             if admitted and admitted[0]:
                 await asyncio.sleep(admitted[0])
             if admitted and admitted[1] is not None:
                 status = admitted[1]
-                return await self._answer(request, _error(status, *FAULT_CODES[status],
+                return await wire.write(request, _error(status, *FAULT_CODES[status],
                                                           {"Retry-After": "1"} if status == 503 else {}))
-            wsgi_request = Request(environ)
             if self._faults:
-                response = await asyncio.get_running_loop().run_in_executor(None, self._respond, wsgi_request)
+                answer = await asyncio.get_running_loop().run_in_executor(None, self._respond, call)
             else:
-                response = self._respond(wsgi_request)
-            return await self._answer(request, response)
+                answer = self._respond(call)
+            return await wire.write(request, answer)
         finally:
-            if admitted is not None and not isinstance(admitted, Response):
+            if admitted is not None and not isinstance(admitted, Answer):
                 self._release()
 
-    def _respond(self, request: Request) -> Response:
-        if request.path.startswith("/_fake/"):
-            return self._control(request)
-        return self._serve(request, request.form)
-
-    @staticmethod
-    async def _answer(request: web.Request, response: Response) -> web.StreamResponse:
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "connection")}
-        answer = web.Response(body=response.get_data(), status=response.status_code, headers=headers)
-        try:
-            await answer.prepare(request)
-            await answer.write_eof()
-        finally:
-            response.close()  # written: the status callbacks of a create may go now
-        return answer
+    def _respond(self, call: Call) -> Answer:
+        return self._control(call) if call.path.startswith("/_fake/") else self._serve(call)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -416,15 +410,14 @@ class FakeTwilio:
     # -- HTTP ----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         """The WSGI app; it can also be mounted in-process without ``start()``."""
-        request = Request(environ)
-        if request.path.startswith("/_fake/"):
-            return self._control(request)(environ, start_response)
-        return self._api(request, request.form)(environ, start_response)
+        call = wire.wsgi_call(environ)
+        answer = self._control(call) if call.path.startswith("/_fake/") else self._api(call)
+        return wire.wsgi_answer(answer, environ, start_response)
 
-    def _api(self, request: Request, form) -> Response:
+    def _api(self, call: Call) -> Answer:
         """One API request, through the network model: the concurrency cap, then latency."""
-        admitted = self._admit(request.method)
-        if isinstance(admitted, Response):
+        admitted = self._admit(call.method)
+        if isinstance(admitted, Answer):
             return admitted
         pause, status = admitted
         try:
@@ -433,7 +426,7 @@ class FakeTwilio:
             if status is not None:
                 headers = {"Retry-After": "1"} if status == 503 else {}
                 return _error(status, *FAULT_CODES[status], headers)
-            return self._serve(request, form)
+            return self._serve(call)
         finally:
             self._release()
 
@@ -453,22 +446,22 @@ class FakeTwilio:
         with self._lock:
             self._api_in_flight -= 1
 
-    def _serve(self, request: Request, form) -> Response:
-        auth = request.authorization
+    def _serve(self, call: Call) -> Answer:
+        auth = call.auth()
         if not auth or auth.username != self.account_sid or auth.password != self.auth_token:
             return _error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
-        match = ROUTE.match(request.path)
+        match = ROUTE.match(call.path)
         if not match or match[1] != self.account_sid:
-            return _error(404, 20404, f"The requested resource {request.path} was not found")
+            return _error(404, 20404, f"The requested resource {call.path} was not found")
         kind, sid = match[2], match[3]
-        if request.method == "GET" and sid is None:
-            return self._list(request, kind)
-        if request.method != ("POST" if sid is None else "GET"):
+        if call.method == "GET" and sid is None:
+            return self._list(call, kind)
+        if call.method != ("POST" if sid is None else "GET"):
             return _error(405, 20004, "Method not allowed")
         if sid is not None:
             record = self._copy(self._messages if kind == "Messages" else self._calls, sid)
             if record is None:
-                return _error(404, 20404, f"The requested resource {request.path} was not found")
+                return _error(404, 20404, f"The requested resource {call.path} was not found")
             return _json(200, record)
         fault = self._take_fault()
         if fault and fault[0] == "fail":
@@ -478,36 +471,36 @@ class FakeTwilio:
         if fault and not fault[1]["accept"]:
             self._stopped.wait(fault[1]["seconds"])
             return _error(504, 20504, "Gateway Timeout (fake: request was not accepted)")
-        result = (self._create_message if kind == "Messages" else self._create_call)(form)
-        if isinstance(result, Response):
+        result = (self._create_message if kind == "Messages" else self._create_call)(call.form)
+        if isinstance(result, Answer):
             return result
         payload, job = result
-        response = _json(201, payload)
+        answer = _json(201, payload)
         if fault:  # a delay with accept=True: Twilio got it, its answer is slow
             self._schedule(job)
             self._stopped.wait(fault[1]["seconds"])
         else:  # queued now (so wait_for_callbacks sees it), sent once the answer is written
-            ready = threading.Event()
-            self._schedule(job, ready)
-            response.call_on_close(ready.set)
-        return response
+            answer.ready = threading.Event()
+            self._schedule(job, answer.ready)
+        return answer
 
-    def _list(self, request: Request, kind: str) -> Response:
+    def _list(self, call: Call, kind: str) -> Answer:
         """A one-page list filtered by ``To`` (and ``DateSent>``, ignored: records are recent).
 
         Saathi asks for this only to reconcile a send whose answer it never saw, so a linear
         scan is fine here, unlike on the create path.
         """
-        to = request.args.get("To")
+        args = call.args
+        to = args.get("To")
         store = self._messages if kind == "Messages" else self._calls
         with self._lock:
             records = [dict(r) for r in store.values() if not to or r.get("to") == to]
         records.reverse()  # newest first, like Twilio
-        size = int(request.args.get("PageSize", 50))
+        size = int(args.get("PageSize", 50))
         key = kind.lower()
         return _json(200, {key: records[:size], "page": 0, "page_size": size, "start": 0,
-                           "end": max(len(records[:size]) - 1, 0), "uri": request.full_path,
-                           "first_page_uri": request.full_path, "next_page_uri": None,
+                           "end": max(len(records[:size]) - 1, 0), "uri": call.full_path,
+                           "first_page_uri": call.full_path, "next_page_uri": None,
                            "previous_page_uri": None})
 
     def _create_message(self, form):
@@ -527,17 +520,17 @@ class FakeTwilio:
         if number in self.unreachable:
             return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
         refused, body = self._whatsapp_rules(form, number, body) if whatsapp else (None, body)
-        if isinstance(refused, Response):
+        if isinstance(refused, Answer):
             return refused
         if body and len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
-        sid, now = "SM" + uuid.uuid4().hex, _now()
+        sid, now = _sid("SM"), _now()
         uri = f"/{API}/Accounts/{self.account_sid}/Messages/{sid}.json"
         payload = {
             "sid": sid, "account_sid": self.account_sid, "api_version": API, "to": to, "from": from_,
             "messaging_service_sid": service, "body": body or "", "direction": "outbound-api",
             # a Messaging Service send starts "accepted" and gets its sender from the pool later
-            "status": "queued" if from_ else "accepted", "num_segments": str(count_segments(body or "").segments),
+            "status": "queued" if from_ else "accepted", "num_segments": _segments(body or ""),
             "num_media": str(len(form.getlist("MediaUrl"))), "price": None, "price_unit": "USD",
             "error_code": None, "error_message": None, "date_created": now, "date_updated": now,
             "date_sent": None, "uri": uri, "subresource_uris": {"media": uri[:-5] + "/Media.json"},
@@ -572,7 +565,7 @@ class FakeTwilio:
         return payload, job
 
     def _whatsapp_rules(self, form, number: str, body: str | None):
-        """(None | 63016 | an error Response, the body as rendered) for a WhatsApp create."""
+        """(None | 63016 | an error Answer, the body as rendered) for a WhatsApp create."""
         sid = form.get("ContentSid")
         if not sid:
             return (None if number in self.whatsapp_open else 63016), body
@@ -606,7 +599,7 @@ class FakeTwilio:
         sends them. With ``url`` the form is posted there, signed; it is returned either way.
         """
         self.whatsapp_open.add(number)
-        params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": self.account_sid,
+        params = {"MessageSid": _sid("SM"), "AccountSid": self.account_sid,
                   "From": "whatsapp:" + number, "To": to or "whatsapp:" + self.service_number,
                   "NumMedia": "0", "WaId": number.lstrip("+"), "ProfileName": "Learner", "ApiVersion": API}
         if tap is not None:
@@ -636,7 +629,7 @@ class FakeTwilio:
             return _error(400, 21205, "Url parameter is required.")
         if not E164.match(to):
             return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        sid, now = "CA" + uuid.uuid4().hex, _now()
+        sid, now = _sid("CA"), _now()
         payload = {
             "sid": sid, "account_sid": self.account_sid, "api_version": API, "to": to, "to_formatted": to,
             "from": from_, "from_formatted": from_, "status": "queued", "direction": "outbound-api",
@@ -668,15 +661,15 @@ class FakeTwilio:
             job.append(Callback("call", sid, status, form.get("StatusCallback"), params, updates))
         return payload, job
 
-    def _control(self, request: Request) -> Response:
+    def _control(self, call: Call) -> Answer:
         """Out-of-process control, JSON in and out. GET ``/_fake/messages``, ``/_fake/calls``,
         ``/_fake/callbacks``, ``/_fake/stats``; POST ``/_fake/reset``, ``/_fake/callbacks/deliver`` ({"sid"?}),
         ``/_fake/faults`` ({"type": "fail"|"delay"|"reset", **kwargs of fail_next/delay_next})
         and ``/_fake/config`` (any of opted_out, unreachable, message_outcomes, call_outcomes,
         auto_callbacks, callback_delay, latency, jitter, max_in_flight, error_rate: replaces
         those attributes)."""
-        path, body = request.path, (request.get_json(silent=True) or {})
-        route = (request.method, path)
+        path, body = call.path, (call.json() or {})
+        route = (call.method, path)
         if route in (("GET", "/_fake/messages"), ("GET", "/_fake/calls")):
             data = self.messages if path.endswith("messages") else self.calls
         elif route == ("GET", "/_fake/callbacks"):
@@ -707,13 +700,13 @@ class FakeTwilio:
             data = {"ok": True}
         else:
             return _error(404, 20404, f"The requested resource {path} was not found")
-        return Response(json.dumps(data), 200, content_type="application/json")
+        return Answer(200, json.dumps(data).encode())
 
 
-def _json(status: int, record: dict) -> Response:
+def _json(status: int, record: dict) -> Answer:
     """A record as Twilio returns it (without the fake's private ``_params``)."""
     body = {k: v for k, v in record.items() if k != "_params"}
-    return Response(json.dumps(body), status, content_type="application/json")
+    return Answer(status, json.dumps(body).encode())
 
 
 def _post_signed(url: str, params: dict, auth_token: str, timeout: float = 10) -> int:
