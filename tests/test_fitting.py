@@ -146,17 +146,12 @@ def test_the_worker_refits_when_the_rule_says_so(app, db):
 
 def test_an_sms_answer_uses_the_packs_weights(app, db, twilio_post):
     """The webhook's path (one joined read, ``conversation.load``) carries the pack's weights."""
-    from factories import held_session
+    from factories import fit_pack_for_a_short_first_stability, held_session
 
     from app.scheduling.dispatcher import dispatch_once
 
     asha = held_session(db, NOW)[0]
-    pack = db.exec(select(Pack)).one()
-    weights = list(srs.scheduler().parameters)
-    weights[2] = 0.05  # FSRS's stability after a right first answer: an hour, not the default's 2.3 days
-    pack.memory_parameters = weights
-    db.add(pack)
-    db.commit()
+    fit_pack_for_a_short_first_stability(db)
     dispatch_once(app=app, now=NOW + timedelta(minutes=5))
     response = twilio_post("/twilio/sms", {"From": asha.phone, "Body": "2", "MessageSid": "SM" + "1" * 32})
     assert response.status_code == 200

@@ -399,17 +399,11 @@ def test_one_call_carries_at_most_five_questions_and_the_rest_come_in_the_next(a
 def test_a_keyed_answer_uses_the_packs_weights_read_with_its_item(app, db, clock, held, twilio_post):
     """As by SMS (tests/test_fitting.py): the pack's fitted weights schedule the card, and
     they come with the item the key is read against, not in a read of their own."""
-    from app.learning import srs
-    from app.models import Pack
+    from tests.factories import fit_pack_for_a_short_first_stability
     from tests.test_answer_cost import counted
 
     asha, _, _ = held
-    pack = db.exec(select(Pack)).one()
-    weights = list(srs.scheduler().parameters)
-    weights[2] = 0.05  # FSRS's stability after a right first answer: an hour, not the default's 2.3 days
-    pack.memory_parameters = weights
-    db.add(pack)
-    db.commit()
+    fit_pack_for_a_short_first_stability(db)
     dispatch_once(app=app)
     root = start_call(app, twilio_post, asha)
     with counted(app.extensions["saathi.engine"]) as seen:
