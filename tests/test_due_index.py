@@ -196,10 +196,11 @@ def test_an_item_brought_back_wakes_the_learners_who_hold_its_cards(app, db, clo
 
 def test_a_commit_lowers_each_learner_it_touched_earlier_wins_null_loses(app, db, clock, monkeypatch):
     """The lowering at commit, over more learners than one statement takes (``CHUNK``, made
-    small here): a wake time only ever comes forward, and a learner with none gets one."""
+    small here; the last chunk of three padded to four by repeating a row): a wake time only
+    ever comes forward, and a learner with none gets one."""
     from app.scheduling import wake
 
-    monkeypatch.setattr(wake, "CHUNK", 3)
+    monkeypatch.setattr(wake, "CHUNK", 4)
     make_module(db)
     db.commit()
     add_due_learners(app.config["DATABASE_URL"], 7, now=clock.now())
@@ -207,7 +208,7 @@ def test_a_commit_lowers_each_learner_it_touched_earlier_wins_null_loses(app, db
     now = clock.now()
     before = [None, now + timedelta(days=1), now + timedelta(hours=1), None, now + timedelta(days=5),
               now + timedelta(minutes=5), now + timedelta(days=2)]
-    lowered = [now + timedelta(hours=2)] * 7
+    lowered = [now + timedelta(hours=2, minutes=n) for n in range(7)]
     for lid, at in zip(ids, before, strict=True):
         db.execute(text("UPDATE learner SET wake_at = :w WHERE id = :i").bindparams(
             bindparam("w", type_=Learner.__table__.c.wake_at.type)), {"w": at, "i": lid})

@@ -164,7 +164,7 @@ def write_with_changes(db: Session) -> None:
     if not rows:
         write_changes(db)
         return
-    first = rows[:CHUNK]
+    first = _padded(rows[:CHUNK])
     sql, binds, _statement = _lowering_sql(len(first))
     write_changes(db, then=(sql, _params(first), binds))
     _lower(db, rows[CHUNK:])  # more than an answer lowers: on their own
@@ -180,8 +180,16 @@ def _rows(db: Session) -> list[tuple[int, datetime]]:
 def _lower(db: Session, rows: list[tuple[int, datetime]]) -> None:
     """Lower the wake times of ``rows``, a statement per ``CHUNK`` learners."""
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
+        chunk = _padded(rows[start:start + CHUNK])
         db.execute(_lowering_sql(len(chunk))[2], _params(chunk))
+
+
+def _padded(rows: list[tuple[int, datetime]]) -> list[tuple[int, datetime]]:
+    """``rows`` made up to a power of two (at most ``CHUNK``) by repeating the last: eleven
+    statement sizes in all, each built and compiled once, where every new count of learners
+    built and compiled a statement of its own. A repeated row changes nothing: earlier wins."""
+    size = min(1 << (len(rows) - 1).bit_length(), CHUNK)
+    return rows + rows[-1:] * (size - len(rows))
 
 
 def _params(rows: list[tuple[int, datetime]]) -> dict:
@@ -190,14 +198,14 @@ def _params(rows: list[tuple[int, datetime]]) -> dict:
     return params
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)  # the sizes _padded makes: 1, 2, 4, ... 512, CHUNK
 def _lowering_sql(count: int) -> tuple[str, tuple, TextClause]:
     """Lower ``learner.wake_at`` for ``count`` learners: earlier wins, NULL loses. The SQL,
     its typed ``bindparam``s (``write_changes`` chains the text with them) and the statement.
 
     ``WITH`` and ``UPDATE ... FROM``, which both databases accept (SQLite rejects the shorter
-    ``FROM (VALUES ...) AS v(lid, wake)``). Built once per count: building the text and its
-    typed parameters costs more than sending it."""
+    ``FROM (VALUES ...) AS v(lid, wake)``). Built once per count (``_padded`` keeps the counts
+    few): building the text and its typed parameters costs more than sending it."""
     pairs = ", ".join(f"(:lid_{n}, :wake_{n})" for n in range(count))
     sql = (f"WITH v(lid, wake) AS (VALUES {pairs}) "
            f"UPDATE learner SET wake_at = CASE WHEN learner.wake_at IS NULL OR learner.wake_at > v.wake "
