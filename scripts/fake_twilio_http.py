@@ -1,5 +1,6 @@
-"""The fake Twilio API's HTTP side (scripts/fake_twilio.py and its siblings are the Twilio model): a request
-read into a ``Call`` from aiohttp or from WSGI, and an ``Answer`` written back to either.
+"""The fake Twilio API's HTTP side (scripts/fake_twilio.py and its siblings are the Twilio
+model): a request read into a ``Call`` from aiohttp or from WSGI, and an ``Answer`` written
+back to either.
 
 Cheap on purpose: the fake runs on the machine whose sends it measures, so an API request is
 read without a WSGI environ or a werkzeug ``Request`` (its urlencoded form is parsed here as
