@@ -36,7 +36,6 @@ class TrainingSession(SQLModel, table=True):
 
 class Prompt(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_prompt_status_due", "status", "due_at"),
         Index("ix_prompt_learner_status", "learner_id", "status"),
         Index(
             "uq_prompt_one_pending_per_learner",
