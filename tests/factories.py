@@ -97,3 +97,22 @@ def fit_pack_for_a_short_first_stability(db) -> None:
     pack.memory_parameters = weights
     db.add(pack)
     db.commit()
+
+
+def callbacks_applied(app, fake) -> None:
+    """Wait for the fake's status callbacks, then apply those that raced the commit of the
+    SID they report on, as the next dispatch pass does (``delivery.apply_late_events``).
+
+    The fake calls back at once, so a callback can reach the webhook while the sender's
+    transaction that stores its SID is still open: each misses the other, and the event
+    waits, stored, for the next pass. A test that reads statuses right after sending needs
+    that pass's sweep, or it reads "sent" where "delivered" is on its way.
+    """
+    from app.channels.options import current_options
+    from app.clock import get_clock
+    from app.db import session_scope
+    from app.scheduling.delivery import apply_late_events
+
+    assert fake.wait_for_callbacks()
+    with app.app_context(), session_scope(app) as db:
+        apply_late_events(db, now=get_clock(app).now(), options=current_options(app))

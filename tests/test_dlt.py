@@ -11,7 +11,7 @@ from app.learning.sessions import complete_session
 from app.models import Outbox, Pack, Prompt
 from app.reports import delivery
 from app.scheduling.dispatcher import dispatch_once
-from tests.factories import cohort, make_module
+from tests.factories import callbacks_applied, cohort, make_module
 
 NUMBER = "+919820000021"
 CSV = f"""phone,name,site,language,cohort
@@ -36,7 +36,7 @@ def start(app, fake, tmp_path, clock, *, registered_at_carrier: list[str]):
         db.get(Pack, module.pack_id).templates = TEMPLATES
         complete_session(db=db, cohort=cohort(db), module=module, held_at=clock.now(), now=clock.now())
     dispatch_once(app=app)
-    assert fake.wait_for_callbacks()
+    callbacks_applied(app, fake)
 
 
 def test_sms_to_india_carry_the_sites_header_and_ids(live_app, fake_twilio, tmp_path, clock):

@@ -13,7 +13,7 @@ from app.learning.sessions import complete_session
 from app.models import Answer, Card, Feedback, Learner, Outbox
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import AUTH_TOKEN
-from tests.factories import cohort, make_module
+from tests.factories import callbacks_applied, cohort, make_module
 
 CSV = """phone,name,site,language,cohort
 +919820000001,Asha Devi,Andheri Mall,en,andheri-march
@@ -58,7 +58,7 @@ def test_learner_journey_over_http(live_app, fake_twilio, clock, tmp_path):
     assert stats.delivery.sent == 2
     first = asha.inbox()
     assert len(first) == 1 and "Q1/3" in first[0]
-    assert fake_twilio.wait_for_callbacks()
+    callbacks_applied(app, fake_twilio)
 
     right = asha.text("2")
     assert right[0].startswith("Correct!") and "Q2/3" in right[-1]

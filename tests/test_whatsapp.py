@@ -16,7 +16,7 @@ from app.learning.sessions import complete_session
 from app.models import Answer, Learner, Outbox, Pack, Prompt
 from app.scheduling.dispatcher import dispatch_once
 from tests.conftest import sign
-from tests.factories import cohort, make_module
+from tests.factories import callbacks_applied, cohort, make_module
 
 NUMBER = "+919820000011"
 CSV = f"""phone,name,site,language,cohort,channel
@@ -105,7 +105,7 @@ def test_template_outside_the_window_then_buttons_graded_like_typed_answers(wa, 
     typed = reply(wa, fake_twilio, body="3")  # a typed answer on WhatsApp grades the same
     assert typed["MessageType"] == "text" and answers(wa) == [True, False]
     dispatch_once(app=wa)
-    assert fake_twilio.wait_for_callbacks()
+    callbacks_applied(wa, fake_twilio)
     statuses = {r.status for r in rows(wa) if r.kind == "whatsapp"}
     assert statuses == {"read"}  # the fake reports delivered, then read
 

@@ -15,6 +15,7 @@ from sqlmodel import select
 from app.db import session_scope
 from app.models import DeliveryEvent
 from app.scheduling.dispatcher import dispatch_once
+from tests.factories import callbacks_applied
 from tests.test_delivery_faults import outbox, start
 
 
@@ -86,7 +87,7 @@ def test_late_and_out_of_order_callbacks_never_move_a_message_back(live_app, fak
 def test_callbacks_for_sids_we_never_sent_are_stored_but_touch_nothing(live_app, fake_twilio, clock, twilio_post):
     start(live_app, clock)
     dispatch_once(app=live_app)
-    assert fake_twilio.wait_for_callbacks()
+    callbacks_applied(live_app, fake_twilio)
     url = live_app.config["PUBLIC_URL"] + "/twilio/status"
     from tests.conftest import sign
 
