@@ -108,11 +108,11 @@ def callbacks_applied(app, fake) -> None:
     waits, stored, for the next pass. A test that reads statuses right after sending needs
     that pass's sweep, or it reads "sent" where "delivered" is on its way.
     """
-    from app.channels.options import current_options
-    from app.clock import get_clock
-    from app.db import session_scope
     from app.scheduling.delivery import apply_late_events
+    from app.scheduling.dispatcher import Dispatch
 
     assert fake.wait_for_callbacks()
-    with app.app_context(), session_scope(app) as db:
-        apply_late_events(db, now=get_clock(app).now(), options=current_options(app))
+    ctx = Dispatch.of(app)  # the settings the pass itself reads (options, SEND_MAX_ATTEMPTS, clock)
+    with ctx.sessions() as db:
+        apply_late_events(db, now=ctx.clock.now(), options=ctx.options, max_attempts=ctx.max_attempts)
+        db.commit()
